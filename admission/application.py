@@ -1,0 +1,345 @@
+"""The application contract (申请材料): parsing, validation and the validated model.
+
+Numbers are read from the JSON text as ``Decimal`` (never through ``float``), duplicated keys are
+found, and every problem of a file is collected before anything is judged: a reviewer fixing a
+file wants the whole list at once, not one problem per run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
+
+from .errors import InvalidInput, Problem
+
+MAX_NUMBER = Decimal("1e12")
+ROOT = "$"
+
+Positive = Annotated[Decimal, Field(gt=0, le=MAX_NUMBER, allow_inf_nan=False)]
+NonNegative = Annotated[Decimal, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)]
+Ratio = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
+
+CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def credit_code_check_digit(first17: str) -> str:
+    """The 18th character of a 统一社会信用代码 (GB 32100-2015, modulus 31)."""
+    total = sum(CREDIT_CODE_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS))
+    return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
+
+
+def _check_credit_code(code: str) -> str:
+    if len(code) != 18:
+        raise ValueError(f"统一社会信用代码应为 18 位，实际为 {len(code)} 位")
+    bad = sorted({c for c in code if c not in CREDIT_CODE_ALPHABET})
+    if bad:
+        raise ValueError(f"统一社会信用代码含有不允许的字符：{'、'.join(bad)}（不使用 I、O、S、V、Z 及小写字母）")
+    if credit_code_check_digit(code[:17]) != code[17]:
+        raise ValueError(f"统一社会信用代码校验位错误：应为 {credit_code_check_digit(code[:17])}")
+    return code
+
+
+def _check_not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("不能为空白")
+    return text
+
+
+def _check_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise ValueError("不是有效的日期") from None
+    return text
+
+
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_check_not_blank)]
+CreditCode = Annotated[str, AfterValidator(_check_credit_code)]
+DateText = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_check_date)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Applicant(_Strict):
+    name: Name
+    credit_code: CreditCode | None = None
+
+
+class Industry(_Strict):
+    code: Annotated[str, Field(pattern=r"^[A-T][0-9]{2}$")]
+    chain: str | None = None
+
+
+class Land(_Strict):
+    area_mu: Positive | None = None
+    area_m2: Positive | None = None
+
+
+class Investment(_Strict):
+    total_wan: Positive
+    fixed_assets_wan: Positive
+
+
+class Commitments(_Strict):
+    annual_tax_wan: NonNegative
+    annual_output_wan: NonNegative | None = None
+    rd_ratio: Ratio | None = None
+
+
+class RealEstate(_Strict):
+    self_held_ratio: Ratio
+    supporting_floor_ratio: Ratio
+
+
+class Application(_Strict):
+    """One application as the contract defines it (``application.md``, version 1)."""
+
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+    name: Name
+    applicant: Applicant
+    type: str
+    district: str
+    industry: Industry
+    land: Land
+    floor_area_m2: Positive
+    footprint_m2: Positive | None = None
+    investment: Investment
+    commitments: Commitments
+    real_estate: RealEstate | None = None
+    submitted_on: DateText | None = None
+
+    @property
+    def submitted_date(self) -> date | None:
+        return date.fromisoformat(self.submitted_on) if self.submitted_on else None
+
+
+# --- reading the JSON text ------------------------------------------------------------------
+
+
+class _ObjectWithDuplicates(dict[str, Any]):
+    """A JSON object that remembers which of its keys were written more than once."""
+
+    duplicates: list[str]
+
+
+def _object_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = _ObjectWithDuplicates()
+    result.duplicates = []
+    for key, value in pairs:
+        if key in result:
+            result.duplicates.append(key)
+        result[key] = value
+    return result
+
+
+def _duplicate_key_problems(value: Any, path: str = "") -> Iterator[Problem]:
+    if isinstance(value, dict):
+        for key in getattr(value, "duplicates", ()):
+            yield Problem(_join(path, key), "重复的键：同一对象中出现多次")
+        for key, child in value.items():
+            yield from _duplicate_key_problems(child, _join(path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _duplicate_key_problems(child, f"{path}[{index}]")
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def parse_json_text(data: bytes) -> tuple[dict[str, Any], list[Problem]]:
+    """Decode and parse one application file; raise InvalidInput if it is not a JSON object."""
+    if not data.strip():
+        raise InvalidInput([Problem(ROOT, "文件为空")])
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        hint = "（可能是 GBK 编码，请另存为 UTF-8）" if _looks_like_gbk(data) else ""
+        raise InvalidInput([Problem(ROOT, f"文件不是 UTF-8 编码：第 {error.start + 1} 字节无法解码{hint}")]) from None
+    try:
+        value = json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=Decimal,
+            # NaN and Infinity become Decimals that validation rejects at their own path.
+            parse_constant=Decimal,
+            object_pairs_hook=_object_pairs,
+        )
+    except json.JSONDecodeError as error:
+        raise InvalidInput([Problem(ROOT, f"不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列，{_json_error_zh(error.msg)}")]) from None
+    except RecursionError:
+        raise InvalidInput([Problem(ROOT, "不是有效的申请材料：JSON 嵌套过深")]) from None
+    if not isinstance(value, dict):
+        raise InvalidInput([Problem(ROOT, f"申请材料应为 JSON 对象，实际为{_json_kind(value)}")])
+    return value, list(_duplicate_key_problems(value))
+
+
+def _looks_like_gbk(data: bytes) -> bool:
+    try:
+        data.decode("gbk")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+_JSON_MESSAGES = {
+    "Expecting value": "此处应为一个值",
+    "Expecting property name enclosed in double quotes": "键名应使用双引号",
+    "Expecting ',' delimiter": "缺少逗号",
+    "Expecting ':' delimiter": "缺少冒号",
+    "Unterminated string starting at": "字符串未结束",
+    "Extra data": "JSON 对象之后还有多余内容",
+    "Invalid control character at": "字符串中含有控制字符",
+    "Invalid \\escape": "无效的转义字符",
+}
+
+
+def _json_error_zh(message: str) -> str:
+    return _JSON_MESSAGES.get(message, message)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "数组"
+    if isinstance(value, str):
+        return "字符串"
+    if isinstance(value, Decimal):
+        return "数字"
+    if isinstance(value, bool):
+        return "布尔值"
+    return "null"
+
+
+# --- turning pydantic's errors into the contract's problems --------------------------------
+
+
+def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
+    """The model class whose fields live at ``loc`` (for suggesting the nearest field name)."""
+    model: type[BaseModel] = Application
+    for part in loc:
+        field = model.model_fields.get(str(part))
+        if field is None:
+            return None
+        candidates = [a for a in getattr(field.annotation, "__args__", (field.annotation,))]
+        nested = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
+        if not nested:
+            return None
+        model = nested[0]
+    return model
+
+
+def _problem_from_error(error: ErrorDetails) -> Problem:
+    loc = tuple(error["loc"])
+    path = ".".join(str(part) for part in loc) or ROOT
+    kind = error["type"]
+    ctx = error.get("ctx", {})
+    message: str
+    if kind == "missing":
+        message = "缺少必填字段"
+    elif kind == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        names = list(parent.model_fields) if parent else []
+        close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)
+        message = "未知字段" + (f"；是否应为 `{_join('.'.join(map(str, loc[:-1])), close[0])}`？" if close else "")
+        if names and not close:
+            message += f"（此处允许的字段：{'、'.join(names)}）"
+    elif kind in ("decimal_type", "is_instance_of", "decimal_parsing"):
+        message = f"应为数字，实际为{_describe(error['input'])}"
+    elif kind == "finite_number":
+        message = "不能是 NaN 或无穷大"
+    elif kind == "string_type":
+        message = f"应为字符串，实际为{_describe(error['input'])}"
+    elif kind in ("model_type", "dict_type", "model_attributes_type"):
+        message = f"应为 JSON 对象，实际为{_describe(error['input'])}"
+    elif kind == "greater_than":
+        message = f"必须大于 {ctx['gt']}，实际为 {_describe(error['input'])}"
+    elif kind == "greater_than_equal":
+        message = f"不能小于 {ctx['ge']}，实际为 {_describe(error['input'])}"
+    elif kind == "less_than_equal":
+        limit = "1e12（一万亿）" if ctx["le"] == MAX_NUMBER else str(ctx["le"])
+        message = f"不能大于 {limit}，实际为 {_describe(error['input'])}"
+    elif kind == "string_too_short":
+        message = "不能为空"
+    elif kind == "string_too_long":
+        message = f"过长：最多 {ctx['max_length']} 个字符"
+    elif kind == "string_pattern_mismatch":
+        message = _pattern_message(path, error["input"])
+    elif kind == "value_error":
+        message = str(ctx.get("error", error["msg"]))
+    else:  # a kind this table has not met yet: pydantic's own words beat silence
+        message = error["msg"]
+    return Problem(path, message)
+
+
+def _pattern_message(path: str, value: Any) -> str:
+    if path == "id":
+        return f"案件编号只能由 1–64 个 A-Z a-z 0-9 . _ - 字符组成，实际为 {value!r}"
+    if path == "industry.code":
+        return f"行业代码应为国民经济行业分类门类字母加两位大类数字（如 C38），实际为 {value!r}"
+    if path == "submitted_on":
+        return f"日期格式应为 YYYY-MM-DD，实际为 {value!r}"
+    return f"格式不正确：{value!r}"
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"布尔值 {str(value).lower()}"
+    if value is None:
+        return " null"
+    if isinstance(value, str):
+        return f"字符串 {value!r}"
+    if isinstance(value, Decimal):
+        return format(value, "f") if value.is_finite() else str(value)
+    return _json_kind(value)
+
+
+def validate_shape(raw: dict[str, Any]) -> tuple[Application | None, list[Problem]]:
+    """Field-by-field validation against the model; cross-field checks come after (checks.py)."""
+    try:
+        return Application.model_validate(raw), []
+    except ValidationError as error:
+        return None, [_problem_from_error(e) for e in error.errors(include_url=False)]
+
+
+@dataclass(frozen=True)
+class RawApplication:
+    """A parsed JSON object and where it came from, before it has been validated."""
+
+    source: str
+    data: dict[str, Any]
+    problems: tuple[Problem, ...] = ()
+
+
+def read_application_file(path: Path) -> RawApplication:
+    """Read one file; unreadable files and bad JSON become InvalidInput, never a traceback."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InvalidInput([Problem(ROOT, f"{path} 是目录，不是申请材料文件")], str(path)) from None
+    except FileNotFoundError:
+        raise InvalidInput([Problem(ROOT, f"文件不存在：{path}")], str(path)) from None
+    except PermissionError:
+        raise InvalidInput([Problem(ROOT, f"没有读取权限：{path}")], str(path)) from None
+    except OSError as error:
+        raise InvalidInput([Problem(ROOT, f"无法读取 {path}：{error.strerror}")], str(path)) from None
+    try:
+        value, problems = parse_json_text(data)
+    except InvalidInput as error:
+        error.source = str(path)
+        raise
+    return RawApplication(str(path), value, tuple(problems))
+

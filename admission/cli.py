@@ -1,0 +1,143 @@
+"""The ``admit`` command line: thin click commands over the core, nothing decided here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .application import read_application_file
+from .errors import AdmitError, InvalidInput, InvalidRulebook
+from .report import render_decision, render_problems, safe
+from .review import decide, prepare
+from .rulebook import Rulebook, default_rules_dir, load_rulebook
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class DateParam(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            if len(str(value)) != 10:
+                raise ValueError
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"日期应为 YYYY-MM-DD 格式，实际为 {value!r}", param, ctx)
+
+
+_STYLES = {"pass": {"fg": "green", "bold": True}, "fail": {"fg": "red"}, "warn": {"fg": "yellow"}, "title": {"bold": True}}
+
+
+def _terminal_style(text: str, role: str) -> str:
+    # click.echo strips these codes again when stdout is not a terminal.
+    return click.style(text, **_STYLES.get(role, {}))  # type: ignore[arg-type]
+
+
+def _emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def reports_errors(command: F) -> F:
+    """Turn core errors into one clear message and the exit code the error carries."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        as_json = bool(kwargs.get("as_json"))
+        try:
+            return command(*args, **kwargs)
+        except (InvalidInput, InvalidRulebook) as error:
+            if as_json:
+                _emit_json({"error": {"kind": error.kind, "problems": [p.to_json() for p in error.problems]}})
+            elif isinstance(error, InvalidInput):
+                click.echo(render_problems(error.source, error.problems), err=True)
+            else:
+                click.echo(f"规则库无效（{len(error.problems)} 个问题）：", err=True)
+                for problem in error.problems:
+                    click.echo(f"  {problem.path}：{problem.message}", err=True)
+            sys.exit(error.exit_code)
+        except AdmitError as error:
+            click.echo(f"错误：{safe(str(error))}", err=True)
+            sys.exit(error.exit_code)
+        except KeyboardInterrupt:
+            click.echo("已中断。", err=True)
+            sys.exit(130)
+        except click.exceptions.Exit:
+            raise
+        except click.ClickException:
+            raise
+        except Exception as error:  # a bug: one line, not a traceback, and never a verdict code
+            click.echo(f"内部错误：{type(error).__name__}: {safe(str(error))}", err=True)
+            sys.exit(70)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _load_rules(rules_dir: Path | None) -> Rulebook:
+    return load_rulebook(rules_dir or default_rules_dir())
+
+
+rules_option = click.option(
+    "--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    help="使用另一份规则库目录（默认使用随程序发布的规则库）。",
+)
+as_of_option = click.option(
+    "--as-of", type=DateParam(), default=None, help="审查日期；申请未填 submitted_on 时据此选择规则版本（默认今天）。"
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="admit")
+def main() -> None:
+    """admit：江门市招商引资项目准入审查工具。"""
+
+
+@main.command()
+@click.argument("application", type=click.Path(path_type=Path, dir_okay=True, allow_dash=False))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出审查结论（见 decision.md）。")
+@as_of_option
+@rules_option
+@reports_errors
+def check(application: Path, as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:
+    """审查一份申请材料，给出结论与逐条说明。
+
+    退出码：0 建议准入，1 不予准入，3 提请联席会议一事一议，2 输入无效。
+
+    \b
+    示例：
+      admit check samples/industrial-approve.json
+      admit check --json --as-of 2026-11-21 application.json
+    """
+    rulebook = _load_rules(rules_dir)
+    raw = read_application_file(application)
+    decision = decide(prepare(raw, rulebook, as_of or date.today()))
+    if as_json:
+        _emit_json(decision.to_json())
+    else:
+        click.echo(render_decision(decision, _terminal_style))
+    sys.exit(decision.exit_code)
+
+
+@main.command()
+@rules_option
+@reports_errors
+def schema(rules_dir: Path | None) -> None:
+    """输出申请材料的 JSON Schema（项目类型、区域、重点产业链取自规则库）。
+
+    \b
+    示例：
+      admit schema > application.schema.json
+    """
+    from .schema import application_schema
+
+    _emit_json(application_schema(_load_rules(rules_dir)))

@@ -1,0 +1,75 @@
+"""Exact decimal arithmetic for indicators: no binary float ever touches a number we judge.
+
+Every input number arrives as a ``Decimal`` parsed from the JSON text. Quotients are taken as
+``Fraction`` so that rounding half-up happens once, on the exact value (a ``Decimal`` division
+would round at 28 digits first and could round twice).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+# The rule engine compares integers exactly (int64); doubles it would compare inexactly. Every
+# number handed to it is therefore fixed-point: the value times ENGINE_SCALE. Thresholds must lie
+# on this grid (checked when the rule book is loaded); values that do not are floored or ceiled
+# depending on the comparison, which keeps every comparison exact (see engine.py).
+ENGINE_SCALE = 10**6
+# Keeps scaled values inside int64; thresholds are capped far below this, so clamping a value
+# never changes a comparison.
+ENGINE_CLAMP = 10**18 + 1
+
+
+def round_half_up(value: Fraction, places: int) -> Decimal:
+    """Round a non-negative or negative exact value half away from zero (ROUND_HALF_UP)."""
+    scale = 10**places
+    scaled = abs(value) * scale
+    rounded = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
+    sign = -1 if value < 0 else 1
+    return Decimal(sign * rounded).scaleb(-places)
+
+
+def exact_decimal(value: Fraction) -> Decimal:
+    """A Fraction whose denominator has only factors 2 and 5, as the exact Decimal."""
+    denominator = value.denominator
+    twos = fives = 0
+    while denominator % 2 == 0:
+        denominator //= 2
+        twos += 1
+    while denominator % 5 == 0:
+        denominator //= 5
+        fives += 1
+    if denominator != 1:
+        raise ValueError(f"{value} has no finite decimal expansion")
+    places = max(twos, fives)
+    return Decimal(value.numerator * 10**places // value.denominator).scaleb(-places)
+
+
+def scaled_floor(value: Fraction | Decimal) -> int:
+    scaled = Fraction(value) * ENGINE_SCALE
+    return max(-ENGINE_CLAMP, min(ENGINE_CLAMP, scaled.numerator // scaled.denominator))
+
+
+def scaled_ceil(value: Fraction | Decimal) -> int:
+    scaled = Fraction(value) * ENGINE_SCALE
+    return max(-ENGINE_CLAMP, min(ENGINE_CLAMP, -(-scaled.numerator // scaled.denominator)))
+
+
+def on_engine_grid(value: Decimal) -> bool:
+    return (Fraction(value) * ENGINE_SCALE).denominator == 1
+
+
+def json_number(value: Decimal) -> int | float:
+    """A Decimal as a JSON number: an integer if it was written without a fraction part.
+
+    ``repr(float)`` is the shortest string that reads back to the same double, so any value with
+    up to 15 significant digits (all rounded indicators) prints exactly as the decimal.
+    """
+    if value.as_tuple().exponent >= 0:  # type: ignore[operator]
+        return int(value)
+    return float(value)
+
+
+def plain(value: Decimal) -> str:
+    """A Decimal as plain text without an exponent (``1E+5`` becomes ``100000``)."""
+    return f"{value:f}"

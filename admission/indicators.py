@@ -1,0 +1,101 @@
+"""Indicators (指标): the quantities rules test, computed exactly as ``rulebook.md`` defines them.
+
+This table is the one place that knows the formulas; the rule book refers to indicators by name
+and is checked against this table when it is loaded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from .application import Application
+from .exact import exact_decimal, round_half_up
+
+MU_PER_M2 = Fraction(15, 10000)  # 1 亩 = 10000/15 m²
+
+
+@dataclass(frozen=True)
+class Indicator:
+    name: str
+    label: str
+    unit: str
+    formula: str
+    # Places the value is rounded to before rules compare it; None means "as given".
+    places: int | None
+    # Places for display only (land_mu is compared unrounded but shown with 2 decimals).
+    display_places: int | None
+    # The input fields the indicator needs: a mandatory rule on it makes them required.
+    inputs: tuple[str, ...]
+    categorical: bool = False
+
+
+INDICATORS: dict[str, Indicator] = {
+    i.name: i
+    for i in (
+        Indicator("land_mu", "用地面积", "亩", "land.area_mu，或 land.area_m2 × 0.0015", None, 2, ("land.area_mu",)),
+        Indicator("plot_ratio", "容积率", "", "floor_area_m2 × 0.0015 ÷ 用地面积（亩）", 2, 2, ("floor_area_m2",)),
+        Indicator(
+            "investment_intensity", "投资强度", "万元/亩", "investment.fixed_assets_wan ÷ 用地面积（亩）", 2, 2,
+            ("investment.fixed_assets_wan",),
+        ),
+        Indicator("tax_per_mu", "亩均税收", "万元/亩·年", "commitments.annual_tax_wan ÷ 用地面积（亩）", 2, 2, ("commitments.annual_tax_wan",)),
+        Indicator(
+            "output_per_mu", "亩均产值", "万元/亩·年", "commitments.annual_output_wan ÷ 用地面积（亩）", 2, 2,
+            ("commitments.annual_output_wan",),
+        ),
+        Indicator("building_coverage", "建筑系数", "", "footprint_m2 × 0.0015 ÷ 用地面积（亩）", 4, 4, ("footprint_m2",)),
+        Indicator("total_investment", "计划总投资", "万元", "investment.total_wan", None, None, ("investment.total_wan",)),
+        Indicator("rd_intensity", "研发投入强度", "", "commitments.rd_ratio", None, None, ("commitments.rd_ratio",)),
+        Indicator("self_held_ratio", "自持比例", "", "real_estate.self_held_ratio", None, None, ("real_estate.self_held_ratio",)),
+        Indicator(
+            "supporting_floor_ratio", "配套用房比例", "", "real_estate.supporting_floor_ratio", None, None,
+            ("real_estate.supporting_floor_ratio",),
+        ),
+        Indicator("industry_section", "行业门类", "", "industry.code 的首字母（GB/T 4754-2017 门类）", None, None, ("industry.code",), True),
+    )
+}
+
+
+def land_mu(application: Application) -> Fraction:
+    if application.land.area_mu is not None:
+        return Fraction(application.land.area_mu)
+    assert application.land.area_m2 is not None  # guaranteed by validation: exactly one is set
+    return Fraction(application.land.area_m2) * MU_PER_M2
+
+
+def compute_indicators(application: Application) -> dict[str, Decimal | str]:
+    """Every indicator that can be computed, rounded for comparison; absent inputs are left out."""
+    land = land_mu(application)
+    per_mu = {
+        "plot_ratio": Fraction(application.floor_area_m2) * MU_PER_M2,
+        "investment_intensity": Fraction(application.investment.fixed_assets_wan),
+        "tax_per_mu": Fraction(application.commitments.annual_tax_wan),
+    }
+    if application.commitments.annual_output_wan is not None:
+        per_mu["output_per_mu"] = Fraction(application.commitments.annual_output_wan)
+    if application.footprint_m2 is not None:
+        per_mu["building_coverage"] = Fraction(application.footprint_m2) * MU_PER_M2
+
+    values: dict[str, Decimal | str] = {"land_mu": exact_decimal(land)}
+    for name, numerator in per_mu.items():
+        places = INDICATORS[name].places
+        assert places is not None
+        values[name] = round_half_up(numerator / land, places)
+    values["total_investment"] = application.investment.total_wan
+    if application.commitments.rd_ratio is not None:
+        values["rd_intensity"] = application.commitments.rd_ratio
+    if application.real_estate is not None:
+        values["self_held_ratio"] = application.real_estate.self_held_ratio
+        values["supporting_floor_ratio"] = application.real_estate.supporting_floor_ratio
+    values["industry_section"] = application.industry.code[0]
+    return values
+
+
+def display_value(name: str, value: Decimal) -> Decimal:
+    """The value as reports show it (land_mu with 2 decimals; others as compared)."""
+    places = INDICATORS[name].display_places
+    if places is None or name != "land_mu":
+        return value
+    return round_half_up(Fraction(value), places)

@@ -1,0 +1,90 @@
+"""The human report of ``admit check``: Chinese, aligned for a terminal, colour left to the caller."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from .engine import FAIL_BEYOND, FAIL_WITHIN, MISSING, PASS
+from .errors import Problem
+from .review import VERDICT_LABELS, Decision, Finding, format_value, requirement_text
+
+# A style function: (text, role) -> text. Roles: "pass", "fail", "warn", "title". The CLI passes
+# one that adds ANSI colour; tests and pipes get plain text.
+Style = Callable[[str, str], str]
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def plain_style(text: str, role: str) -> str:
+    return text
+
+
+def safe(text: str) -> str:
+    """User text with control and bidi characters made visible, so it cannot drive the terminal."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    return text + " " * max(0, width - display_width(text))
+
+
+OUTCOME_TEXT = {PASS: "达标", MISSING: "未提供", FAIL_WITHIN: "未达标（容差内）", FAIL_BEYOND: "未达标（超出容差）"}
+
+
+def outcome_text(finding: Finding) -> str:
+    return OUTCOME_TEXT.get(finding.outcome, "未达标")
+
+
+def render_decision(decision: Decision, style: Style = plain_style) -> str:
+    app = decision.application
+    selected = decision.selected
+    version = selected.version
+    tier = decision.prepared.tier
+    lines = [style("项目准入审查结果", "title"), ""]
+    facts = [
+        ("案件编号", safe(app.id)),
+        ("项目名称", safe(app.name)),
+        ("投资主体", safe(app.applicant.name)),
+        ("项目类型", f"{selected.ruleset.label}（{selected.type}）"),
+        ("所在区域", f"{safe(app.district)}（{tier.label}）"),
+        ("规则版本", f"{version.version}，{version.period_text()}"),
+        ("规则摘要", selected.digest),
+    ]
+    if version.special_review is not None:
+        facts.append(("重大项目", "是" if decision.major_project else "否"))
+    lines += [f"{pad(k, 10)}{v}" for k, v in facts]
+    lines.append("")
+
+    rows = [("指标", "要求", "实际值", "结果")]
+    for finding in decision.findings:
+        rule = finding.rule
+        label = rule.label + ("（参考）" if not finding.mandatory else "")
+        unit = f" {rule.unit}" if rule.unit and finding.actual is not None and rule.operator != "in" else ""
+        rows.append((label, requirement_text(rule, finding.threshold), format_value(rule.indicator, finding.actual) + unit, outcome_text(finding)))
+    widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(3)]
+    for index, row in enumerate(rows):
+        text = "".join(pad(cell, widths[i]) for i, cell in enumerate(row[:3])) + row[3]
+        if index == 0:
+            text = style(text, "title")
+        else:
+            finding = decision.findings[index - 1]
+            if finding.failed:
+                text = style(text, "fail" if finding.mandatory else "warn")
+        lines.append(text)
+    lines.append("")
+    role = {"approve": "pass", "conditional": "warn", "reject": "fail"}[decision.verdict]
+    lines.append(style(f"结论：{VERDICT_LABELS[decision.verdict]}", role))
+    lines.append("理由：")
+    lines += [f"  {number}. {reason}" for number, reason in enumerate(decision.reasons, 1)]
+    return "\n".join(lines)
+
+
+def render_problems(source: str, problems: list[Problem]) -> str:
+    header = f"{safe(source)}：申请材料无效，未作审查结论（{len(problems)} 个问题）" if source else f"申请材料无效（{len(problems)} 个问题）"
+    return "\n".join([header, *(f"  {p.path}：{safe(p.message)}" for p in problems)])

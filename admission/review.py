@@ -1,0 +1,357 @@
+"""From an application to a decision: contract checks that need the rule book, then the engine.
+
+``prepare`` finds every problem a file has (shape, cross-field, rule book) and refuses to go on
+if there is one; ``decide`` asks the engine and turns its outcomes into the verdict of
+``rulebook.md``; ``Decision.to_json`` is the ``--json`` object of ``decision.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Literal
+
+from .application import ROOT, Application, RawApplication, validate_shape
+from .engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING, PASS, RuleEngine, shared_engine
+from .errors import EngineError, InvalidInput, Problem
+from .exact import json_number, plain
+from .indicators import INDICATORS, MU_PER_M2, compute_indicators, display_value
+from .rulebook import Rule, Rulebook, SelectedRuleSet, Tier
+
+Verdict = Literal["approve", "conditional", "reject"]
+VERDICT_LABELS: dict[str, str] = {"approve": "建议准入", "conditional": "提请联席会议一事一议", "reject": "不予准入"}
+VERDICT_EXIT_CODES: dict[str, int] = {"approve": 0, "reject": 1, "conditional": 3}
+REAL_ESTATE_TYPE = "industrial_real_estate"
+
+
+@dataclass(frozen=True)
+class PreparedApplication:
+    """An application that passed every check, with the rule set and tier it is judged by."""
+
+    source: str
+    application: Application
+    selected: SelectedRuleSet
+    tier: Tier
+    key_chain: bool
+
+
+_ABSENT = object()
+
+
+def _raw_at(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _ABSENT
+        value = value[part]
+    return value
+
+
+def _number_at(data: dict[str, Any], path: str) -> Decimal | None:
+    value = _raw_at(data, path)
+    return value if isinstance(value, Decimal) and value.is_finite() else None
+
+
+def _text_at(data: dict[str, Any], path: str) -> str | None:
+    value = _raw_at(data, path)
+    return value if isinstance(value, str) else None
+
+
+def _selection_date(data: dict[str, Any], as_of: date) -> date | None:
+    submitted = _raw_at(data, "submitted_on")
+    if submitted is _ABSENT or submitted is None:
+        return as_of
+    if isinstance(submitted, str) and len(submitted) == 10:
+        try:
+            return date.fromisoformat(submitted)
+        except ValueError:
+            return None
+    return None  # already reported as a shape problem
+
+
+def _cross_field_problems(data: dict[str, Any], rulebook: Rulebook, as_of: date) -> list[Problem]:
+    """Checks that span fields or need the rule book; each runs on whatever fields are valid."""
+    problems: list[Problem] = []
+    land = _raw_at(data, "land")
+    if isinstance(land, dict):
+        given = [k for k in ("area_mu", "area_m2") if land.get(k) is not None]
+        if len(given) == 2:
+            problems.append(Problem("land", "land.area_mu 与 land.area_m2 只能填写其一"))
+        elif not given:
+            problems.append(Problem("land", "须填写 land.area_mu（亩）或 land.area_m2（平方米）之一"))
+
+    total, fixed = _number_at(data, "investment.total_wan"), _number_at(data, "investment.fixed_assets_wan")
+    if total is not None and fixed is not None and fixed > total:
+        problems.append(Problem("investment.fixed_assets_wan", f"固定资产投资 {plain(fixed)} 万元超过计划总投资 {plain(total)} 万元"))
+
+    footprint = _number_at(data, "footprint_m2")
+    area_mu, area_m2 = _number_at(data, "land.area_mu"), _number_at(data, "land.area_m2")
+    land_m2 = Fraction(area_m2) if area_m2 is not None else (Fraction(area_mu) / MU_PER_M2 if area_mu is not None else None)
+    if footprint is not None and land_m2 is not None and (area_mu is None) != (area_m2 is None) and footprint > land_m2:
+        problems.append(Problem("footprint_m2", f"建筑基底面积 {plain(footprint)} 平方米超过用地面积 {float(land_m2):.2f} 平方米"))
+
+    project_type = _text_at(data, "type")
+    if project_type is not None and project_type not in rulebook.types:
+        problems.append(Problem("type", f"未知的项目类型 {project_type!r}；应为以下之一：{'、'.join(rulebook.types)}"))
+        project_type = None
+    if project_type is not None:
+        real_estate = _raw_at(data, "real_estate")
+        present = real_estate is not _ABSENT and real_estate is not None
+        if project_type == REAL_ESTATE_TYPE and not present:
+            problems.append(Problem("real_estate", "工业地产项目须填写 real_estate（自持比例、配套用房比例）"))
+        elif project_type != REAL_ESTATE_TYPE and present:
+            problems.append(Problem("real_estate", f"只有工业地产项目填写 real_estate；本项目类型为 {project_type}"))
+
+    district = _text_at(data, "district")
+    if district is not None and district not in rulebook.districts:
+        problems.append(Problem("district", f"未知的区域 {district!r}；应为以下之一：{'、'.join(rulebook.districts)}"))
+        district = None
+
+    on = _selection_date(data, as_of)
+    selected = rulebook.select(project_type, on) if project_type is not None and on is not None else None
+    if project_type is not None and on is not None and selected is None:
+        basis = "受理日期 submitted_on" if _raw_at(data, "submitted_on") not in (_ABSENT, None) else "审查日期"
+        path = "submitted_on" if basis.startswith("受理") else "type"
+        problems.append(Problem(path, f"{basis} {on.isoformat()} 没有适用于 {project_type} 的规则版本"))
+
+    chain = _text_at(data, "industry.chain")
+    if chain is not None:
+        review = selected.version.special_review if selected else None
+        chains = review.key_chains if review else rulebook.key_chains
+        if chain not in chains:
+            problems.append(Problem("industry.chain", f"{chain!r} 不是规则库中的重点产业链；可选：{'、'.join(chains)}"))
+
+    if selected is not None:
+        if district is not None and selected.version.tier_of(district) is None:
+            problems.append(Problem("district", f"规则版本 {selected.version.version} 未给 {district} 划定区域分类"))
+        for rule in selected.ruleset.rules:
+            if rule.severity != "mandatory":
+                continue
+            for path in INDICATORS[rule.indicator].inputs:
+                if path.startswith("land."):
+                    continue  # land is checked above as "one of two"
+                already = any(path == p.path or path.startswith(p.path + ".") for p in problems)
+                if not already and _raw_at(data, path) in (_ABSENT, None):
+                    problems.append(Problem(path, f"规则 {selected.version.version} / {rule.id}（{rule.label}）为必备指标，须填写此字段"))
+    return problems
+
+
+def prepare(raw: RawApplication, rulebook: Rulebook, as_of: date) -> PreparedApplication:
+    """Validate one parsed application completely; raise InvalidInput listing every problem."""
+    application, problems = validate_shape(raw.data)
+    problems = [*raw.problems, *problems, *_cross_field_problems(raw.data, rulebook, as_of)]
+    # A problem is reported once even when two checks find it (e.g. a missing required field).
+    unique = list(dict.fromkeys(problems))
+    if unique or application is None:
+        raise InvalidInput(unique or [Problem(ROOT, "申请材料无效")], raw.source)
+    on = application.submitted_date or as_of
+    selected = rulebook.select(application.type, on)
+    assert selected is not None  # checked above
+    tier = selected.version.tier_of(application.district)
+    assert tier is not None
+    review = selected.version.special_review
+    key_chain = bool(review and application.industry.chain in review.key_chains)
+    return PreparedApplication(raw.source, application, selected, tier, key_chain)
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    outcome: str  # one of engine.OUTCOMES
+    actual: Decimal | str | None
+    threshold: Decimal | None
+    has_clause: bool
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome in (FAIL, FAIL_WITHIN, FAIL_BEYOND)
+
+    @property
+    def mandatory(self) -> bool:
+        return self.rule.severity == "mandatory"
+
+    @property
+    def contract_outcome(self) -> str:
+        return "fail" if self.failed else self.outcome
+
+    @property
+    def within_tolerance(self) -> bool | None:
+        if self.failed and self.mandatory and self.has_clause:
+            return self.outcome == FAIL_WITHIN
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        indicator = INDICATORS[self.rule.indicator]
+        threshold: Any = list(self.rule.values or []) if self.rule.operator == "in" else json_number(self.threshold or Decimal(0))
+        actual: Any
+        if self.actual is None or isinstance(self.actual, str):
+            actual = self.actual
+        else:
+            actual = float(self.actual) if indicator.places is not None else json_number(self.actual)
+        return {
+            "rule": self.rule.id,
+            "label": self.rule.label,
+            "operator": self.rule.operator,
+            "threshold": threshold,
+            "actual": actual,
+            "unit": self.rule.unit,
+            "severity": self.rule.severity,
+            "outcome": self.contract_outcome,
+            "within_tolerance": self.within_tolerance,
+            "source": self.rule.source,
+        }
+
+
+@dataclass(frozen=True)
+class Decision:
+    prepared: PreparedApplication
+    indicators: dict[str, Decimal | str]
+    findings: tuple[Finding, ...]
+    major_project: bool
+    verdict: Verdict
+    reasons: tuple[str, ...]
+
+    @property
+    def application(self) -> Application:
+        return self.prepared.application
+
+    @property
+    def selected(self) -> SelectedRuleSet:
+        return self.prepared.selected
+
+    @property
+    def exit_code(self) -> int:
+        return VERDICT_EXIT_CODES[self.verdict]
+
+    def indicators_json(self) -> dict[str, int | float]:
+        shown: dict[str, int | float] = {}
+        for name, value in self.indicators.items():
+            if isinstance(value, str):
+                continue  # categorical values are reported by their rule, not as indicators
+            spec = INDICATORS[name]
+            value = display_value(name, value)
+            shown[name] = float(value) if spec.display_places is not None else json_number(value)
+        return shown
+
+    def to_json(self) -> dict[str, Any]:
+        app = self.application
+        return {
+            "application": {"id": app.id, "name": app.name, "type": app.type, "district": app.district},
+            "verdict": self.verdict,
+            "rulebook": {
+                "version": self.selected.version.version,
+                "type": self.selected.type,
+                "effective_from": self.selected.version.effective_from.isoformat(),
+                "digest": self.selected.digest,
+            },
+            "tier": self.prepared.tier.level,
+            "major_project": self.major_project,
+            "indicators": self.indicators_json(),
+            "findings": [f.to_json() for f in self.findings],
+            "reasons": list(self.reasons),
+        }
+
+
+def decide(prepared: PreparedApplication, engine: RuleEngine | None = None) -> Decision:
+    """Evaluate a prepared application through the rule engine and make the verdict."""
+    engine = engine or shared_engine()
+    selected = prepared.selected
+    indicators = compute_indicators(prepared.application)
+    result = engine.evaluate(selected, indicators, prepared.tier.level, prepared.key_chain)
+    has_clause = selected.version.special_review is not None
+    findings = tuple(
+        Finding(
+            rule,
+            result.outcomes[rule.id],
+            indicators.get(rule.indicator),
+            rule.threshold(prepared.tier.level) if rule.operator != "in" else None,
+            has_clause,
+        )
+        for rule in selected.ruleset.rules
+    )
+    if any(f.mandatory and f.outcome == MISSING for f in findings):
+        raise EngineError("必备指标缺少数据，却未在输入检查中发现")  # prepare() rules this out
+    verdict = _verdict(findings, result.major_project, has_clause)
+    return Decision(prepared, indicators, findings, result.major_project, verdict, tuple(_reasons(prepared, findings, result.major_project, verdict)))
+
+
+def _verdict(findings: tuple[Finding, ...], major: bool, has_clause: bool) -> Verdict:
+    """rulebook.md, "Verdict": the three steps, in order."""
+    failed = [f for f in findings if f.mandatory and f.failed]
+    if not failed:
+        return "approve"
+    if has_clause and major and all(f.outcome == FAIL_WITHIN for f in failed):
+        return "conditional"
+    return "reject"
+
+
+# --- reasons in words ----------------------------------------------------------------------
+
+
+def format_value(indicator: str, value: Decimal | str | None) -> str:
+    if value is None:
+        return "未提供"
+    if isinstance(value, str):
+        return value
+    return plain(display_value(indicator, value))
+
+
+def requirement_text(rule: Rule, threshold: Decimal | None) -> str:
+    if rule.operator == "in":
+        return f"属于 {'、'.join(rule.values or [])} 门类"
+    word = "不低于" if rule.operator == ">=" else "不高于"
+    return f"{word} {plain(threshold or Decimal(0))}{(' ' + rule.unit) if rule.unit else ''}"
+
+
+def shortfall_text(finding: Finding, tier: Tier) -> str:
+    rule = finding.rule
+    actual = format_value(rule.indicator, finding.actual)
+    unit = f" {rule.unit}" if rule.unit else ""
+    if rule.operator == "in":
+        return f"{rule.label}：行业代码门类 {actual} 不属于 {'、'.join(rule.values or [])}"
+    direction = "低于" if rule.operator == ">=" else "高于"
+    return f"{rule.label} {actual}{unit}，{direction}{tier.label}要求 {plain(finding.threshold or Decimal(0))}{unit}"
+
+
+def _reasons(prepared: PreparedApplication, findings: tuple[Finding, ...], major: bool, verdict: Verdict) -> list[str]:
+    review = prepared.selected.version.special_review
+    failed = [f for f in findings if f.mandatory and f.failed]
+    reasons: list[str] = []
+    if verdict == "approve":
+        reasons.append(f"全部 {sum(f.mandatory for f in findings)} 项必备指标均达标。")
+    for finding in failed:
+        text = shortfall_text(finding, prepared.tier)
+        if finding.within_tolerance is True:
+            text += f"，在 {_percent(review.tolerance if review else Decimal(0))} 容差内"
+        elif finding.within_tolerance is False:
+            text += "，超出容差" if finding.rule.operator != "in" else "，该项不适用容差"
+        reasons.append(text + "。")
+    if failed:
+        if review is None:
+            reasons.append(f"规则版本 {prepared.selected.version.version} 未设一事一议条款，必备指标未达标即不予准入。")
+        elif not major:
+            reasons.append(
+                f"非重大项目（计划总投资低于 {_yi(review.major_total_investment)} 亿元，且不属于计划总投资"
+                f"不低于 {_yi(review.major_chain_total_investment)} 亿元的重点产业链项目），不适用一事一议。"
+            )
+        elif verdict == "conditional":
+            reasons.append(f"属重大项目，未达标的必备指标均在 {_percent(review.tolerance)} 容差内，提请联席会议一事一议。")
+        else:
+            reasons.append(f"虽属重大项目，但有必备指标超出 {_percent(review.tolerance)} 容差，不适用一事一议。")
+    for finding in findings:
+        if not finding.mandatory and finding.failed:
+            reasons.append(f"关注事项：{shortfall_text(finding, prepared.tier)}（参考指标，不影响结论）。")
+    return reasons
+
+
+def _percent(fraction: Decimal) -> str:
+    return f"{plain((fraction * 100).normalize())}%"
+
+
+def _yi(wan: Decimal) -> str:
+    return plain((wan / 10000).normalize())

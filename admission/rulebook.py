@@ -1,0 +1,312 @@
+"""The rule book (规则库): versions, tiers, rule sets and the 一事一议 clause, kept as TOML data.
+
+One TOML file per version under ``rules/``. Loading validates everything an office could get
+wrong while editing (unknown keys, unknown indicators, thresholds that do not cover every tier,
+overlapping dates) and reports each problem with its file and key, so a broken rule book never
+reaches the engine.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from .errors import InvalidRulebook, Problem
+from .exact import on_engine_grid
+from .indicators import INDICATORS
+
+MAX_THRESHOLD = Decimal("1e12")
+
+
+def _toml_number(value: Any) -> Any:
+    # TOML integers arrive as int and floats as Decimal (parse_float); a string or a boolean
+    # where a number belongs is an editing mistake and must be rejected, not coerced.
+    if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
+        raise ValueError(f"应为数字，实际为 {value!r}")
+    return Decimal(value)
+
+
+Number = Annotated[Decimal, BeforeValidator(_toml_number)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Tier(_Strict):
+    level: Annotated[int, Field(ge=1)]
+    label: Annotated[str, Field(min_length=1)]
+    districts: Annotated[list[str], Field(min_length=1)]
+
+
+class Rule(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    label: Annotated[str, Field(min_length=1)]
+    indicator: str
+    operator: Literal[">=", "<=", "in"]
+    thresholds: dict[str, Number] | None = None
+    values: list[str] | None = None
+    unit: str
+    severity: Literal["mandatory", "advisory"]
+    source: Annotated[str, Field(min_length=1)]
+
+    def threshold(self, tier: int) -> Decimal:
+        assert self.thresholds is not None
+        return self.thresholds[str(tier)]
+
+
+class RuleSet(_Strict):
+    label: Annotated[str, Field(min_length=1)]
+    rules: Annotated[list[Rule], Field(min_length=1)]
+
+
+class SpecialReview(_Strict):
+    """一事一议: major projects whose mandatory failures all lie within the tolerance."""
+
+    major_total_investment: Number
+    major_chain_total_investment: Number
+    tolerance: Number
+    key_chains: list[str]
+    source: Annotated[str, Field(min_length=1)]
+
+
+class Version(_Strict):
+    version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    title: str
+    effective_from: date
+    effective_to: date | None = None
+    basis: Annotated[str, Field(min_length=1)]
+    sources: Annotated[list[str], Field(min_length=1)]
+    tiers: Annotated[list[Tier], Field(min_length=1)]
+    special_review: SpecialReview | None = None
+    rulesets: Annotated[dict[str, RuleSet], Field(min_length=1)]
+
+    def in_force(self, on: date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+    def tier_of(self, district: str) -> Tier | None:
+        return next((t for t in self.tiers if district in t.districts), None)
+
+    def period_text(self) -> str:
+        end = self.effective_to.isoformat() if self.effective_to else "至今"
+        return f"{self.effective_from.isoformat()} 至 {end}" if self.effective_to else f"{self.effective_from.isoformat()} 起"
+
+
+@dataclass(frozen=True)
+class SelectedRuleSet:
+    """The rule set of one type in one version: what a decision is made with."""
+
+    version: Version
+    type: str
+    ruleset: RuleSet
+
+    @cached_property
+    def digest(self) -> str:
+        """SHA-256 of the rule data that decides: the version's shared parts and this rule set."""
+        shared = self.version.model_dump(mode="json", exclude={"rulesets"})
+        payload = {"version": shared, "type": self.type, "ruleset": self.ruleset.model_dump(mode="json")}
+        canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    directory: Path
+    versions: tuple[Version, ...]
+
+    @property
+    def types(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for version in self.versions:
+            seen.update(dict.fromkeys(version.rulesets))
+        return list(seen)
+
+    @property
+    def districts(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for version in self.versions:
+            for tier in version.tiers:
+                seen.update(dict.fromkeys(tier.districts))
+        return list(seen)
+
+    @property
+    def key_chains(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for version in self.versions:
+            if version.special_review:
+                seen.update(dict.fromkeys(version.special_review.key_chains))
+        return list(seen)
+
+    def select(self, project_type: str, on: date) -> SelectedRuleSet | None:
+        for version in self.versions:
+            if project_type in version.rulesets and version.in_force(on):
+                return SelectedRuleSet(version, project_type, version.rulesets[project_type])
+        return None
+
+    def version(self, name: str) -> Version | None:
+        return next((v for v in self.versions if v.version == name), None)
+
+
+# --- loading and checking ----------------------------------------------------------------------
+
+
+def load_rulebook(directory: Path) -> Rulebook:
+    """Load and check every ``*.toml`` version file in ``directory``; raise InvalidRulebook."""
+    if not directory.is_dir():
+        raise InvalidRulebook([Problem(str(directory), "规则库目录不存在")])
+    files = sorted(directory.glob("*.toml"))
+    if not files:
+        raise InvalidRulebook([Problem(str(directory), "规则库目录中没有 *.toml 版本文件")])
+    problems: list[Problem] = []
+    versions: list[tuple[Path, Version]] = []
+    for file in files:
+        version, file_problems = _load_version(file)
+        problems.extend(file_problems)
+        if version is not None:
+            versions.append((file, version))
+    problems.extend(_cross_version_problems(versions))
+    if problems:
+        raise InvalidRulebook(problems)
+    ordered = sorted((v for _, v in versions), key=lambda v: v.effective_from)
+    return Rulebook(directory, tuple(ordered))
+
+
+def _load_version(file: Path) -> tuple[Version | None, list[Problem]]:
+    name = file.name
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"), parse_float=Decimal)
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(name, f"无法读取：{error}")]
+    except tomllib.TOMLDecodeError as error:
+        return None, [Problem(name, f"不是有效的 TOML：{error}")]
+    try:
+        version = Version.model_validate(data)
+    except ValidationError as error:
+        return None, [
+            Problem(f"{name}: {'.'.join(str(p) for p in e['loc'])}", _rule_error_zh(e["type"], e["msg"], e.get("ctx", {})))
+            for e in error.errors(include_url=False)
+        ]
+    return version, [Problem(f"{name}: {key}", message) for key, message in _version_problems(version)]
+
+
+def _rule_error_zh(kind: str, message: str, ctx: dict[str, Any]) -> str:
+    if kind == "extra_forbidden":
+        return "未知的键（拼写错误？）"
+    if kind == "missing":
+        return "缺少必填的键"
+    if kind == "value_error":
+        return str(ctx.get("error", message))
+    return message
+
+
+def _version_problems(version: Version) -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    if version.effective_to is not None and version.effective_to < version.effective_from:
+        found.append(("effective_to", "结束日期早于生效日期"))
+    levels = [t.level for t in version.tiers]
+    if len(set(levels)) != len(levels):
+        found.append(("tiers", "区域分类的 level 重复"))
+    seen_districts: dict[str, int] = {}
+    for index, tier in enumerate(version.tiers):
+        for district in tier.districts:
+            if district in seen_districts:
+                found.append((f"tiers[{index}].districts", f"{district} 同时属于两个区域分类"))
+            seen_districts[district] = tier.level
+    review = version.special_review
+    if review is not None:
+        if not (Decimal(0) <= review.tolerance < 1):
+            found.append(("special_review.tolerance", "容差应在 0 与 1 之间"))
+        for key in ("major_total_investment", "major_chain_total_investment"):
+            value: Decimal = getattr(review, key)
+            if not (0 < value <= MAX_THRESHOLD) or not on_engine_grid(value):
+                found.append((f"special_review.{key}", "应为大于 0、不超过 1e12、最多 6 位小数的数字"))
+    for type_name, ruleset in version.rulesets.items():
+        ids = [r.id for r in ruleset.rules]
+        for index, rule in enumerate(ruleset.rules):
+            key = f"rulesets.{type_name}.rules[{index}]"
+            if ids.count(rule.id) > 1:
+                found.append((f"{key}.id", f"规则编号 {rule.id} 在同一规则集中重复"))
+            found.extend((f"{key}.{k}", m) for k, m in _rule_problems(rule, levels, review))
+    return found
+
+
+def _rule_problems(rule: Rule, levels: list[int], review: SpecialReview | None) -> list[tuple[str, str]]:
+    indicator = INDICATORS.get(rule.indicator)
+    if indicator is None:
+        close = difflib.get_close_matches(rule.indicator, list(INDICATORS), n=1)
+        hint = f"；是否应为 {close[0]}？" if close else f"（可用指标：{'、'.join(INDICATORS)}）"
+        return [("indicator", f"未知指标 {rule.indicator}{hint}")]
+    if indicator.categorical:
+        found = []
+        if rule.operator != "in":
+            found.append(("operator", f"分类指标 {rule.indicator} 只能使用 in"))
+        if not rule.values:
+            found.append(("values", "in 规则需要非空的 values 列表"))
+        if rule.thresholds is not None:
+            found.append(("thresholds", "in 规则不使用 thresholds"))
+        return found
+    if rule.operator == "in":
+        return [("operator", f"数值指标 {rule.indicator} 只能使用 >= 或 <=")]
+    if rule.values is not None:
+        return [("values", "数值规则不使用 values")]
+    if rule.thresholds is None:
+        return [("thresholds", "缺少各区域分类的门槛值")]
+    found = []
+    expected = {str(level) for level in levels}
+    if set(rule.thresholds) != expected:
+        missing = sorted(expected - set(rule.thresholds))
+        extra = sorted(set(rule.thresholds) - expected)
+        detail = "；".join(filter(None, [f"缺少 {', '.join(missing)}" if missing else "", f"多出 {', '.join(extra)}" if extra else ""]))
+        found.append(("thresholds", f"门槛值应恰好覆盖区域分类 {', '.join(sorted(expected))}：{detail}"))
+    for tier, threshold in rule.thresholds.items():
+        if not (Decimal(0) <= threshold <= MAX_THRESHOLD):
+            found.append((f"thresholds.{tier}", "门槛值应在 0 与 1e12 之间"))
+        elif not on_engine_grid(threshold):
+            found.append((f"thresholds.{tier}", "门槛值最多 6 位小数"))
+        elif review is not None and rule.severity == "mandatory":
+            factor = 1 - review.tolerance if rule.operator == ">=" else 1 + review.tolerance
+            if not on_engine_grid(threshold * factor):
+                found.append((f"thresholds.{tier}", "门槛值乘以容差系数后超过 6 位小数"))
+    return found
+
+
+def _cross_version_problems(versions: list[tuple[Path, Version]]) -> list[Problem]:
+    found: list[Problem] = []
+    names = [v.version for _, v in versions]
+    for file, version in versions:
+        if names.count(version.version) > 1:
+            found.append(Problem(f"{file.name}: version", f"版本号 {version.version} 重复"))
+    for index, (file_a, a) in enumerate(versions):
+        for file_b, b in versions[index + 1 :]:
+            shared = sorted(set(a.rulesets) & set(b.rulesets))
+            if shared and _overlaps(a, b):
+                found.append(
+                    Problem(
+                        f"{file_b.name}: effective_from",
+                        f"{b.version}（{b.period_text()}）与 {file_a.name} 的 {a.version}（{a.period_text()}）"
+                        f"在项目类型 {', '.join(shared)} 上的生效期重叠",
+                    )
+                )
+    return found
+
+
+def _overlaps(a: Version, b: Version) -> bool:
+    a_end = a.effective_to or date.max
+    b_end = b.effective_to or date.max
+    return a.effective_from <= b_end and b.effective_from <= a_end
+
+
+def default_rules_dir() -> Path:
+    from .resources import data_dir
+
+    return data_dir("rules")
