@@ -1,0 +1,51 @@
+# Two entry points for a fresh Debian machine: `make demo` and `make test`.
+# As root they install the Debian packages the PDFs need; otherwise they say what to install.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DEB_PACKAGES := fonts-noto-cjk libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+SAMPLE ?= samples/industrial-conditional.json
+
+.PHONY: demo test setup system-packages lint bench clean
+
+demo: setup
+	@echo "== admit check $(SAMPLE)"
+	-$(BIN)/admit check --as-of 2026-11-21 $(SAMPLE)
+	@echo "== admit check --json $(SAMPLE)"
+	-$(BIN)/admit check --json --as-of 2026-11-21 $(SAMPLE)
+
+test: setup
+	$(BIN)/ruff check admission tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
+	MALLOC_PERTURB_=165 $(BIN)/python -m pytest -q tests/test_engine_properties.py
+
+setup: system-packages $(BIN)/.installed
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+system-packages:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "== installing Debian packages: $$missing"; \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "Missing Debian packages (PDF output needs them): $$missing"; \
+		echo "Install them with: sudo apt-get install $$missing"; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check admission tests bench
+	$(BIN)/mypy
+
+bench: setup
+	$(BIN)/python bench/check.py
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
