@@ -34,7 +34,7 @@ CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 3
 
 def credit_code_check_digit(first17: str) -> str:
     """The 18th character of a 统一社会信用代码 (GB 32100-2015, modulus 31)."""
-    total = sum(CREDIT_CODE_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS))
+    total = sum(CREDIT_CODE_ALPHABET.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]
 
 
@@ -180,7 +180,9 @@ def parse_json_text(data: bytes) -> tuple[dict[str, Any], list[Problem]]:
             object_pairs_hook=_object_pairs,
         )
     except json.JSONDecodeError as error:
-        raise InvalidInput([Problem(ROOT, f"不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列，{_json_error_zh(error.msg)}")]) from None
+        raise InvalidInput(
+            [Problem(ROOT, f"不是有效的 JSON：第 {error.lineno} 行第 {error.colno} 列，{_json_error_zh(error.msg)}")]
+        ) from None
     except RecursionError:
         raise InvalidInput([Problem(ROOT, "不是有效的申请材料：JSON 嵌套过深")]) from None
     if not isinstance(value, dict):
@@ -342,4 +344,3 @@ def read_application_file(path: Path) -> RawApplication:
         error.source = str(path)
         raise
     return RawApplication(str(path), value, tuple(problems))
-

@@ -22,18 +22,16 @@ from .rulebook import Rulebook, default_rules_dir, load_rulebook
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class DateParam(click.ParamType):
-    name = "YYYY-MM-DD"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
-            return value
-        try:
-            if len(str(value)) != 10:
-                raise ValueError
-            return date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"日期应为 YYYY-MM-DD 格式，实际为 {value!r}", param, ctx)
+def parse_date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
+    """A YYYY-MM-DD option value, refused in Chinese with the option's name."""
+    if value is None:
+        return None
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"日期应为 YYYY-MM-DD 格式，实际为 {value!r}", ctx, param) from None
 
 
 _STYLES = {"pass": {"fg": "green", "bold": True}, "fail": {"fg": "red"}, "warn": {"fg": "yellow"}, "title": {"bold": True}}
@@ -88,11 +86,18 @@ def _load_rules(rules_dir: Path | None) -> Rulebook:
 
 
 rules_option = click.option(
-    "--rules", "rules_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
     help="使用另一份规则库目录（默认使用随程序发布的规则库）。",
 )
 as_of_option = click.option(
-    "--as-of", type=DateParam(), default=None, help="审查日期；申请未填 submitted_on 时据此选择规则版本（默认今天）。"
+    "--as-of",
+    metavar="YYYY-MM-DD",
+    callback=parse_date_option,
+    default=None,
+    help="审查日期；申请未填 submitted_on 时据此选择规则版本（默认今天）。",
 )
 
 

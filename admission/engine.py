@@ -11,7 +11,8 @@ The fence, and why:
 - ``assert_fact`` (not ``post``: an event is consumed by the first rule that matches), then
   ``retract_fact`` and ``delete_state`` in ``finally``, so sessions never pile up (1024 at most)
   and memory stays flat;
-- a catch-all rule, so no fact is ever unhandled (unhandled + ``delete_state`` can segfault);
+- a catch-all rule, so no fact is ever unhandled (unhandled + ``delete_state`` can segfault): the
+  major-project rules where the version has 一事一议 (they partition every fact), else its own;
 - result keys (``res__…``) disjoint from fact fields, so no action re-fires a rule;
 - only integers and short validated strings in facts: numbers are fixed-point integers (int64
   compares exactly; the C parser rejects exponent floats and mis-compares mixed types);
@@ -70,8 +71,12 @@ def _known(indicator: str, known: int) -> dict[str, Any]:
     return {f"{indicator}__known": known}
 
 
-def compile_ruleset(selected: SelectedRuleSet) -> dict[str, Any]:
-    """The durable_rules definition of one rule set: every rule, tier and outcome as a rule."""
+def compile_ruleset(selected: SelectedRuleSet, tier: int) -> dict[str, Any]:
+    """The durable_rules definition of one rule set in one tier: every rule and outcome as a rule.
+
+    One ruleset per tier, rather than a tier condition on every rule, keeps the network a third
+    of the size and makes each evaluation about a tenth faster.
+    """
     review = selected.version.special_review
     definition: dict[str, Any] = {}
 
@@ -89,17 +94,19 @@ def compile_ruleset(selected: SelectedRuleSet) -> dict[str, Any]:
             add(f"{rule.id}__pass", {"$and": [_known(field, 1), {"$or": [{field: v} for v in rule.values]}]}, result_key, PASS)
             add(f"{rule.id}__fail", {"$and": [_known(field, 1), *({"$neq": {field: v}} for v in rule.values)]}, result_key, fail_outcome)
             continue
-        for tier in selected.version.tiers:
-            _compile_threshold(add, rule, tier.level, result_key, review.tolerance if has_tolerance and review else None)
+        _compile_threshold(add, rule, tier, result_key, review.tolerance if has_tolerance and review else None)
 
     if review is not None:
+        # Exactly one of these three fires for every fact (they partition it), so together they
+        # are also the catch-all rule: one action fewer per evaluation than a separate one.
         total = "total_investment__lo"
         major = scaled_floor(review.major_total_investment)
         chain_major = scaled_floor(review.major_chain_total_investment)
         add("major__by_investment", {"$gte": {total: major}}, _MAJOR_KEY, 1)
-        add("major__by_chain", {"$and": [{"key_chain": 1}, {"$gte": {total: chain_major}}]}, _MAJOR_KEY, 1)
+        add("major__by_chain", {"$and": [{"key_chain": 1}, {"$lt": {total: major}}, {"$gte": {total: chain_major}}]}, _MAJOR_KEY, 1)
         add("major__not", {"$and": [{"$lt": {total: major}}, {"$or": [{"key_chain": 0}, {"$lt": {total: chain_major}}]}]}, _MAJOR_KEY, 0)
-    add("catch_all", {"admit__fact": 1}, _HANDLED_KEY, 1)
+    else:
+        add("catch_all", {"admit__fact": 1}, _HANDLED_KEY, 1)
     return definition
 
 
@@ -112,8 +119,7 @@ def _compile_threshold(
 ) -> None:
     threshold = rule.threshold(tier)
     known = _known(rule.indicator, 1)
-    on_tier = {"tier": tier}
-    name = f"{rule.id}__t{tier}"
+    name = rule.id
     if rule.operator == ">=":
         # Floored values keep ">= T" exact for values finer than the fixed-point grid.
         field, meets, misses = f"{rule.indicator}__lo", "$gte", "$lt"
@@ -123,27 +129,72 @@ def _compile_threshold(
         field, meets, misses = f"{rule.indicator}__hi", "$lte", "$gt"
         bound = threshold * (1 + tolerance) if tolerance is not None else None
     limit = scaled_floor(threshold)
-    add(f"{name}__pass", {"$and": [known, on_tier, {meets: {field: limit}}]}, result_key, PASS)
+    add(f"{name}__pass", {"$and": [known, {meets: {field: limit}}]}, result_key, PASS)
     if bound is None:
-        add(f"{name}__fail", {"$and": [known, on_tier, {misses: {field: limit}}]}, result_key, FAIL)
+        add(f"{name}__fail", {"$and": [known, {misses: {field: limit}}]}, result_key, FAIL)
         return
     edge = scaled_floor(bound)
-    add(f"{name}__within", {"$and": [known, on_tier, {misses: {field: limit}}, {meets: {field: edge}}]}, result_key, FAIL_WITHIN)
-    add(f"{name}__beyond", {"$and": [known, on_tier, {misses: {field: edge}}]}, result_key, FAIL_BEYOND)
+    add(f"{name}__within", {"$and": [known, {misses: {field: limit}}, {meets: {field: edge}}]}, result_key, FAIL_WITHIN)
+    add(f"{name}__beyond", {"$and": [known, {misses: {field: edge}}]}, result_key, FAIL_BEYOND)
 
 
-def build_fact(indicators: dict[str, Decimal | str], tier: int, key_chain: bool) -> dict[str, Any]:
-    fact: dict[str, Any] = {"sid": _SESSION_ID, "id": _FACT_ID, "admit__fact": 1, "tier": tier, "key_chain": int(key_chain)}
-    for name, spec in INDICATORS.items():
+def fields_tested(definition: dict[str, Any]) -> frozenset[str]:
+    """Every fact field some rule of a compiled definition tests.
+
+    durable_rules re-encodes the whole fact as JSON for every action it runs, so a fact carries
+    only these fields: it roughly halves the cost of an evaluation.
+    """
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key.startswith("$"):
+                    walk(value)
+                else:
+                    found.add(key)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    for rule in definition.values():
+        for condition in rule["all"]:
+            walk(condition["m"])
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class FactLayout:
+    """Which fields a compiled ruleset's facts carry, worked out once per ruleset."""
+
+    categorical: tuple[str, ...]
+    numeric: tuple[tuple[str, bool, bool], ...]  # (indicator, floored "__lo"?, ceiled "__hi"?)
+
+    @classmethod
+    def of(cls, fields: frozenset[str]) -> FactLayout:
+        tested = [(name, spec) for name, spec in INDICATORS.items() if f"{name}__known" in fields]
+        return cls(
+            tuple(name for name, spec in tested if spec.categorical),
+            tuple((name, f"{name}__lo" in fields, f"{name}__hi" in fields) for name, spec in tested if not spec.categorical),
+        )
+
+
+def build_fact(indicators: dict[str, Decimal | str], key_chain: bool, layout: FactLayout) -> dict[str, Any]:
+    fact: dict[str, Any] = {"sid": _SESSION_ID, "id": _FACT_ID, "admit__fact": 1, "key_chain": int(key_chain)}
+    for name in layout.categorical:
+        value = indicators.get(name)
+        fact[f"{name}__known"] = int(value is not None)
+        if value is not None:
+            fact[name] = value
+    for name, floored, ceiled in layout.numeric:
         value = indicators.get(name)
         fact[f"{name}__known"] = int(value is not None)
         if value is None:
             continue
-        if spec.categorical:
-            fact[name] = value
-        else:
-            assert isinstance(value, Decimal)
+        assert isinstance(value, Decimal)
+        if floored:
             fact[f"{name}__lo"] = scaled_floor(value)
+        if ceiled:
             fact[f"{name}__hi"] = scaled_ceil(value)
     return fact
 
@@ -154,21 +205,24 @@ class RuleEngine:
     def __init__(self) -> None:
         self._host = _TimerlessHost()
         self._lock = threading.Lock()
-        self._names: dict[str, str] = {}
+        self._compiled: dict[tuple[str, int], tuple[str, FactLayout]] = {}
 
-    def _ruleset_name(self, selected: SelectedRuleSet) -> str:
-        name = self._names.get(selected.digest)
-        if name is None:
-            safe = re.sub(r"[^A-Za-z0-9_]", "_", f"{selected.version.version}_{selected.type}")
+    def _compiled_ruleset(self, selected: SelectedRuleSet, tier: int) -> tuple[str, FactLayout]:
+        """The registered ruleset's name and the fields its facts need; compiled on first use."""
+        compiled = self._compiled.get((selected.digest, tier))
+        if compiled is None:
+            safe = re.sub(r"[^A-Za-z0-9_]", "_", f"{selected.version.version}_{selected.type}_t{tier}")
             name = f"admit_{safe}_{selected.digest.removeprefix('sha256:')[:16]}"
-            self._host.set_rulesets({name: compile_ruleset(selected)})
-            self._names[selected.digest] = name
-        return name
+            definition = compile_ruleset(selected, tier)
+            layout = FactLayout.of(fields_tested(definition))
+            self._host.set_rulesets({name: definition})
+            compiled = self._compiled[(selected.digest, tier)] = (name, layout)
+        return compiled
 
     def evaluate(self, selected: SelectedRuleSet, indicators: dict[str, Decimal | str], tier: int, key_chain: bool) -> EngineResult:
-        fact = build_fact(indicators, tier, key_chain)
         with self._lock:
-            name = self._ruleset_name(selected)
+            name, layout = self._compiled_ruleset(selected, tier)
+            fact = build_fact(indicators, key_chain, layout)
             try:
                 state = self._host.assert_fact(name, fact)
                 self._host.retract_fact(name, fact)
@@ -180,7 +234,9 @@ class RuleEngine:
 
     @staticmethod
     def _read_state(selected: SelectedRuleSet, state: Any) -> EngineResult:
-        if not isinstance(state, dict) or state.get(_HANDLED_KEY) != 1:
+        has_clause = selected.version.special_review is not None
+        handled_key = _MAJOR_KEY if has_clause else _HANDLED_KEY
+        if not isinstance(state, dict) or handled_key not in state:
             raise EngineError(f"规则引擎返回了无效的状态：{state!r}")
         if "exception" in state:  # durable_rules swallows exceptions raised in actions
             raise EngineError(f"规则引擎动作出错：{state['exception']}")
@@ -190,10 +246,7 @@ class RuleEngine:
             if outcome not in OUTCOMES:
                 raise EngineError(f"规则引擎没有给出规则 {rule.id} 的结果")
             outcomes[rule.id] = outcome
-        major = state.get(_MAJOR_KEY, 0) if selected.version.special_review else 0
-        if selected.version.special_review and _MAJOR_KEY not in state:
-            raise EngineError("规则引擎没有给出重大项目判定")
-        return EngineResult(outcomes, bool(major))
+        return EngineResult(outcomes, has_clause and state[_MAJOR_KEY] == 1)
 
 
 _engine: RuleEngine | None = None

@@ -21,12 +21,17 @@ ENGINE_CLAMP = 10**18 + 1
 
 
 def round_half_up(value: Fraction, places: int) -> Decimal:
-    """Round a non-negative or negative exact value half away from zero (ROUND_HALF_UP)."""
-    scale = 10**places
-    scaled = abs(value) * scale
-    rounded = (scaled.numerator * 2 + scaled.denominator) // (scaled.denominator * 2)
-    sign = -1 if value < 0 else 1
-    return Decimal(sign * rounded).scaleb(-places)
+    """Round an exact value half away from zero (ROUND_HALF_UP) to ``places`` decimals."""
+    return quotient_half_up(value.numerator, value.denominator, places)
+
+
+def quotient_half_up(numerator: int, denominator: int, places: int) -> Decimal:
+    """``numerator / denominator`` rounded half-up, in integers only (exact, and fast)."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    scaled = abs(numerator) * 10**places
+    rounded = (scaled * 2 + denominator) // (denominator * 2)
+    return Decimal(-rounded if numerator < 0 else rounded).scaleb(-places)
 
 
 def exact_decimal(value: Fraction) -> Decimal:
@@ -45,14 +50,18 @@ def exact_decimal(value: Fraction) -> Decimal:
     return Decimal(value.numerator * 10**places // value.denominator).scaleb(-places)
 
 
-def scaled_floor(value: Fraction | Decimal) -> int:
-    scaled = Fraction(value) * ENGINE_SCALE
-    return max(-ENGINE_CLAMP, min(ENGINE_CLAMP, scaled.numerator // scaled.denominator))
+def _clamp(scaled: int) -> int:
+    return max(-ENGINE_CLAMP, min(ENGINE_CLAMP, scaled))
 
 
-def scaled_ceil(value: Fraction | Decimal) -> int:
-    scaled = Fraction(value) * ENGINE_SCALE
-    return max(-ENGINE_CLAMP, min(ENGINE_CLAMP, -(-scaled.numerator // scaled.denominator)))
+def scaled_floor(value: Decimal) -> int:
+    numerator, denominator = value.as_integer_ratio()
+    return _clamp(numerator * ENGINE_SCALE // denominator)
+
+
+def scaled_ceil(value: Decimal) -> int:
+    numerator, denominator = value.as_integer_ratio()
+    return _clamp(-(-numerator * ENGINE_SCALE // denominator))
 
 
 def on_engine_grid(value: Decimal) -> bool:

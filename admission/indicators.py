@@ -11,7 +11,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .application import Application
-from .exact import exact_decimal, round_half_up
+from .exact import exact_decimal, quotient_half_up, round_half_up
 
 MU_PER_M2 = Fraction(15, 10000)  # 1 亩 = 10000/15 m²
 
@@ -37,12 +37,24 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("land_mu", "用地面积", "亩", "land.area_mu，或 land.area_m2 × 0.0015", None, 2, ("land.area_mu",)),
         Indicator("plot_ratio", "容积率", "", "floor_area_m2 × 0.0015 ÷ 用地面积（亩）", 2, 2, ("floor_area_m2",)),
         Indicator(
-            "investment_intensity", "投资强度", "万元/亩", "investment.fixed_assets_wan ÷ 用地面积（亩）", 2, 2,
+            "investment_intensity",
+            "投资强度",
+            "万元/亩",
+            "investment.fixed_assets_wan ÷ 用地面积（亩）",
+            2,
+            2,
             ("investment.fixed_assets_wan",),
         ),
-        Indicator("tax_per_mu", "亩均税收", "万元/亩·年", "commitments.annual_tax_wan ÷ 用地面积（亩）", 2, 2, ("commitments.annual_tax_wan",)),
         Indicator(
-            "output_per_mu", "亩均产值", "万元/亩·年", "commitments.annual_output_wan ÷ 用地面积（亩）", 2, 2,
+            "tax_per_mu", "亩均税收", "万元/亩·年", "commitments.annual_tax_wan ÷ 用地面积（亩）", 2, 2, ("commitments.annual_tax_wan",)
+        ),
+        Indicator(
+            "output_per_mu",
+            "亩均产值",
+            "万元/亩·年",
+            "commitments.annual_output_wan ÷ 用地面积（亩）",
+            2,
+            2,
             ("commitments.annual_output_wan",),
         ),
         Indicator("building_coverage", "建筑系数", "", "footprint_m2 × 0.0015 ÷ 用地面积（亩）", 4, 4, ("footprint_m2",)),
@@ -50,10 +62,17 @@ INDICATORS: dict[str, Indicator] = {
         Indicator("rd_intensity", "研发投入强度", "", "commitments.rd_ratio", None, None, ("commitments.rd_ratio",)),
         Indicator("self_held_ratio", "自持比例", "", "real_estate.self_held_ratio", None, None, ("real_estate.self_held_ratio",)),
         Indicator(
-            "supporting_floor_ratio", "配套用房比例", "", "real_estate.supporting_floor_ratio", None, None,
+            "supporting_floor_ratio",
+            "配套用房比例",
+            "",
+            "real_estate.supporting_floor_ratio",
+            None,
+            None,
             ("real_estate.supporting_floor_ratio",),
         ),
-        Indicator("industry_section", "行业门类", "", "industry.code 的首字母（GB/T 4754-2017 门类）", None, None, ("industry.code",), True),
+        Indicator(
+            "industry_section", "行业门类", "", "industry.code 的首字母（GB/T 4754-2017 门类）", None, None, ("industry.code",), True
+        ),
     )
 }
 
@@ -66,23 +85,29 @@ def land_mu(application: Application) -> Fraction:
 
 
 def compute_indicators(application: Application) -> dict[str, Decimal | str]:
-    """Every indicator that can be computed, rounded for comparison; absent inputs are left out."""
+    """Every indicator that can be computed, rounded for comparison; absent inputs are left out.
+
+    Quotients are taken on the exact integer ratios of the Decimals and rounded once, half-up.
+    """
     land = land_mu(application)
-    per_mu = {
-        "plot_ratio": Fraction(application.floor_area_m2) * MU_PER_M2,
-        "investment_intensity": Fraction(application.investment.fixed_assets_wan),
-        "tax_per_mu": Fraction(application.commitments.annual_tax_wan),
+    land_n, land_d = land.numerator, land.denominator
+    m2_n, m2_d = MU_PER_M2.numerator, MU_PER_M2.denominator
+    # name -> numerator as an exact ratio (n, d); the indicator is (n / d) / land.
+    per_mu: dict[str, tuple[int, int]] = {
+        "plot_ratio": _times(application.floor_area_m2, m2_n, m2_d),
+        "investment_intensity": application.investment.fixed_assets_wan.as_integer_ratio(),
+        "tax_per_mu": application.commitments.annual_tax_wan.as_integer_ratio(),
     }
     if application.commitments.annual_output_wan is not None:
-        per_mu["output_per_mu"] = Fraction(application.commitments.annual_output_wan)
+        per_mu["output_per_mu"] = application.commitments.annual_output_wan.as_integer_ratio()
     if application.footprint_m2 is not None:
-        per_mu["building_coverage"] = Fraction(application.footprint_m2) * MU_PER_M2
+        per_mu["building_coverage"] = _times(application.footprint_m2, m2_n, m2_d)
 
     values: dict[str, Decimal | str] = {"land_mu": exact_decimal(land)}
-    for name, numerator in per_mu.items():
+    for name, (n, d) in per_mu.items():
         places = INDICATORS[name].places
         assert places is not None
-        values[name] = round_half_up(numerator / land, places)
+        values[name] = quotient_half_up(n * land_d, d * land_n, places)
     values["total_investment"] = application.investment.total_wan
     if application.commitments.rd_ratio is not None:
         values["rd_intensity"] = application.commitments.rd_ratio
@@ -91,6 +116,11 @@ def compute_indicators(application: Application) -> dict[str, Decimal | str]:
         values["supporting_floor_ratio"] = application.real_estate.supporting_floor_ratio
     values["industry_section"] = application.industry.code[0]
     return values
+
+
+def _times(value: Decimal, n: int, d: int) -> tuple[int, int]:
+    value_n, value_d = value.as_integer_ratio()
+    return value_n * n, value_d * d
 
 
 def display_value(name: str, value: Decimal) -> Decimal:

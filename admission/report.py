@@ -66,7 +66,9 @@ def render_decision(decision: Decision, style: Style = plain_style) -> str:
         rule = finding.rule
         label = rule.label + ("（参考）" if not finding.mandatory else "")
         unit = f" {rule.unit}" if rule.unit and finding.actual is not None and rule.operator != "in" else ""
-        rows.append((label, requirement_text(rule, finding.threshold), format_value(rule.indicator, finding.actual) + unit, outcome_text(finding)))
+        rows.append(
+            (label, requirement_text(rule, finding.threshold), format_value(rule.indicator, finding.actual) + unit, outcome_text(finding))
+        )
     widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(3)]
     for index, row in enumerate(rows):
         text = "".join(pad(cell, widths[i]) for i, cell in enumerate(row[:3])) + row[3]
@@ -86,5 +88,7 @@ def render_decision(decision: Decision, style: Style = plain_style) -> str:
 
 
 def render_problems(source: str, problems: list[Problem]) -> str:
-    header = f"{safe(source)}：申请材料无效，未作审查结论（{len(problems)} 个问题）" if source else f"申请材料无效（{len(problems)} 个问题）"
+    header = (
+        f"{safe(source)}：申请材料无效，未作审查结论（{len(problems)} 个问题）" if source else f"申请材料无效（{len(problems)} 个问题）"
+    )
     return "\n".join([header, *(f"  {p.path}：{safe(p.message)}" for p in problems)])

@@ -7,14 +7,15 @@ if there is one; ``decide`` asks the engine and turns its outcomes into the verd
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, Literal
 
 from .application import ROOT, Application, RawApplication, validate_shape
-from .engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING, PASS, RuleEngine, shared_engine
+from .engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING, RuleEngine, shared_engine
 from .errors import EngineError, InvalidInput, Problem
 from .exact import json_number, plain
 from .indicators import INDICATORS, MU_PER_M2, compute_indicators, display_value
@@ -71,8 +72,11 @@ def _selection_date(data: dict[str, Any], as_of: date) -> date | None:
     return None  # already reported as a shape problem
 
 
-def _cross_field_problems(data: dict[str, Any], rulebook: Rulebook, as_of: date) -> list[Problem]:
-    """Checks that span fields or need the rule book; each runs on whatever fields are valid."""
+def _cross_field_problems(data: dict[str, Any], rulebook: Rulebook, as_of: date, reported: list[Problem]) -> list[Problem]:
+    """Checks that span fields or need the rule book; each runs on whatever fields are valid.
+
+    ``reported`` are the problems found so far: a field already reported is not reported again.
+    """
     problems: list[Problem] = []
     land = _raw_at(data, "land")
     if isinstance(land, dict):
@@ -132,7 +136,7 @@ def _cross_field_problems(data: dict[str, Any], rulebook: Rulebook, as_of: date)
             for path in INDICATORS[rule.indicator].inputs:
                 if path.startswith("land."):
                     continue  # land is checked above as "one of two"
-                already = any(path == p.path or path.startswith(p.path + ".") for p in problems)
+                already = any(path == p.path or path.startswith(p.path + ".") for p in [*reported, *problems])
                 if not already and _raw_at(data, path) in (_ABSENT, None):
                     problems.append(Problem(path, f"规则 {selected.version.version} / {rule.id}（{rule.label}）为必备指标，须填写此字段"))
     return problems
@@ -141,11 +145,10 @@ def _cross_field_problems(data: dict[str, Any], rulebook: Rulebook, as_of: date)
 def prepare(raw: RawApplication, rulebook: Rulebook, as_of: date) -> PreparedApplication:
     """Validate one parsed application completely; raise InvalidInput listing every problem."""
     application, problems = validate_shape(raw.data)
-    problems = [*raw.problems, *problems, *_cross_field_problems(raw.data, rulebook, as_of)]
-    # A problem is reported once even when two checks find it (e.g. a missing required field).
-    unique = list(dict.fromkeys(problems))
-    if unique or application is None:
-        raise InvalidInput(unique or [Problem(ROOT, "申请材料无效")], raw.source)
+    problems = [*raw.problems, *problems]
+    problems += _cross_field_problems(raw.data, rulebook, as_of, problems)
+    if problems or application is None:
+        raise InvalidInput(problems or [Problem(ROOT, "申请材料无效")], raw.source)
     on = application.submitted_date or as_of
     selected = rulebook.select(application.type, on)
     assert selected is not None  # checked above
@@ -166,14 +169,12 @@ class Finding:
     actual: Decimal | str | None
     threshold: Decimal | None
     has_clause: bool
+    failed: bool = field(init=False)
+    mandatory: bool = field(init=False)
 
-    @property
-    def failed(self) -> bool:
-        return self.outcome in (FAIL, FAIL_WITHIN, FAIL_BEYOND)
-
-    @property
-    def mandatory(self) -> bool:
-        return self.rule.severity == "mandatory"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "failed", self.outcome in (FAIL, FAIL_WITHIN, FAIL_BEYOND))
+        object.__setattr__(self, "mandatory", self.rule.severity == "mandatory")
 
     @property
     def contract_outcome(self) -> str:
@@ -214,7 +215,11 @@ class Decision:
     findings: tuple[Finding, ...]
     major_project: bool
     verdict: Verdict
-    reasons: tuple[str, ...]
+
+    @cached_property
+    def reasons(self) -> tuple[str, ...]:
+        """The verdict in words, drawn from the findings (made when first shown)."""
+        return tuple(_reasons(self.prepared, self.findings, self.major_project, self.verdict))
 
     @property
     def application(self) -> Application:
@@ -277,7 +282,7 @@ def decide(prepared: PreparedApplication, engine: RuleEngine | None = None) -> D
     if any(f.mandatory and f.outcome == MISSING for f in findings):
         raise EngineError("必备指标缺少数据，却未在输入检查中发现")  # prepare() rules this out
     verdict = _verdict(findings, result.major_project, has_clause)
-    return Decision(prepared, indicators, findings, result.major_project, verdict, tuple(_reasons(prepared, findings, result.major_project, verdict)))
+    return Decision(prepared, indicators, findings, result.major_project, verdict)
 
 
 def _verdict(findings: tuple[Finding, ...], major: bool, has_clause: bool) -> Verdict:

@@ -41,9 +41,7 @@ def _ulp_neighbours(value: Decimal) -> list[Decimal]:
 
 
 def near_edges(indicator: str, low: Decimal, high: Decimal, free: st.SearchStrategy[Decimal]) -> st.SearchStrategy[Decimal]:
-    candidates = sorted(
-        {e + o for e in _edges(indicator) for o in _OFFSETS} | {n for e in _edges(indicator) for n in _ulp_neighbours(e)}
-    )
+    candidates = sorted({e + o for e in _edges(indicator) for o in _OFFSETS} | {n for e in _edges(indicator) for n in _ulp_neighbours(e)})
     candidates = [c for c in candidates if low <= c <= high]
     return st.one_of(st.sampled_from(candidates), free)
 
@@ -71,7 +69,9 @@ def applications(draw: st.DrawFn) -> dict[str, Any]:
     total = max(draw(near_edges("total_investment", D("1"), D("300000"), _decimals("1", "300000", 2))), fixed)
     app: dict[str, Any] = {
         "id": f"GEN-{draw(st.integers(0, 99999)):05d}",
-        "name": draw(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=20).filter(str.strip)),
+        "name": draw(
+            st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]), min_size=1, max_size=20).filter(str.strip)
+        ),
         "applicant": {"name": "测试企业有限公司"},
         "type": project_type,
         "district": draw(st.sampled_from(DISTRICTS)),

@@ -50,7 +50,9 @@ def test_engine_agrees_with_reference_on_every_rule(app: dict[str, Any]) -> None
 
 
 @PROPERTY_SETTINGS
-@given(applications(), st.sampled_from(["tax", "investment"]), st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3))
+@given(
+    applications(), st.sampled_from(["tax", "investment"]), st.decimals(min_value=Decimal("0.001"), max_value=Decimal("100000"), places=3)
+)
 def test_raising_tax_or_investment_never_lowers_the_verdict(app: dict[str, Any], what: str, delta: Decimal) -> None:
     raised = copy.deepcopy(app)
     if what == "tax":
