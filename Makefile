@@ -11,9 +11,9 @@ SAMPLE ?= samples/industrial-conditional.json
 
 demo: setup
 	@echo "== admit check $(SAMPLE)"
-	-$(BIN)/admit check --as-of 2026-11-21 $(SAMPLE)
+	@$(BIN)/admit check --as-of 2026-11-21 $(SAMPLE); echo "(exit code $$?: 0 approve, 1 reject, 3 conditional, 2 invalid)"
 	@echo "== admit check --json $(SAMPLE)"
-	-$(BIN)/admit check --json --as-of 2026-11-21 $(SAMPLE)
+	@$(BIN)/admit check --json --as-of 2026-11-21 $(SAMPLE); echo "(exit code $$?)"
 
 test: setup
 	$(BIN)/ruff check admission tests bench
