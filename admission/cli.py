@@ -146,3 +146,68 @@ def schema(rules_dir: Path | None) -> None:
     from .schema import application_schema
 
     _emit_json(application_schema(_load_rules(rules_dir)))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部结果（summary 与 results）。")
+@click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), help="把结果写成 CSV 表（UTF-8，Excel 可直接打开）。")
+@click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path, dir_okay=False), help="把结果写成 Excel 表（结论列着色）。")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="并行进程数（默认：全部 CPU 核）。")
+@as_of_option
+@rules_option
+@reports_errors
+def screen(
+    paths: tuple[Path, ...],
+    as_json: bool,
+    csv_path: Path | None,
+    xlsx_path: Path | None,
+    jobs: int | None,
+    as_of: date | None,
+    rules_dir: Path | None,
+) -> None:
+    """会前批量预审：申请材料文件、目录（递归查找 *.json）与 Excel 汇总表（每行一份申请）。
+
+    无效的文件或行单独列出，不影响其余申请的审查。退出码：0 全部已审查，2 有无效输入（结果照常输出）。
+
+    \b
+    示例：
+      admit screen samples/
+      admit screen intake.xlsx 补充材料/ --xlsx 预审结果.xlsx --csv 预审结果.csv
+      admit screen --json --jobs 2 samples/
+    """
+    from . import screen as screening
+
+    rulebook_dir = rules_dir or default_rules_dir()
+    items = list(screening.collect(paths))
+    rulebook = load_rulebook(rulebook_dir)
+    # A bar on a terminal; nothing at all (not even the label) in a pipe or a log.
+    with click.progressbar(length=len(items), label="预审中", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
+        results = screening.evaluate_all(items, rulebook, as_of or date.today(), jobs or screening.default_jobs(), bar.update)
+    if csv_path is not None:
+        screening.write_csv(csv_path, results)
+    if xlsx_path is not None:
+        screening.write_xlsx(xlsx_path, results)
+    if as_json:
+        for line in screening.json_lines(results):
+            click.echo(line)
+    else:
+        click.echo(screening.render_summary(results, _terminal_style))
+    sys.exit(screening.exit_code(results))
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+@rules_option
+@reports_errors
+def template(target: Path, rules_dir: Path | None) -> None:
+    """写出一份空白的申请汇总表（Excel），含列标题说明、示例行与下拉列表。
+
+    \b
+    示例：
+      admit template intake.xlsx
+    """
+    from .intake import write_template
+
+    write_template(target, _load_rules(rules_dir))
+    click.echo(f"已写出申请汇总表模板：{target}")

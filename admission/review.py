@@ -91,7 +91,9 @@ def _cross_field_problems(data: dict[str, Any], rulebook: Rulebook, as_of: date,
         problems.append(Problem("investment.fixed_assets_wan", f"固定资产投资 {plain(fixed)} 万元超过计划总投资 {plain(total)} 万元"))
 
     footprint = _number_at(data, "footprint_m2")
-    area_mu, area_m2 = _number_at(data, "land.area_mu"), _number_at(data, "land.area_m2")
+    # Only areas valid on their own: a negative area is already reported, not compared with.
+    area_mu, area_m2 = (_number_at(data, p) for p in ("land.area_mu", "land.area_m2"))
+    area_mu, area_m2 = (a if a is not None and a > 0 else None for a in (area_mu, area_m2))
     land_m2 = Fraction(area_m2) if area_m2 is not None else (Fraction(area_mu) / MU_PER_M2 if area_mu is not None else None)
     if footprint is not None and land_m2 is not None and (area_mu is None) != (area_m2 is None) and footprint > land_m2:
         problems.append(Problem("footprint_m2", f"建筑基底面积 {plain(footprint)} 平方米超过用地面积 {float(land_m2):.2f} 平方米"))

@@ -147,10 +147,15 @@ class Rulebook:
                 seen.update(dict.fromkeys(version.special_review.key_chains))
         return list(seen)
 
+    @cached_property
+    def _selected(self) -> dict[tuple[str, str], SelectedRuleSet]:
+        # One object per (version, type), so its digest is computed once per process.
+        return {(v.version, t): SelectedRuleSet(v, t, rs) for v in self.versions for t, rs in v.rulesets.items()}
+
     def select(self, project_type: str, on: date) -> SelectedRuleSet | None:
         for version in self.versions:
             if project_type in version.rulesets and version.in_force(on):
-                return SelectedRuleSet(version, project_type, version.rulesets[project_type])
+                return self._selected[(version.version, project_type)]
         return None
 
     def version(self, name: str) -> Version | None:

@@ -1,0 +1,294 @@
+"""Batch pre-screening (预审) of a whole intake: files, folders and Excel workbooks.
+
+Every input becomes one result, in input order: a decision (exactly what ``admit check --json``
+gives for it) or an error with its problems. One bad input never stops the batch.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .application import ROOT, RawApplication, read_application_file
+from .errors import AdmitError, InvalidInput, Problem
+from .review import VERDICT_LABELS, decide, prepare
+from .rulebook import Rulebook, load_rulebook
+
+Result = dict[str, Any]  # {"source", "decision"} or {"source", "error"}
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+CHUNK = 64  # applications per task: big enough to amortise pickling, small for a smooth progress bar
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing to evaluate: a JSON file to read, a parsed row, or an input already refused."""
+
+    source: str
+    path: Path | None = None
+    raw: RawApplication | None = None
+    refused: InvalidInput | None = None
+
+
+def collect(paths: Iterable[Path]) -> Iterator[Item]:
+    """Files, folders (recursively, ``*.json``) and workbooks, in a stable order."""
+    for path in paths:
+        if path.is_dir():
+            for found in sorted(p for p in path.rglob("*.json") if p.is_file()):
+                yield Item(str(found), path=found)
+        elif path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
+            from .intake import read_workbook
+
+            for row in read_workbook(path):
+                if isinstance(row, InvalidInput):
+                    yield Item(row.source, refused=row)
+                else:
+                    yield Item(row.source, raw=row)
+        else:
+            yield Item(str(path), path=path)  # missing or unreadable files are reported by the reader
+
+
+def error_result(source: str, kind: str, problems: list[Problem]) -> Result:
+    return {"source": source, "error": {"kind": kind, "problems": [p.to_json() for p in problems]}}
+
+
+def evaluate_item(item: Item, rulebook: Rulebook, as_of: date) -> Result:
+    try:
+        if item.refused is not None:
+            raise item.refused
+        raw = item.raw if item.raw is not None else read_application_file(item.path or Path(item.source))
+        return {"source": item.source, "decision": decide(prepare(raw, rulebook, as_of)).to_json()}
+    except InvalidInput as error:
+        return error_result(item.source, error.kind, error.problems)
+    except AdmitError as error:
+        return error_result(item.source, error.kind, [Problem(ROOT, str(error))])
+    except Exception as error:  # a bug must cost one result, never the batch
+        return error_result(item.source, "internal_error", [Problem(ROOT, f"{type(error).__name__}: {error}")])
+
+
+_worker: tuple[Rulebook, date] | None = None
+
+
+def _start_worker(rules_dir: Path, as_of: date) -> None:
+    global _worker
+    _worker = (load_rulebook(rules_dir), as_of)
+
+
+def _evaluate_chunk(items: list[Item]) -> list[Result]:
+    assert _worker is not None
+    rulebook, as_of = _worker
+    return [evaluate_item(item, rulebook, as_of) for item in items]
+
+
+def _chunks(items: list[Item]) -> list[list[Item]]:
+    return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+
+
+def evaluate_all(
+    items: list[Item],
+    rulebook: Rulebook,
+    as_of: date,
+    jobs: int,
+    progress: Callable[[int], None] = lambda n: None,
+) -> list[Result]:
+    """Results in input order; ``jobs`` processes (durable_rules never releases the GIL)."""
+    results: list[Result] = []
+    if jobs <= 1 or len(items) <= CHUNK:
+        for chunk in _chunks(items):
+            results.extend(evaluate_item(item, rulebook, as_of) for item in chunk)
+            progress(len(chunk))
+    else:
+        # fork: workers inherit the imported modules, so they start in milliseconds.
+        context = multiprocessing.get_context("fork")
+        with context.Pool(jobs, initializer=_start_worker, initargs=(rulebook.directory, as_of)) as pool:
+            for chunk_results in pool.imap(_evaluate_chunk, _chunks(items)):
+                results.extend(chunk_results)
+                progress(len(chunk_results))
+    return mark_duplicate_ids(results)
+
+
+def mark_duplicate_ids(results: list[Result]) -> list[Result]:
+    """Applications sharing a case number are all refused: which one is right is for a person."""
+    sources_by_id: dict[str, list[str]] = {}
+    for result in results:
+        if "decision" in result:
+            sources_by_id.setdefault(result["decision"]["application"]["id"], []).append(result["source"])
+    marked = []
+    for result in results:
+        if "decision" in result:
+            case_id = result["decision"]["application"]["id"]
+            others = [s for s in sources_by_id[case_id] if s != result["source"]]
+            if others:
+                message = f"案件编号 {case_id} 重复，另见：{'、'.join(others)}"
+                marked.append(error_result(result["source"], "invalid_input", [Problem("id", message)]))
+                continue
+        marked.append(result)
+    return marked
+
+
+def default_jobs() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def screen(paths: list[Path], rules_dir: Path, as_of: date, jobs: int, progress: Callable[[int], None] = lambda n: None) -> list[Result]:
+    rulebook = load_rulebook(rules_dir)
+    items = list(collect(paths))
+    return evaluate_all(items, rulebook, as_of, jobs, progress)
+
+
+# --- summaries -----------------------------------------------------------------------------------
+
+VERDICT_ORDER = ("approve", "conditional", "reject")
+
+
+def summary(results: list[Result]) -> dict[str, int]:
+    counts = Counter(r["decision"]["verdict"] if "decision" in r else "invalid" for r in results)
+    return {"total": len(results), **{v: counts.get(v, 0) for v in VERDICT_ORDER}, "invalid": counts.get("invalid", 0)}
+
+
+def exit_code(results: list[Result]) -> int:
+    kinds = {r["error"]["kind"] for r in results if "error" in r}
+    if "internal_error" in kinds:
+        return 70
+    return 2 if kinds else 0
+
+
+def to_json(results: list[Result]) -> dict[str, Any]:
+    return {"summary": summary(results), "results": results}
+
+
+def json_lines(results: list[Result]) -> Iterator[str]:
+    """The ``--json`` object, one result per line.
+
+    Streaming keeps memory flat for a large intake, and without ``indent`` json uses its C
+    encoder: on 10,000 results this is about ten times faster than ``indent=2``.
+    """
+    yield '{"summary": ' + json.dumps(summary(results), ensure_ascii=False) + ', "results": ['
+    for index, result in enumerate(results):
+        yield json.dumps(result, ensure_ascii=False) + ("," if index < len(results) - 1 else "")
+    yield "]}"
+
+
+def failed_rules(decision: dict[str, Any], severity: str) -> list[str]:
+    return [f["label"] for f in decision["findings"] if f["outcome"] == "fail" and f["severity"] == severity]
+
+
+TABLE_HEADERS = (
+    "来源", "案件编号", "项目名称", "项目类型", "所在区域", "结论", "规则版本", "区域分类", "重大项目",
+    "计划总投资（万元）", "用地面积（亩）", "容积率", "投资强度（万元/亩）", "亩均税收（万元/亩·年）",
+    "未达标必备指标", "关注事项", "问题",
+)  # fmt: skip
+
+
+def table_rows(results: list[Result]) -> list[list[Any]]:
+    """The results as table rows (CSV and XLSX), in input order."""
+    from .intake import TYPE_LABELS
+
+    rows: list[list[Any]] = []
+    for result in results:
+        if "error" in result:
+            problems = "；".join(f"{p['path']}：{p['message']}" for p in result["error"]["problems"])
+            rows.append([result["source"], "", "", "", "", "无效", "", "", "", None, None, None, None, None, "", "", problems])
+            continue
+        d = result["decision"]
+        app, ind = d["application"], d["indicators"]
+        rows.append([
+            result["source"], app["id"], app["name"], TYPE_LABELS.get(app["type"], app["type"]), app["district"],
+            VERDICT_LABELS[d["verdict"]], d["rulebook"]["version"], d["tier"], "是" if d["major_project"] else "否",
+            ind.get("total_investment"), ind.get("land_mu"), ind.get("plot_ratio"), ind.get("investment_intensity"),
+            ind.get("tax_per_mu"), "、".join(failed_rules(d, "mandatory")), "、".join(failed_rules(d, "advisory")), "",
+        ])  # fmt: skip
+    return rows
+
+
+def write_csv(target: Path, results: list[Result]) -> None:
+    import csv
+    import io
+
+    from .output import write_atomically
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(TABLE_HEADERS)
+    writer.writerows(["" if v is None else v for v in row] for row in table_rows(results))
+    # UTF-8 with a byte-order mark: what Excel needs to open Chinese CSV without mojibake.
+    write_atomically(target, buffer.getvalue().encode("utf-8-sig"))
+
+
+VERDICT_FILLS = {"建议准入": "C6EFCE", "提请联席会议一事一议": "FFEB9C", "不予准入": "FFC7CE", "无效": "D9D9D9"}
+
+
+def write_xlsx(target: Path, results: list[Result]) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    from .output import save_atomically
+    from .report import display_width
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "预审结果"
+    sheet.append(list(TABLE_HEADERS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    verdict_column = TABLE_HEADERS.index("结论") + 1
+    rows = table_rows(results)
+    for row in rows:
+        sheet.append(row)
+        cell = sheet.cell(row=sheet.max_row, column=verdict_column)
+        cell.fill = PatternFill("solid", fgColor=VERDICT_FILLS[str(cell.value)])
+    sheet.freeze_panes = "A2"
+    for index, header in enumerate(TABLE_HEADERS, 1):
+        # Chinese characters are two columns wide; cap very long texts so the sheet stays usable.
+        widest = max([display_width(header)] + [display_width(str(r[index - 1])) for r in rows if r[index - 1] is not None])
+        sheet.column_dimensions[get_column_letter(index)].width = min(60, widest + 2)
+    save_atomically(target, lambda path: workbook.save(path))
+
+
+def _yi(wan: Decimal) -> str:
+    return f"{wan / 10000:.2f}"
+
+
+def render_summary(results: list[Result], style: Callable[[str, str], str]) -> str:
+    from .intake import TYPE_LABELS
+    from .report import safe
+
+    counts = summary(results)
+    decisions = [r["decision"] for r in results if "decision" in r]
+    lines = [style(f"预审结果：共 {counts['total']} 份申请", "title")]
+    lines.append("  " + "  ".join(f"{VERDICT_LABELS[v]} {counts[v]}" for v in VERDICT_ORDER) + f"  无效 {counts['invalid']}")
+    by_type = Counter(TYPE_LABELS.get(d["application"]["type"], d["application"]["type"]) for d in decisions)
+    by_district = Counter(d["application"]["district"] for d in decisions)
+    lines.append("  按类型：" + ("，".join(f"{k} {v}" for k, v in by_type.most_common()) or "无"))
+    lines.append("  按区域：" + ("，".join(f"{k} {v}" for k, v in by_district.most_common()) or "无"))
+    total = sum((Decimal(str(d["indicators"]["total_investment"])) for d in decisions), Decimal(0))
+    land = sum((Decimal(str(d["indicators"]["land_mu"])) for d in decisions), Decimal(0))
+    lines.append(f"  计划总投资合计 {_yi(total)} 亿元，用地合计 {land:.2f} 亩（有效申请）")
+    lines.append("")
+    roles = {"approve": "pass", "conditional": "warn", "reject": "fail"}
+    for verdict in VERDICT_ORDER:
+        for result in results:
+            d = result.get("decision")
+            if d is None or d["verdict"] != verdict:
+                continue
+            app = d["application"]
+            kind = TYPE_LABELS.get(app["type"], app["type"])
+            line = f"[{VERDICT_LABELS[verdict]}] {safe(app['id'])}  {safe(app['name'])}（{kind}，{app['district']}）"
+            failed = failed_rules(d, "mandatory")
+            if failed:
+                line += f"  未达标：{'、'.join(failed)}"
+            lines.append(style(line, roles[verdict]))
+    for result in results:
+        if "error" in result:
+            lines.append(style(f"[无效] {safe(result['source'])}", "fail"))
+            lines += [f"    {p['path']}：{safe(p['message'])}" for p in result["error"]["problems"]]
+    return "\n".join(lines)
