@@ -14,7 +14,7 @@ import click
 
 from . import __version__
 from .application import read_application_file
-from .errors import AdmitError, InvalidInput, InvalidRulebook
+from .errors import AdmitError, InvalidInput, InvalidRulebook, UsageError
 from .report import render_decision, render_problems, safe
 from .review import decide, prepare
 from .rulebook import Rulebook, default_rules_dir, load_rulebook
@@ -107,25 +107,72 @@ def main() -> None:
     """admit：江门市招商引资项目准入审查工具。"""
 
 
+templates_option = click.option(
+    "--templates",
+    "templates_dir",
+    type=click.Path(path_type=Path, file_okay=False, exists=True),
+    default=None,
+    help="模板目录：其中的同名文件覆盖默认模板（opinion.html.j2、packet.html.j2、style.css 等）。",
+)
+font_dir_option = click.option(
+    "--font-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="额外的中文字体目录（也可用环境变量 ADMIT_FONT_DIR）。",
+)
+
+
+def _write_documents(html: str, pdf_path: Path | None, html_path: Path | None, templates_dir: Path | None, font_dir: Path | None) -> None:
+    from .documents import template_dirs
+    from .output import write_atomically
+
+    if html_path is not None:
+        write_atomically(html_path, html.encode("utf-8"))
+    if pdf_path is not None:
+        from .pdf import render_pdf, use_font_dir
+
+        use_font_dir(font_dir)
+        render_pdf(html, pdf_path, template_dirs(templates_dir))
+
+
 @main.command()
 @click.argument("application", type=click.Path(path_type=Path, dir_okay=True, allow_dash=False))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出审查结论（见 decision.md）。")
+@click.option("--pdf", "pdf_path", type=click.Path(path_type=Path, dir_okay=False), help="同时写出审查意见 PDF。")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="同时写出审查意见 HTML（可在浏览器中查看）。")
 @as_of_option
 @rules_option
+@templates_option
+@font_dir_option
 @reports_errors
-def check(application: Path, as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:
+def check(
+    application: Path,
+    as_json: bool,
+    pdf_path: Path | None,
+    html_path: Path | None,
+    as_of: date | None,
+    rules_dir: Path | None,
+    templates_dir: Path | None,
+    font_dir: Path | None,
+) -> None:
     """审查一份申请材料，给出结论与逐条说明。
 
-    退出码：0 建议准入，1 不予准入，3 提请联席会议一事一议，2 输入无效。
+    退出码：0 建议准入，1 不予准入，3 提请联席会议一事一议，2 输入无效（写 PDF 时出错为其他退出码）。
 
     \b
     示例：
       admit check samples/industrial-approve.json
       admit check --json --as-of 2026-11-21 application.json
+      admit check application.json --pdf 审查意见.pdf
     """
     rulebook = _load_rules(rules_dir)
     raw = read_application_file(application)
-    decision = decide(prepare(raw, rulebook, as_of or date.today()))
+    review_date = as_of or date.today()
+    decision = decide(prepare(raw, rulebook, review_date))
+    if pdf_path is not None or html_path is not None:
+        from .documents import render_opinion_html
+
+        _write_documents(render_opinion_html(decision, review_date, templates_dir), pdf_path, html_path, templates_dir, font_dir)
     if as_json:
         _emit_json(decision.to_json())
     else:
@@ -211,3 +258,54 @@ def template(target: Path, rules_dir: Path | None) -> None:
 
     write_template(target, _load_rules(rules_dir))
     click.echo(f"已写出申请汇总表模板：{target}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("-o", "--output", "pdf_path", type=click.Path(path_type=Path, dir_okay=False), help="会议材料 PDF 的路径。")
+@click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="同时写出会议材料 HTML。")
+@click.option("--meeting-no", default=None, help="会议次数，如 12（第 12 次会议）。")
+@click.option("--meeting-date", metavar="YYYY-MM-DD", callback=parse_date_option, default=None, help="会议日期（默认为审查日期）。")
+@click.option("--title", default=None, help="会议材料标题（默认：江门市招商引资工作联席会议项目审查材料）。")
+@as_of_option
+@rules_option
+@templates_option
+@font_dir_option
+@reports_errors
+def packet(
+    paths: tuple[Path, ...],
+    pdf_path: Path | None,
+    html_path: Path | None,
+    meeting_no: str | None,
+    meeting_date: date | None,
+    title: str | None,
+    as_of: date | None,
+    rules_dir: Path | None,
+    templates_dir: Path | None,
+    font_dir: Path | None,
+) -> None:
+    """生成联席会议材料：封面、目录、项目汇总表、逐项审查意见、无效材料清单与规则版本附录。
+
+    接受申请材料文件、目录与 Excel 汇总表；无效材料单独列出，不会中断生成。
+
+    \b
+    示例：
+      admit packet samples/ -o 会议材料.pdf --meeting-no 12 --meeting-date 2026-11-28
+      admit packet intake.xlsx -o 会议材料.pdf --html 会议材料.html
+    """
+    from . import screen as screening
+    from .documents import DEFAULT_PACKET_TITLE, Meeting, render_packet_html
+
+    if pdf_path is None and html_path is None:
+        raise UsageError("请用 -o 指定 PDF 路径（或用 --html 指定 HTML 路径）")
+    review_date = as_of or date.today()
+    rulebook = _load_rules(rules_dir)
+    decisions, invalid = screening.decisions_for_documents(list(paths), rulebook, review_date)
+    meeting = Meeting(title or DEFAULT_PACKET_TITLE, meeting_no or "", (meeting_date or review_date).isoformat())
+    html = render_packet_html(decisions, invalid, meeting, review_date, templates_dir)
+    _write_documents(html, pdf_path, html_path, templates_dir, font_dir)
+    click.echo(f"已生成会议材料：{pdf_path or html_path}（{len(decisions)} 个项目，{len(invalid)} 份无效材料）")
+    if invalid:
+        # The packet lists them in its own section; the exit code stays 0 because the packet
+        # was made, as the meeting needs it regardless.
+        click.echo(f"注意：{len(invalid)} 份申请材料无效，已列入会议材料的“无效申请材料”部分。", err=True)

@@ -23,6 +23,10 @@ def atomic_path(target: Path) -> Iterator[Path]:
         raise OutputError(f"无法写入 {target}：{error.strerror}") from None
     os.close(handle)
     temporary = Path(name)
+    # mkstemp creates 0600; the finished file gets the mode any new file would get here.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temporary, 0o666 & ~umask)
     try:
         yield temporary
         with open(temporary, "rb") as written:

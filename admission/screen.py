@@ -19,7 +19,7 @@ from typing import Any
 
 from .application import ROOT, RawApplication, read_application_file
 from .errors import AdmitError, InvalidInput, Problem
-from .review import VERDICT_LABELS, decide, prepare
+from .review import VERDICT_LABELS, Decision, decide, prepare
 from .rulebook import Rulebook, load_rulebook
 
 Result = dict[str, Any]  # {"source", "decision"} or {"source", "error"}
@@ -59,12 +59,17 @@ def error_result(source: str, kind: str, problems: list[Problem]) -> Result:
     return {"source": source, "error": {"kind": kind, "problems": [p.to_json() for p in problems]}}
 
 
+def decide_item(item: Item, rulebook: Rulebook, as_of: date) -> Decision:
+    """The decision for one input; raises InvalidInput (or another AdmitError) like admit check."""
+    if item.refused is not None:
+        raise item.refused
+    raw = item.raw if item.raw is not None else read_application_file(item.path or Path(item.source))
+    return decide(prepare(raw, rulebook, as_of))
+
+
 def evaluate_item(item: Item, rulebook: Rulebook, as_of: date) -> Result:
     try:
-        if item.refused is not None:
-            raise item.refused
-        raw = item.raw if item.raw is not None else read_application_file(item.path or Path(item.source))
-        return {"source": item.source, "decision": decide(prepare(raw, rulebook, as_of)).to_json()}
+        return {"source": item.source, "decision": decide_item(item, rulebook, as_of).to_json()}
     except InvalidInput as error:
         return error_result(item.source, error.kind, error.problems)
     except AdmitError as error:
@@ -114,23 +119,22 @@ def evaluate_all(
     return mark_duplicate_ids(results)
 
 
-def mark_duplicate_ids(results: list[Result]) -> list[Result]:
-    """Applications sharing a case number are all refused: which one is right is for a person."""
+def duplicate_id_problems(ids_by_source: list[tuple[str, str]]) -> dict[str, Problem]:
+    """Inputs sharing a case number, all refused: which one is right is for a person to say."""
     sources_by_id: dict[str, list[str]] = {}
-    for result in results:
-        if "decision" in result:
-            sources_by_id.setdefault(result["decision"]["application"]["id"], []).append(result["source"])
-    marked = []
-    for result in results:
-        if "decision" in result:
-            case_id = result["decision"]["application"]["id"]
-            others = [s for s in sources_by_id[case_id] if s != result["source"]]
-            if others:
-                message = f"案件编号 {case_id} 重复，另见：{'、'.join(others)}"
-                marked.append(error_result(result["source"], "invalid_input", [Problem("id", message)]))
-                continue
-        marked.append(result)
-    return marked
+    for source, case_id in ids_by_source:
+        sources_by_id.setdefault(case_id, []).append(source)
+    problems = {}
+    for source, case_id in ids_by_source:
+        others = [s for s in sources_by_id[case_id] if s != source]
+        if others:
+            problems[source] = Problem("id", f"案件编号 {case_id} 重复，另见：{'、'.join(others)}")
+    return problems
+
+
+def mark_duplicate_ids(results: list[Result]) -> list[Result]:
+    duplicates = duplicate_id_problems([(r["source"], r["decision"]["application"]["id"]) for r in results if "decision" in r])
+    return [error_result(r["source"], "invalid_input", [duplicates[r["source"]]]) if r["source"] in duplicates else r for r in results]
 
 
 def default_jobs() -> int:
@@ -141,6 +145,30 @@ def screen(paths: list[Path], rules_dir: Path, as_of: date, jobs: int, progress:
     rulebook = load_rulebook(rules_dir)
     items = list(collect(paths))
     return evaluate_all(items, rulebook, as_of, jobs, progress)
+
+
+def decisions_for_documents(
+    paths: list[Path], rulebook: Rulebook, as_of: date
+) -> tuple[list[Decision], list[tuple[str, list[dict[str, str]]]]]:
+    """Decision objects for a packet, and the invalid inputs with their problems.
+
+    In-process: a packet is bounded by PDF layout (~90 ms a project), not by the engine.
+    """
+    decided: list[tuple[str, Decision]] = []
+    invalid: list[tuple[str, list[dict[str, str]]]] = []
+    for item in collect(paths):
+        result = None
+        try:
+            decided.append((item.source, decide_item(item, rulebook, as_of)))
+        except InvalidInput as error:
+            result = error_result(item.source, error.kind, error.problems)
+        except AdmitError as error:
+            result = error_result(item.source, error.kind, [Problem(ROOT, str(error))])
+        if result is not None:
+            invalid.append((result["source"], result["error"]["problems"]))
+    duplicates = duplicate_id_problems([(source, d.application.id) for source, d in decided])
+    invalid += [(source, [duplicates[source].to_json()]) for source, _ in decided if source in duplicates]
+    return [d for source, d in decided if source not in duplicates], invalid
 
 
 # --- summaries -----------------------------------------------------------------------------------

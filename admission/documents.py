@@ -1,0 +1,248 @@
+"""Review opinions (审查意见) and meeting packets (会议材料) as HTML, from decisions.
+
+Templates are data (``templates/``, overridable by name with ``--templates DIR``). They get
+view objects whose every field is already-formatted text, with autoescaping on and
+``StrictUndefined``, so an office can reword them without knowing the engine, a missing field
+fails loudly, and no application text ever reaches the HTML unescaped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from . import __version__
+from .engine import FAIL_BEYOND, FAIL_WITHIN, MISSING
+from .errors import RenderError
+from .exact import plain
+from .indicators import display_value
+from .intake import TYPE_LABELS
+from .resources import data_dir
+from .review import VERDICT_LABELS, Decision, Finding, format_value, requirement_text
+
+DEFAULT_PACKET_TITLE = "江门市招商引资工作联席会议项目审查材料"
+VERDICT_ORDER = {"approve": 0, "conditional": 1, "reject": 2}
+RESULT_TEXT = {MISSING: "未提供（参考指标）", FAIL_WITHIN: "未达标（容差内）", FAIL_BEYOND: "未达标（超出容差）"}
+
+
+def template_dirs(override: Path | None) -> list[Path]:
+    """Override folder first, shipped templates last: an office replaces files by name."""
+    return [override, data_dir("templates")] if override else [data_dir("templates")]
+
+
+def environment(override: Path | None) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(override)]),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+def input_digest(decision: Decision) -> str:
+    """SHA-256 of the application as canonical JSON (numbers as written), whatever its format."""
+    data = decision.application.model_dump(mode="json", exclude_none=True)
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RowView:
+    label: str
+    requirement: str
+    actual: str
+    result: str
+    css_class: str
+
+
+def _row(finding: Finding) -> RowView:
+    rule = finding.rule
+    unit = f" {rule.unit}" if rule.unit and finding.actual is not None and rule.operator != "in" else ""
+    if finding.failed:
+        result = RESULT_TEXT.get(finding.outcome, "未达标")
+        css = "failed" if finding.mandatory else "advisory-failed"
+    else:
+        result, css = RESULT_TEXT.get(finding.outcome, "达标"), ""
+    label = rule.label + ("（参考）" if not finding.mandatory else "")
+    return RowView(label, requirement_text(rule, finding.threshold), format_value(rule.indicator, finding.actual) + unit, result, css)
+
+
+def _number(value: Decimal | None) -> str:
+    return plain(value) if value is not None else ""
+
+
+def _indicator(decision: Decision, name: str) -> str:
+    value = decision.indicators.get(name)
+    return plain(display_value(name, value)) if isinstance(value, Decimal) else "—"
+
+
+@dataclass(frozen=True)
+class OpinionView:
+    anchor: str
+    case_id: str
+    name: str
+    applicant: str
+    credit_code: str
+    type_label: str
+    ruleset_type: str
+    ruleset_label: str
+    district: str
+    tier_label: str
+    industry_code: str
+    chain: str
+    land_mu: str
+    total_investment: str
+    total_yi: str
+    fixed_assets: str
+    annual_tax: str
+    annual_output: str
+    submitted_on: str
+    major: str
+    version: str
+    version_title: str
+    period: str
+    rows: list[RowView]
+    verdict_code: str
+    verdict_label: str
+    reasons: list[str]
+    concerns: list[str]
+    plot_ratio: str
+    investment_intensity: str
+    tax_per_mu: str
+    rulebook_digest: str
+    input_digest: str
+    review_date: str
+    tool_version: str
+
+    @classmethod
+    def of(cls, decision: Decision, anchor: str, review_date: date) -> OpinionView:
+        app = decision.application
+        selected = decision.selected
+        version = selected.version
+        total = app.investment.total_wan
+        major = "是" if decision.major_project else "否"
+        if version.special_review is None:
+            major = "不适用（该版本未设一事一议条款）"
+        reasons = [r for r in decision.reasons if not r.startswith("关注事项：")]
+        concerns = [r.removeprefix("关注事项：") for r in decision.reasons if r.startswith("关注事项：")]
+        return cls(
+            anchor=anchor,
+            case_id=app.id,
+            name=app.name,
+            applicant=app.applicant.name,
+            credit_code=app.applicant.credit_code or "",
+            type_label=TYPE_LABELS.get(app.type, app.type),
+            ruleset_type=selected.type,
+            ruleset_label=selected.ruleset.label,
+            district=app.district,
+            tier_label=decision.prepared.tier.label,
+            industry_code=app.industry.code,
+            chain=app.industry.chain or "",
+            land_mu=_indicator(decision, "land_mu"),
+            total_investment=plain(total),
+            total_yi=f"{total / 10000:.2f}",
+            fixed_assets=plain(app.investment.fixed_assets_wan),
+            annual_tax=plain(app.commitments.annual_tax_wan),
+            annual_output=_number(app.commitments.annual_output_wan),
+            submitted_on=app.submitted_on or f"未填写（按审查日期 {review_date.isoformat()}）",
+            major=major,
+            version=version.version,
+            version_title=version.title,
+            period=version.period_text(),
+            rows=[_row(f) for f in decision.findings],
+            verdict_code=decision.verdict,
+            verdict_label=VERDICT_LABELS[decision.verdict],
+            reasons=reasons,
+            concerns=concerns,
+            plot_ratio=_indicator(decision, "plot_ratio"),
+            investment_intensity=_indicator(decision, "investment_intensity"),
+            tax_per_mu=_indicator(decision, "tax_per_mu"),
+            rulebook_digest=selected.digest,
+            input_digest=input_digest(decision),
+            review_date=review_date.isoformat(),
+            tool_version=__version__,
+        )
+
+
+def _render(templates: Path | None, name: str, context: dict[str, Any]) -> str:
+    """Render one template; an office's broken override is a clear error, not a traceback."""
+    try:
+        return environment(templates).get_template(name).render(**context)
+    except jinja2.TemplateError as error:
+        where = f"{error.filename}:{error.lineno}" if isinstance(error, jinja2.TemplateSyntaxError) else name
+        raise RenderError(f"模板错误（{where}）：{error.message or error}") from None
+
+
+def render_opinion_html(decision: Decision, review_date: date, templates: Path | None = None) -> str:
+    view = OpinionView.of(decision, "opinion-1", review_date)
+    return _render(templates, "opinion.html.j2", {"opinion": view, "running_title": f"项目准入审查意见 · {view.case_id}"})
+
+
+@dataclass(frozen=True)
+class Meeting:
+    title: str
+    number: str
+    date: str
+
+
+@dataclass(frozen=True)
+class InvalidView:
+    source: str
+    problems: list[dict[str, str]]
+
+
+@dataclass(frozen=True)
+class VersionView:
+    version: str
+    title: str
+    type_label: str
+    period: str
+    digest: str
+    basis: str
+
+
+def packet_order(decisions: Sequence[Decision]) -> list[Decision]:
+    """By verdict (准入, 一事一议, 不予准入), then by planned investment, largest first."""
+    return sorted(decisions, key=lambda d: (VERDICT_ORDER[d.verdict], -d.application.investment.total_wan, d.application.id))
+
+
+def render_packet_html(
+    decisions: Sequence[Decision],
+    invalid: Sequence[tuple[str, list[dict[str, str]]]],
+    meeting: Meeting,
+    review_date: date,
+    templates: Path | None = None,
+) -> str:
+    ordered = packet_order(decisions)
+    opinions = [OpinionView.of(d, f"opinion-{i}", review_date) for i, d in enumerate(ordered, 1)]
+    versions: dict[str, VersionView] = {}
+    for d in ordered:
+        s = d.selected
+        versions.setdefault(
+            s.digest,
+            VersionView(
+                s.version.version,
+                s.version.title,
+                TYPE_LABELS.get(s.type, s.type),
+                s.version.period_text(),
+                s.digest,
+                s.version.basis.strip(),
+            ),
+        )
+    counts = {v: sum(d.verdict == v for d in ordered) for v in VERDICT_ORDER}
+    context: dict[str, Any] = {
+        "meeting": meeting,
+        "opinions": opinions,
+        "invalid": [InvalidView(source, problems) for source, problems in invalid],
+        "versions": sorted(versions.values(), key=lambda v: (v.version, v.type_label)),
+        "counts": counts,
+    }
+    return _render(templates, "packet.html.j2", context)

@@ -1,0 +1,119 @@
+"""HTML to PDF with WeasyPrint, behind the fence the engineering notes call for.
+
+- Fonts: a Chinese font must be there before we start (fontconfig is asked), and any glyph
+  rendered as ``.notdef`` (an empty box) fails the render: a PDF of boxes is never written.
+- Fetching: only files under the template folders (and ``data:`` URLs) are served; every other
+  URL, network or local, is refused, so neither a template nor a crafted input can make the
+  renderer download something or embed ``/etc/passwd`` as an attachment.
+- Output is written atomically; WeasyPrint's defaults give byte-identical PDFs for the same input.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+from .errors import RenderError
+from .output import save_atomically
+
+FONT_DIR_ENV = "ADMIT_FONT_DIR"
+INSTALL_HINT = (
+    "请安装中文字体：sudo apt-get install fonts-noto-cjk libharfbuzz-subset0；"
+    f"无 root 权限时，可用 --font-dir 或环境变量 {FONT_DIR_ENV} 指定含中文字体（含粗体）的目录"
+)
+
+
+def use_font_dir(font_dir: Path | None) -> None:
+    """Add a font folder to fontconfig's search path; must run before WeasyPrint is imported."""
+    font_dir = font_dir or (Path(os.environ[FONT_DIR_ENV]) if os.environ.get(FONT_DIR_ENV) else None)
+    if font_dir is None:
+        return
+    if not font_dir.is_dir():
+        raise RenderError(f"字体目录不存在：{font_dir}")
+    base = os.environ.get("FONTCONFIG_FILE", "/etc/fonts/fonts.conf")
+    include = f'<include ignore_missing="yes">{base}</include>' if Path(base).exists() else ""
+    config = Path(tempfile.mkdtemp(prefix="admit-fonts-")) / "fonts.conf"
+    config.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>{include}'
+        f"<dir>{font_dir.resolve()}</dir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    os.environ["FONTCONFIG_FILE"] = str(config)
+
+
+def check_chinese_font() -> None:
+    """Fail early, with the fix, when fontconfig knows no Chinese font at all."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return  # no fontconfig tools: the .notdef check during rendering still guards us
+    found = subprocess.run([fc_list, ":lang=zh-cn", "family"], capture_output=True, text=True, check=False, timeout=60)
+    if found.returncode == 0 and not found.stdout.strip():
+        raise RenderError(f"未找到中文字体，无法生成 PDF。{INSTALL_HINT}")
+
+
+class _MissingGlyphs(logging.Handler):
+    """Collects WeasyPrint's warnings about characters no font could draw."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.characters: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if ".notdef" in record.getMessage() and isinstance(record.args, tuple) and record.args:
+            self.characters.append(str(record.args[0]))
+
+
+def _safe_fetcher(allowed_roots: list[Path]) -> Any:
+    from weasyprint.urls import URLFetcher
+
+    roots = [r.resolve() for r in allowed_roots]
+
+    class TemplatesOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        """Serves files under the template folders and data: URLs; refuses everything else."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parsed = urlparse(url)
+            if parsed.scheme == "data":
+                return super().fetch(url, headers)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if any(path.is_relative_to(root) for root in roots) and path.is_file():
+                    return super().fetch(url, headers)
+            raise ValueError(f"admit 拒绝读取模板目录以外的资源：{url}")
+
+    return TemplatesOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
+
+
+def render_pdf(html: str, target: Path, template_dirs: list[Path]) -> int:
+    """Render ``html`` to ``target`` atomically; returns the page count.
+
+    Missing glyphs are logged while pages are drawn, that is inside ``write_pdf``: the check
+    runs before the temporary file replaces the target, so a PDF of boxes is never left behind.
+    """
+    check_chinese_font()
+    import weasyprint  # heavy (about 0.5 s): only commands that write PDFs import it
+
+    handler = _MissingGlyphs()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+
+    def write(path: Path) -> None:
+        document.write_pdf(path)
+        if handler.characters:
+            shown = "".join(dict.fromkeys(handler.characters))[:20]
+            raise RenderError(f"字体缺少这些字符的字形，PDF 会出现空框，已停止生成：{shown!r}。{INSTALL_HINT}")
+
+    try:
+        document = weasyprint.HTML(
+            string=html, base_url=str(template_dirs[0].resolve()) + "/", url_fetcher=_safe_fetcher(template_dirs)
+        ).render()
+        save_atomically(target, write)
+    finally:
+        logger.removeHandler(handler)
+    return len(document.pages)
