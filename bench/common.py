@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -57,3 +60,60 @@ class Report:
             print("targets missed: " + ", ".join(self.failed))
             sys.exit(1)
         print("all targets met")
+
+
+def applications(count: int) -> list[dict[str, object]]:
+    """``count`` valid applications: the samples, with unique ids and varied tax."""
+    samples = [
+        json.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "samples").glob("*.json")) if not p.name.startswith("invalid-")
+    ]
+    made = []
+    for index in range(count):
+        app = copy.deepcopy(samples[index % len(samples)])
+        app["id"] = f"BENCH-{index:06d}"
+        app["commitments"]["annual_tax_wan"] = app["commitments"]["annual_tax_wan"] + index % 97
+        made.append(app)
+    return made
+
+
+def write_folder(folder: Path, apps: list[dict[str, object]]) -> None:
+    for index, app in enumerate(apps):
+        (folder / f"{index:06d}.json").write_text(json.dumps(app, ensure_ascii=False), encoding="utf-8")
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{current}/task").iterdir():
+                stack += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total / 1024
+
+
+def run_measured(command: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, peak tree RSS in MB, exit code."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, tree_rss_mb(process.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    code = process.wait()
+    elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
+    return elapsed, peak, code
