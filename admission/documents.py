@@ -25,6 +25,7 @@ from .errors import RenderError
 from .exact import plain
 from .indicators import display_value
 from .intake import TYPE_LABELS
+from .remedies import remedy_lines
 from .resources import data_dir
 from .review import VERDICT_LABELS, Decision, Finding, format_value, requirement_text
 
@@ -114,6 +115,7 @@ class OpinionView:
     verdict_label: str
     reasons: list[str]
     concerns: list[str]
+    remedies: list[str]
     plot_ratio: str
     investment_intensity: str
     tax_per_mu: str
@@ -162,6 +164,7 @@ class OpinionView:
             verdict_label=VERDICT_LABELS[decision.verdict],
             reasons=reasons,
             concerns=concerns,
+            remedies=remedy_lines(decision),
             plot_ratio=_indicator(decision, "plot_ratio"),
             investment_intensity=_indicator(decision, "investment_intensity"),
             tax_per_mu=_indicator(decision, "tax_per_mu"),

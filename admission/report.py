@@ -84,6 +84,11 @@ def render_decision(decision: Decision, style: Style = plain_style) -> str:
     lines.append(style(f"结论：{VERDICT_LABELS[decision.verdict]}", role))
     lines.append("理由：")
     lines += [f"  {number}. {reason}" for number, reason in enumerate(decision.reasons, 1)]
+    if decision.remedies:
+        from .remedies import remedy_lines
+
+        lines.append("达标所需（单项调整，其他条件不变）：")
+        lines += [f"  - {line}" for line in remedy_lines(decision)]
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .application import ROOT, Application, RawApplication, validate_shape
 from .engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING, RuleEngine, shared_engine
@@ -20,6 +20,9 @@ from .errors import EngineError, InvalidInput, Problem
 from .exact import json_number, plain
 from .indicators import INDICATORS, MU_PER_M2, compute_indicators, display_value
 from .rulebook import Rule, Rulebook, SelectedRuleSet, Tier
+
+if TYPE_CHECKING:
+    from .remedies import Remedy
 
 Verdict = Literal["approve", "conditional", "reject"]
 VERDICT_LABELS: dict[str, str] = {"approve": "建议准入", "conditional": "提请联席会议一事一议", "reject": "不予准入"}
@@ -223,6 +226,13 @@ class Decision:
         """The verdict in words, drawn from the findings (made when first shown)."""
         return tuple(_reasons(self.prepared, self.findings, self.major_project, self.verdict))
 
+    @cached_property
+    def remedies(self) -> list[Remedy]:
+        """For each failed rule, the smallest single-input changes that would meet it (达标所需)."""
+        from .remedies import remedies_for  # remedies builds on Decision: imported late
+
+        return remedies_for(self)
+
     @property
     def application(self) -> Application:
         return self.prepared.application
@@ -261,6 +271,7 @@ class Decision:
             "indicators": self.indicators_json(),
             "findings": [f.to_json() for f in self.findings],
             "reasons": list(self.reasons),
+            "remedies": [r.to_json() for r in self.remedies],
         }
 
 

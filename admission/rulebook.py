@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import json
 import tomllib
 from dataclasses import dataclass
@@ -260,6 +261,8 @@ def _rule_problems(rule: Rule, levels: list[int], review: SpecialReview | None) 
         if rule.thresholds is not None:
             found.append(("thresholds", "in 规则不使用 thresholds"))
         return found
+    if rule.unit != indicator.unit:
+        return [("unit", f"指标 {rule.indicator} 的单位应为“{indicator.unit or '无单位'}”，实际为“{rule.unit or '无单位'}”")]
     if rule.operator == "in":
         return [("operator", f"数值指标 {rule.indicator} 只能使用 >= 或 <=")]
     if rule.values is not None:
@@ -302,6 +305,33 @@ def _cross_version_problems(versions: list[tuple[Path, Version]]) -> list[Proble
                         f"在项目类型 {', '.join(shared)} 上的生效期重叠",
                     )
                 )
+    found.extend(_gap_and_coverage_problems(versions))
+    return found
+
+
+def _gap_and_coverage_problems(versions: list[tuple[Path, Version]]) -> list[Problem]:
+    """Days without a version between two versions of a type; tiers that leave a district out."""
+    found: list[Problem] = []
+    by_type: dict[str, list[tuple[Path, Version]]] = {}
+    for file, version in versions:
+        for type_name in version.rulesets:
+            by_type.setdefault(type_name, []).append((file, version))
+    for type_name, entries in by_type.items():
+        entries.sort(key=lambda e: e[1].effective_from)
+        for (_, earlier), (file, later) in itertools.pairwise(entries):
+            if earlier.effective_to is not None and (later.effective_from - earlier.effective_to).days > 1:
+                found.append(
+                    Problem(
+                        f"{file.name}: effective_from",
+                        f"项目类型 {type_name} 在 {earlier.version} 结束（{earlier.effective_to}）与 {later.version} 生效"
+                        f"（{later.effective_from}）之间没有适用的版本",
+                    )
+                )
+    districts = {d for _, v in versions for t in v.tiers for d in t.districts}
+    for file, version in versions:
+        missing = sorted(districts - {d for t in version.tiers for d in t.districts})
+        if missing:
+            found.append(Problem(f"{file.name}: tiers", f"区域分类遗漏了：{'、'.join(missing)}"))
     return found
 
 

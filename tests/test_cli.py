@@ -56,7 +56,17 @@ def test_json_output_follows_decision_md() -> None:
     code, out, _ = run("check", "--json", *AS_OF, str(SAMPLES_DIR / "industrial-conditional.json"))
     assert code == 3
     decision = json.loads(out)
-    assert list(decision) == ["application", "verdict", "rulebook", "tier", "major_project", "indicators", "findings", "reasons"]
+    assert list(decision) == [
+        "application",
+        "verdict",
+        "rulebook",
+        "tier",
+        "major_project",
+        "indicators",
+        "findings",
+        "reasons",
+        "remedies",
+    ]
     assert decision["application"] == {"id": "JM-2026-0102", "name": "蓬江动力电池模组项目", "type": "industrial", "district": "蓬江区"}
     assert decision["rulebook"]["version"] == "JM-2022" and decision["rulebook"]["effective_from"] == "2022-01-01"
     assert decision["rulebook"]["digest"].startswith("sha256:") and len(decision["rulebook"]["digest"]) == 71

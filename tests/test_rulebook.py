@@ -10,6 +10,7 @@ import pytest
 
 from admission.application import RawApplication
 from admission.errors import InvalidRulebook
+from admission.indicators import INDICATORS
 from admission.review import decide, prepare
 from admission.rulebook import Rulebook, load_rulebook
 
@@ -90,7 +91,7 @@ label = "物流项目"
 def _rule(rule_id: str, tier1: int, tier4: int) -> str:
     return (
         f'\n[[rulesets.logistics.rules]]\nid = "{rule_id}"\nlabel = "{rule_id}"\nindicator = "{rule_id}"\noperator = ">="\n'
-        f'thresholds = {{ 1 = {tier1}, 4 = {tier4} }}\nunit = ""\nseverity = "mandatory"\nsource = "test"\n'
+        f'thresholds = {{ 1 = {tier1}, 4 = {tier4} }}\nunit = "{INDICATORS[rule_id].unit}"\nseverity = "mandatory"\nsource = "test"\n'
     )
 
 
@@ -175,6 +176,24 @@ def broken(tmp_path: Path, file: str, old: str, new: str) -> list[str]:
         ),
         ("JM-2014.toml", "effective_to = 2021-12-31", "effective_to = 2013-12-31", "JM-2014.toml: effective_to：结束日期早于生效日期"),
         ("JM-2014.toml", "[[tiers]]", "[[tiers]", "JM-2014.toml：不是有效的 TOML"),
+        (
+            "JM-2022.toml",
+            'unit = "万元/亩"',
+            'unit = "元/亩"',
+            "JM-2022.toml: rulesets.industrial.rules[2].unit：指标 investment_intensity 的单位应为“万元/亩”",
+        ),
+        (
+            "JM-2022.toml",
+            "effective_from = 2022-01-01",
+            "effective_from = 2022-03-01",
+            "JM-2022.toml: effective_from：项目类型 industrial 在 JM-2014 结束（2021-12-31）与 JM-2022 生效（2022-03-01）之间",
+        ),
+        (
+            "JM-2022.toml",
+            'districts = ["台山市", "开平市", "恩平市"]',
+            'districts = ["台山市", "开平市"]',
+            "JM-2022.toml: tiers：区域分类遗漏了：恩平市",
+        ),
     ],
 )
 def test_broken_rule_files_are_reported_with_file_and_key(tmp_path: Path, file: str, old: str, new: str, expected: str) -> None:
