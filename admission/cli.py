@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -70,6 +71,10 @@ def reports_errors(command: F) -> F:
         except KeyboardInterrupt:
             click.echo("已中断。", err=True)
             sys.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`| head`): not our failure, and nobody is left to tell.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            sys.exit(141)
         except click.exceptions.Exit:
             raise
         except click.ClickException:
@@ -309,3 +314,219 @@ def packet(
         # The packet lists them in its own section; the exit code stays 0 because the packet
         # was made, as the meeting needs it regardless.
         click.echo(f"注意：{len(invalid)} 份申请材料无效，已列入会议材料的“无效申请材料”部分。", err=True)
+
+
+# --- admit rules ---------------------------------------------------------------------------------
+
+
+@main.group()
+def rules() -> None:
+    """规则库工具：查看、校验、比较、回归测试与影响分析。"""
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    from .report import display_width, pad
+
+    widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(len(rows[0]) - 1)]
+    return ["".join(pad(cell, widths[i]) for i, cell in enumerate(row[:-1])) + row[-1] for row in rows]
+
+
+@rules.command("list")
+@click.option("--type", "project_type", default=None, help="只列出这一项目类型（industrial、industrial_real_estate、logistics）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@as_of_option
+@rules_option
+@reports_errors
+def rules_list(project_type: str | None, as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:
+    """列出规则版本与规则集，并逐条列出审查日期当日生效的规则（各区域分类的门槛）。
+
+    \b
+    示例：
+      admit rules list
+      admit rules list --as-of 2020-01-01 --type industrial
+      admit rules list --json
+    """
+    from .ruletools import SEVERITY_LABELS, in_force, listing_json, requirement
+
+    rulebook = _load_rules(rules_dir)
+    on = as_of or date.today()
+    if project_type is not None and project_type not in rulebook.types:
+        raise UsageError(f"未知的项目类型 {project_type}；可选：{'、'.join(rulebook.types)}")
+    if as_json:
+        _emit_json(listing_json(rulebook, on, project_type))
+        return
+    click.echo(_terminal_style("规则版本", "title"))
+    for version in rulebook.versions:
+        mark = "（当日生效）" if version.in_force(on) else ""
+        click.echo(f"  {version.version}  {version.period_text()}  {'、'.join(version.rulesets)}{mark}")
+        click.echo(f"      {version.title}")
+    for selected in in_force(rulebook, on, project_type):
+        tiers = selected.version.tiers
+        click.echo("")
+        click.echo(
+            _terminal_style(f"{selected.ruleset.label}（{selected.type}）· {selected.version.version} · {on.isoformat()} 生效", "title")
+        )
+        rows = [["指标", *[t.label for t in tiers], "单位", "必备/参考", "依据"]]
+        for rule in selected.ruleset.rules:
+            rows.append(
+                [rule.label, *[requirement(rule, t.level) for t in tiers], rule.unit or "—", SEVERITY_LABELS[rule.severity], rule.source]
+            )
+        for line in _table(rows):
+            click.echo("  " + line)
+    if not in_force(rulebook, on, project_type):
+        click.echo(f"\n{on.isoformat()} 没有生效的规则集。")
+
+
+@rules.command("show")
+@click.argument("rule_id")
+@click.option("--version", "version_name", default=None, help="只看这一版本。")
+@rules_option
+@reports_errors
+def rules_show(rule_id: str, version_name: str | None, rules_dir: Path | None) -> None:
+    """查看一条规则：各版本、各区域分类的门槛，依据，以及所用指标的计算公式。
+
+    \b
+    示例：
+      admit rules show tax_per_mu
+      admit rules show plot_ratio --version JM-2022
+    """
+    from .ruletools import SEVERITY_LABELS, find_rule, indicator_formula, requirement
+
+    rulebook = _load_rules(rules_dir)
+    found = find_rule(rulebook, rule_id, version_name)
+    first = found[0][2]
+    click.echo(_terminal_style(f"{first.label}（{rule_id}）", "title"))
+    click.echo(f"指标公式：{indicator_formula(first)}")
+    for version, project_type, rule in found:
+        click.echo("")
+        label = version.rulesets[project_type].label
+        click.echo(
+            _terminal_style(
+                f"{version.version}（{version.period_text()}）· {label}（{project_type}）· {SEVERITY_LABELS[rule.severity]}", "title"
+            )
+        )
+        unit = f" {rule.unit}" if rule.unit and rule.operator != "in" else ""
+        for tier in version.tiers:
+            click.echo(f"  {tier.label}（{'、'.join(tier.districts)}）：{requirement(rule, tier.level)}{unit}")
+        if version.special_review is not None and rule.severity == "mandatory" and rule.operator != "in":
+            click.echo(f"  一事一议容差：{version.special_review.tolerance * 100:.0f}%")
+        click.echo(f"  依据：{rule.source}")
+
+
+@rules.command("validate")
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@reports_errors
+def rules_validate(directory: Path | None) -> None:
+    """校验规则库（不审查任何申请）：结构、单位、版本日期重叠或间断、区域遗漏、未知指标、门槛类型。
+
+    退出码：0 有效，2 有问题（逐条列出文件与键）。
+
+    \b
+    示例：
+      admit rules validate
+      admit rules validate ./proposed-rules
+    """
+    rulebook = load_rulebook(directory or default_rules_dir())
+    rulesets = sum(len(v.rulesets) for v in rulebook.versions)
+    count = sum(len(rs.rules) for v in rulebook.versions for rs in v.rulesets.values())
+    click.echo(f"规则库有效：{rulebook.directory}，{len(rulebook.versions)} 个版本，{rulesets} 个规则集，{count} 条规则。")
+
+
+@rules.command("diff")
+@click.argument("old")
+@click.argument("new")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@as_of_option
+@rules_option
+@reports_errors
+def rules_diff(old: str, new: str, as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:
+    """比较两个规则版本或两份规则库：门槛的提高、降低、新增与删除（按项目类型、区域分类）。
+
+    OLD、NEW 为版本号（取自 --rules 或默认规则库）、规则库目录（各类型取最新版本，或 --as-of 当日生效的版本），或“目录:版本号”。
+
+    \b
+    示例：
+      admit rules diff JM-2014 JM-2022
+      admit rules diff rules/ ./proposed-rules
+    """
+    from .ruletools import diff, resolve_side
+
+    rulebook = _load_rules(rules_dir)
+    old_label, old_sets = resolve_side(old, rulebook, as_of)
+    new_label, new_sets = resolve_side(new, rulebook, as_of)
+    changes = diff(old_sets, new_sets)
+    if as_json:
+        _emit_json({"old": old_label, "new": new_label, "changes": [c.to_json() for c in changes]})
+        return
+    click.echo(_terminal_style(f"规则比较：{old_label} → {new_label}", "title"))
+    if not changes:
+        click.echo("没有差异。")
+        return
+    rows = [["项目类型", "规则", "区域分类", "原要求", "新要求", "变化"]]
+    from .intake import TYPE_LABELS
+
+    rows += [[TYPE_LABELS.get(c.type, c.type), c.label, c.tier, c.old, c.new, c.kind] for c in changes]
+    for line in _table(rows):
+        click.echo("  " + line)
+    click.echo(f"共 {len(changes)} 处变化。")
+
+
+@rules.command("test")
+@click.argument("directory", required=False, type=click.Path(path_type=Path, file_okay=False))
+@reports_errors
+def rules_test(directory: Path | None) -> None:
+    """运行规则库自带的回归案例（DIR/cases/*.json：申请材料、审查日期、应得结论与未达标规则）。
+
+    退出码：0 全部符合，1 有不符，2 规则库无效。
+
+    \b
+    示例：
+      admit rules test
+      admit rules test ./proposed-rules
+    """
+    from .ruletools import run_cases
+
+    rules_dir = directory or default_rules_dir()
+    rulebook = load_rulebook(rules_dir)
+    results = run_cases(rulebook, rules_dir / "cases")
+    if not results:
+        raise UsageError(f"{rules_dir / 'cases'} 中没有回归案例（*.json）")
+    failures = [r for r in results if not r.ok]
+    for result in failures:
+        click.echo(_terminal_style(f"不符：{result.name}", "fail"))
+        click.echo(f"  应为：{result.expected_verdict}，未达标 {result.expected_failed}")
+        click.echo(f"  实得：{result.verdict}，未达标 {result.failed}")
+        for problem in result.problems:
+            click.echo(f"  {problem.path}：{problem.message}")
+    passed = len(results) - len(failures)
+    click.echo(f"{passed} passed, {len(failures)} failed")
+    sys.exit(1 if failures else 0)
+
+
+@rules.command("impact")
+@click.argument("new_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
+@as_of_option
+@rules_option
+@reports_errors
+def rules_impact(new_dir: Path, paths: tuple[Path, ...], as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:
+    """用拟议的规则库重新审查一批申请，列出结论会改变的项目（如 建议准入 → 不予准入）。
+
+    \b
+    示例：
+      admit rules impact ./proposed-rules samples/
+      admit rules impact ./proposed-rules 往期申请/ intake.xlsx --json
+    """
+    from .ruletools import impact, verdict_text
+
+    current = _load_rules(rules_dir)
+    proposed = load_rulebook(new_dir)
+    count, changed = impact(current, proposed, list(paths), as_of or date.today())
+    if as_json:
+        _emit_json({"evaluated": count, "changed": [c.to_json() for c in changed]})
+        return
+    click.echo(_terminal_style(f"影响分析：{count} 份申请中 {len(changed)} 份结论将改变", "title"))
+    for change in changed:
+        flip = f"{verdict_text(change.before)} → {verdict_text(change.after)}"
+        click.echo(f"  {safe(change.case_id)}  {safe(change.name)}：{flip}  （{safe(change.source)}）")

@@ -1,0 +1,290 @@
+"""Rule-book tooling for the office that owns the rules: list, show, diff, test, impact."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .application import RawApplication, parse_json_text
+from .errors import InvalidInput, Problem, UsageError
+from .exact import json_number, plain
+from .indicators import INDICATORS
+from .review import VERDICT_LABELS, decide, prepare
+from .rulebook import Rule, Rulebook, SelectedRuleSet, Version, load_rulebook
+
+SEVERITY_LABELS = {"mandatory": "必备", "advisory": "参考"}
+
+
+def requirement(rule: Rule, tier: int) -> str:
+    if rule.operator == "in":
+        return "属于 " + "、".join(rule.values or [])
+    return ("≥ " if rule.operator == ">=" else "≤ ") + plain(rule.threshold(tier))
+
+
+def rule_json(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "label": rule.label,
+        "indicator": rule.indicator,
+        "operator": rule.operator,
+        "thresholds": {k: json_number(v) for k, v in (rule.thresholds or {}).items()},
+        "values": rule.values,
+        "unit": rule.unit,
+        "severity": rule.severity,
+        "source": rule.source,
+    }
+
+
+def in_force(rulebook: Rulebook, on: date, project_type: str | None) -> list[SelectedRuleSet]:
+    selected = [rulebook.select(t, on) for t in rulebook.types if project_type in (None, t)]
+    return [s for s in selected if s is not None]
+
+
+def listing_json(rulebook: Rulebook, on: date, project_type: str | None) -> dict[str, Any]:
+    return {
+        "as_of": on.isoformat(),
+        "versions": [
+            {
+                "version": v.version,
+                "title": v.title,
+                "effective_from": v.effective_from.isoformat(),
+                "effective_to": v.effective_to.isoformat() if v.effective_to else None,
+                "types": list(v.rulesets),
+                "special_review": v.special_review is not None,
+            }
+            for v in rulebook.versions
+        ],
+        "in_force": [
+            {
+                "version": s.version.version,
+                "type": s.type,
+                "digest": s.digest,
+                "tiers": {str(t.level): t.label for t in s.version.tiers},
+                "rules": [rule_json(r) for r in s.ruleset.rules],
+            }
+            for s in in_force(rulebook, on, project_type)
+        ],
+    }
+
+
+def find_rule(rulebook: Rulebook, rule_id: str, version: str | None) -> list[tuple[Version, str, Rule]]:
+    """Every (version, type, rule) with this id; UsageError with a suggestion if there is none."""
+    if version is not None and rulebook.version(version) is None:
+        raise UsageError(f"规则库中没有版本 {version}；可选：{'、'.join(v.version for v in rulebook.versions)}")
+    found = [
+        (v, t, r)
+        for v in rulebook.versions
+        if version in (None, v.version)
+        for t, rs in v.rulesets.items()
+        for r in rs.rules
+        if r.id == rule_id
+    ]
+    if not found:
+        ids = sorted({r.id for v in rulebook.versions for rs in v.rulesets.values() for r in rs.rules})
+        close = difflib.get_close_matches(rule_id, ids, n=1)
+        hint = f"；是否应为 {close[0]}？" if close else f"；可选：{'、'.join(ids)}"
+        raise UsageError(f"没有编号为 {rule_id} 的规则{hint}")
+    return found
+
+
+def indicator_formula(rule: Rule) -> str:
+    indicator = INDICATORS[rule.indicator]
+    rounding = f"，四舍五入保留 {indicator.places} 位小数" if indicator.places is not None else "（按填报值，不取舍）"
+    return f"{indicator.label}（{indicator.name}）= {indicator.formula}{rounding}"
+
+
+# --- diff ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    type: str
+    rule: str
+    label: str
+    tier: str
+    old: str
+    new: str
+    kind: str  # 提高 降低 新增 删除 修改
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "type": self.type,
+            "rule": self.rule,
+            "label": self.label,
+            "tier": self.tier,
+            "old": self.old,
+            "new": self.new,
+            "change": self.kind,
+        }
+
+
+def resolve_side(spec: str, rulebook: Rulebook, on: date | None) -> tuple[str, dict[str, SelectedRuleSet]]:
+    """``VERSION`` of the current book, or a rule-book ``DIR`` (each type's latest version, or the
+    one in force on ``on``), or ``DIR:VERSION``."""
+    path_text, _, version_name = spec.partition(":") if ":" in spec and Path(spec.partition(":")[0]).is_dir() else (spec, "", "")
+    if Path(path_text).is_dir():
+        book = load_rulebook(Path(path_text))
+        if version_name:
+            return spec, _version_sets(book, version_name)
+        chosen: dict[str, SelectedRuleSet] = {}
+        for project_type in book.types:
+            candidates = [v for v in book.versions if project_type in v.rulesets and (on is None or v.in_force(on))]
+            if candidates:
+                latest = max(candidates, key=lambda v: v.effective_from)
+                chosen[project_type] = SelectedRuleSet(latest, project_type, latest.rulesets[project_type])
+        label = f"{path_text}（{'、'.join(sorted({s.version.version for s in chosen.values()}))}）"
+        return label, chosen
+    return spec, _version_sets(rulebook, spec)
+
+
+def _version_sets(book: Rulebook, name: str) -> dict[str, SelectedRuleSet]:
+    version = book.version(name)
+    if version is None:
+        raise UsageError(f"找不到规则版本或规则库目录 {name}；可选版本：{'、'.join(v.version for v in book.versions)}")
+    return {t: SelectedRuleSet(version, t, rs) for t, rs in version.rulesets.items()}
+
+
+def diff(old: dict[str, SelectedRuleSet], new: dict[str, SelectedRuleSet]) -> list[Change]:
+    changes: list[Change] = []
+    for project_type in list(dict.fromkeys([*old, *new])):
+        before = {r.id: (r, old[project_type].version) for r in old[project_type].ruleset.rules} if project_type in old else {}
+        after = {r.id: (r, new[project_type].version) for r in new[project_type].ruleset.rules} if project_type in new else {}
+        for rule_id in list(dict.fromkeys([*before, *after])):
+            changes.extend(_rule_changes(project_type, rule_id, before.get(rule_id), after.get(rule_id)))
+    return changes
+
+
+def _tier_labels(version: Version | None) -> dict[str, str]:
+    return {str(t.level): t.label for t in version.tiers} if version else {}
+
+
+def _rule_changes(project_type: str, rule_id: str, old: tuple[Rule, Version] | None, new: tuple[Rule, Version] | None) -> list[Change]:
+    old_rule, old_version = old if old else (None, None)
+    new_rule, new_version = new if new else (None, None)
+    either = new_rule or old_rule
+    assert either is not None  # the id came from one of the two sides
+    labels = {**_tier_labels(old_version), **_tier_labels(new_version)}
+
+    def text(rule: Rule | None, tier: str) -> str:
+        if rule is None:
+            return "—"
+        if rule.operator == "in":
+            return requirement(rule, 0)
+        value = (rule.thresholds or {}).get(tier)
+        if value is None:
+            return "—"
+        unit = f" {rule.unit}" if rule.unit else ""
+        return f"{rule.operator} {plain(value)}{unit}（{SEVERITY_LABELS[rule.severity]}）"
+
+    if either.operator == "in":
+        tiers = ["全部"]
+    else:
+        tiers = sorted({*(old_rule.thresholds or {} if old_rule else {}), *(new_rule.thresholds or {} if new_rule else {})}, key=int)
+    changes = []
+    for tier in tiers:
+        before, after = text(old_rule, tier), text(new_rule, tier)
+        if before == after:
+            continue
+        if before == "—":
+            kind = "新增"
+        elif after == "—":
+            kind = "删除"
+        else:
+            kind = _direction(old_rule, new_rule, tier)
+        changes.append(Change(project_type, rule_id, either.label, labels.get(tier, tier), before, after, kind))
+    return changes
+
+
+def _direction(old: Rule | None, new: Rule | None, tier: str) -> str:
+    if old is None or new is None or old.operator != new.operator or old.operator == "in" or old.severity != new.severity:
+        return "修改"
+    before, after = (old.thresholds or {}).get(tier), (new.thresholds or {}).get(tier)
+    if before is None or after is None or before == after:
+        return "修改"
+    return "提高" if after > before else "降低"
+
+
+# --- regression cases -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    expected_verdict: str
+    expected_failed: list[str]
+    verdict: str
+    failed: list[str]
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.verdict == self.expected_verdict and self.failed == self.expected_failed
+
+
+def run_cases(rulebook: Rulebook, cases_dir: Path) -> list[CaseResult]:
+    results = []
+    for path in sorted(cases_dir.glob("*.json")):
+        results.append(run_case(rulebook, path))
+    return results
+
+
+def run_case(rulebook: Rulebook, path: Path) -> CaseResult:
+    expected_verdict, expected_failed = "?", []
+    try:
+        case, problems = parse_json_text(path.read_bytes())
+        expect = case.get("expect", {})
+        expected_verdict = str(expect.get("verdict", "?"))
+        expected_failed = [str(x) for x in expect.get("failed", [])]
+        application = case.get("application")
+        if not isinstance(application, dict) or not isinstance(case.get("as_of"), str):
+            raise InvalidInput([Problem("$", "案例须含 application 对象与 as_of 日期")])
+        decision = decide(prepare(RawApplication(str(path), application, tuple(problems)), rulebook, date.fromisoformat(case["as_of"])))
+    except InvalidInput as error:
+        return CaseResult(path.name, expected_verdict, expected_failed, "invalid", [], error.problems)
+    except (OSError, ValueError) as error:
+        return CaseResult(path.name, expected_verdict, expected_failed, "invalid", [], [Problem("$", str(error))])
+    failed = [f.rule.id for f in decision.findings if f.failed]
+    return CaseResult(path.name, expected_verdict, expected_failed, decision.verdict, failed, [])
+
+
+# --- impact -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Impact:
+    source: str
+    case_id: str
+    name: str
+    before: str
+    after: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"source": self.source, "id": self.case_id, "name": self.name, "before": self.before, "after": self.after}
+
+
+def verdict_text(verdict: str) -> str:
+    return VERDICT_LABELS.get(verdict, "无效")
+
+
+def impact(current: Rulebook, proposed: Rulebook, paths: list[Path], as_of: date) -> tuple[int, list[Impact]]:
+    """How many applications were evaluated, and those whose verdict differs under ``proposed``."""
+    from .screen import collect, decide_item
+
+    changed: list[Impact] = []
+    count = 0
+    for item in collect(paths):
+        count += 1
+        outcomes: list[tuple[str, str, str]] = []
+        for book in (current, proposed):
+            try:
+                decision = decide_item(item, book, as_of)
+                outcomes.append((decision.verdict, decision.application.id, decision.application.name))
+            except InvalidInput:
+                outcomes.append(("invalid", "", ""))
+        (before, id_a, name_a), (after, id_b, name_b) = outcomes
+        if before != after:
+            changed.append(Impact(item.source, id_a or id_b, name_a or name_b, before, after))
+    return count, changed
