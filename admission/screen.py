@@ -67,15 +67,21 @@ def decide_item(item: Item, rulebook: Rulebook, as_of: date) -> Decision:
     return decide(prepare(raw, rulebook, as_of))
 
 
-def evaluate_item(item: Item, rulebook: Rulebook, as_of: date) -> Result:
+def try_decide(item: Item, rulebook: Rulebook, as_of: date) -> Decision | Result:
+    """The decision, or the error result for this input: a bug costs one result, never the batch."""
     try:
-        return {"source": item.source, "decision": decide_item(item, rulebook, as_of).to_json()}
+        return decide_item(item, rulebook, as_of)
     except InvalidInput as error:
         return error_result(item.source, error.kind, error.problems)
     except AdmitError as error:
         return error_result(item.source, error.kind, [Problem(ROOT, str(error))])
-    except Exception as error:  # a bug must cost one result, never the batch
+    except Exception as error:
         return error_result(item.source, "internal_error", [Problem(ROOT, f"{type(error).__name__}: {error}")])
+
+
+def evaluate_item(item: Item, rulebook: Rulebook, as_of: date) -> Result:
+    outcome = try_decide(item, rulebook, as_of)
+    return {"source": item.source, "decision": outcome.to_json()} if isinstance(outcome, Decision) else outcome
 
 
 _worker: tuple[Rulebook, date] | None = None
@@ -141,12 +147,6 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def screen(paths: list[Path], rules_dir: Path, as_of: date, jobs: int, progress: Callable[[int], None] = lambda n: None) -> list[Result]:
-    rulebook = load_rulebook(rules_dir)
-    items = list(collect(paths))
-    return evaluate_all(items, rulebook, as_of, jobs, progress)
-
-
 def decisions_for_documents(
     paths: list[Path], rulebook: Rulebook, as_of: date
 ) -> tuple[list[Decision], list[tuple[str, list[dict[str, str]]]]]:
@@ -157,15 +157,11 @@ def decisions_for_documents(
     decided: list[tuple[str, Decision]] = []
     invalid: list[tuple[str, list[dict[str, str]]]] = []
     for item in collect(paths):
-        result = None
-        try:
-            decided.append((item.source, decide_item(item, rulebook, as_of)))
-        except InvalidInput as error:
-            result = error_result(item.source, error.kind, error.problems)
-        except AdmitError as error:
-            result = error_result(item.source, error.kind, [Problem(ROOT, str(error))])
-        if result is not None:
-            invalid.append((result["source"], result["error"]["problems"]))
+        outcome = try_decide(item, rulebook, as_of)
+        if isinstance(outcome, Decision):
+            decided.append((item.source, outcome))
+        else:
+            invalid.append((outcome["source"], outcome["error"]["problems"]))
     duplicates = duplicate_id_problems([(source, d.application.id) for source, d in decided])
     invalid += [(source, [duplicates[source].to_json()]) for source, _ in decided if source in duplicates]
     return [d for source, d in decided if source not in duplicates], invalid
@@ -186,10 +182,6 @@ def exit_code(results: list[Result]) -> int:
     if "internal_error" in kinds:
         return 70
     return 2 if kinds else 0
-
-
-def to_json(results: list[Result]) -> dict[str, Any]:
-    return {"summary": summary(results), "results": results}
 
 
 def json_lines(results: list[Result]) -> Iterator[str]:
