@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -55,11 +56,25 @@ def _check_not_blank(text: str) -> str:
     return text
 
 
-def _check_date(text: str) -> str:
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_iso_date(text: str) -> date | None:
+    """A calendar date written exactly YYYY-MM-DD, else None.
+
+    ``date.fromisoformat`` alone also takes ``20261121`` and week dates such as ``2026-W47-6``.
+    """
+    if not _ISO_DATE.match(text):
+        return None
     try:
-        date.fromisoformat(text)
+        return date.fromisoformat(text)
     except ValueError:
-        raise ValueError("不是有效的日期") from None
+        return None
+
+
+def _check_date(text: str) -> str:
+    if parse_iso_date(text) is None:
+        raise ValueError("不是有效的日期")
     return text
 
 

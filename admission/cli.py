@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__
-from .application import read_application_file
+from .application import parse_iso_date, read_application_file
 from .errors import AdmitError, InvalidInput, InvalidRulebook, UsageError
 from .report import render_decision, render_problems, safe
 from .review import decide, prepare
@@ -23,16 +24,20 @@ from .rulebook import Rulebook, default_rules_dir, load_rulebook
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def parse_jobs_option(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None and value < 1:
+        raise click.BadParameter(f"进程数应为正整数，实际为 {value}", ctx, param)
+    return value
+
+
 def parse_date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> date | None:
     """A YYYY-MM-DD option value, refused in Chinese with the option's name."""
     if value is None:
         return None
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"日期应为 YYYY-MM-DD 格式，实际为 {value!r}", ctx, param) from None
+    parsed = parse_iso_date(value)
+    if parsed is None:
+        raise click.BadParameter(f"日期应为 YYYY-MM-DD 格式，实际为 {value!r}", ctx, param)
+    return parsed
 
 
 _STYLES = {"pass": {"fg": "green", "bold": True}, "fail": {"fg": "red"}, "warn": {"fg": "yellow"}, "title": {"bold": True}}
@@ -106,7 +111,59 @@ as_of_option = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def usage_error_zh(error: click.UsageError) -> str:
+    """click's usage errors, said in Chinese (the values our own callbacks give already are)."""
+    hint = None
+    if isinstance(error, click.BadParameter):
+        hint = error.param_hint if isinstance(error.param_hint, str) else None
+        if hint is None and error.param is not None:
+            hint = error.param.get_error_hint(error.ctx)
+    if isinstance(error, click.MissingParameter):
+        return f"缺少参数 {hint}" if hint else "缺少参数"
+    if isinstance(error, click.BadParameter):
+        return f"参数 {hint} 的值无效：{error.message}" if hint else f"参数值无效：{error.message}"
+    if isinstance(error, click.NoSuchOption):
+        close = f"；是否应为 {'、'.join(sorted(error.possibilities))}？" if error.possibilities else ""
+        return f"没有选项 {error.option_name}{close}"
+    unknown = re.match(r"No such command '(.+)'\.$", error.message)
+    if unknown:
+        return f"没有命令 {unknown.group(1)}"
+    return f"用法错误：{error.message}"
+
+
+class AdmitGroup(click.Group):
+    """The top-level group: usage errors in Chinese, exit code 2, as the decision contract says."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        standalone = standalone_mode
+        try:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as error:
+            if not standalone:
+                raise
+            if type(error).__name__ == "NoArgsIsHelpError":  # a bare group: its help is the answer
+                click.echo(error.format_message(), err=True)
+                sys.exit(error.exit_code)
+            if error.ctx is not None:
+                click.echo(error.ctx.get_usage().replace("Usage:", "用法：", 1), err=True)
+                click.echo(f"（运行 {error.ctx.command_path} --help 查看帮助）", err=True)
+            click.echo(f"错误：{usage_error_zh(error)}", err=True)
+            sys.exit(error.exit_code)
+        except click.exceptions.Abort:
+            if not standalone:
+                raise
+            click.echo("已中断。", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=AdmitGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="admit")
 def main() -> None:
     """admit：江门市招商引资项目准入审查工具。"""
@@ -205,7 +262,7 @@ def schema(rules_dir: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部结果（summary 与 results）。")
 @click.option("--csv", "csv_path", type=click.Path(path_type=Path, dir_okay=False), help="把结果写成 CSV 表（UTF-8，Excel 可直接打开）。")
 @click.option("--xlsx", "xlsx_path", type=click.Path(path_type=Path, dir_okay=False), help="把结果写成 Excel 表（结论列着色）。")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="并行进程数（默认：全部 CPU 核）。")
+@click.option("--jobs", "-j", type=int, callback=parse_jobs_option, default=None, help="并行进程数（默认：全部 CPU 核）。")
 @as_of_option
 @rules_option
 @reports_errors

@@ -14,7 +14,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from .application import ROOT, Application, RawApplication, validate_shape
+from .application import ROOT, Application, RawApplication, parse_iso_date, validate_shape
 from .engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING, RuleEngine, shared_engine
 from .errors import EngineError, InvalidInput, Problem
 from .exact import json_number, plain
@@ -67,12 +67,7 @@ def _selection_date(data: dict[str, Any], as_of: date) -> date | None:
     submitted = _raw_at(data, "submitted_on")
     if submitted is _ABSENT or submitted is None:
         return as_of
-    if isinstance(submitted, str) and len(submitted) == 10:
-        try:
-            return date.fromisoformat(submitted)
-        except ValueError:
-            return None
-    return None  # already reported as a shape problem
+    return parse_iso_date(submitted) if isinstance(submitted, str) else None  # else: a shape problem
 
 
 def _cross_field_problems(data: dict[str, Any], rulebook: Rulebook, as_of: date, reported: list[Problem]) -> list[Problem]:

@@ -111,6 +111,7 @@ def test_duplicate_keys_are_reported_with_their_path_and_other_problems_too(rule
         (lambda a: a["industry"].update(code="c38"), "industry.code", "行业代码"),
         (lambda a: a.update(submitted_on="2026-02-30"), "submitted_on", "不是有效的日期"),
         (lambda a: a.update(submitted_on="2026/11/02"), "submitted_on", "YYYY-MM-DD"),
+        (lambda a: a.update(submitted_on="2026-W45-1"), "submitted_on", "YYYY-MM-DD"),
         (lambda a: a.update(flor_area_m2=1), "flor_area_m2", "是否应为 `floor_area_m2`"),
         (lambda a: a["land"].update(area_mou=1), "land.area_mou", "是否应为 `land.area_mou`".replace("mou", "mu")),
         (lambda a: a.update(type="warehouse"), "type", "未知的项目类型"),

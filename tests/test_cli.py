@@ -157,8 +157,9 @@ def test_paths_that_are_not_files_exit_2(tmp_path: Path, kind: str) -> None:
     assert ("是目录" if kind == "directory" else "文件不存在") in err
 
 
-def test_bad_as_of_is_a_usage_error() -> None:
-    code, _, err = run("check", "--as-of", "21/11/2026", str(SAMPLES_DIR / "logistics-approve.json"))
+@pytest.mark.parametrize("value", ["21/11/2026", "20261121", "2026-W47-6", "2026-02-30"])
+def test_bad_as_of_is_a_usage_error(value: str) -> None:
+    code, _, err = run("check", "--as-of", value, str(SAMPLES_DIR / "logistics-approve.json"))
     assert code == 2 and "日期应为 YYYY-MM-DD 格式" in err
 
 
@@ -227,3 +228,19 @@ def test_real_process_exit_codes_and_no_traceback(name: str, code: int) -> None:
     )
     assert done.returncode == code, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["check", "--jsn", "a.json"], "错误：没有选项 --jsn；是否应为 --json？"),
+        (["check"], "错误：缺少参数 'APPLICATION'"),
+        (["nope"], "错误：没有命令 nope"),
+        (["screen", "-j", "0", "samples"], "错误：参数 '--jobs' / '-j' 的值无效：进程数应为正整数，实际为 0"),
+    ],
+)
+def test_usage_errors_are_in_chinese_with_exit_2(args: list[str], message: str) -> None:
+    code, out, err = run(*args)
+    assert code == 2 and out == ""
+    assert message in err.splitlines()
+    assert "Usage:" not in err and err.startswith("用法：")
