@@ -17,7 +17,7 @@ import click
 from . import __version__
 from .application import parse_iso_date, read_application_file
 from .errors import AdmitError, InvalidInput, InvalidRulebook, UsageError
-from .report import render_decision, render_problems, safe
+from .report import format_table, render_decision, render_problems, safe
 from .review import decide, prepare
 from .rulebook import Rulebook, default_rules_dir, load_rulebook
 
@@ -45,7 +45,8 @@ _STYLES = {"pass": {"fg": "green", "bold": True}, "fail": {"fg": "red"}, "warn":
 
 def _terminal_style(text: str, role: str) -> str:
     # click.echo strips these codes again when stdout is not a terminal.
-    return click.style(text, **_STYLES.get(role, {}))  # type: ignore[arg-type]
+    styles = _STYLES.get(role)
+    return click.style(text, **styles) if styles else text  # type: ignore[arg-type]
 
 
 def _emit_json(value: Any) -> None:
@@ -381,13 +382,6 @@ def rules() -> None:
     """规则库工具：查看、校验、比较、回归测试与影响分析。"""
 
 
-def _table(rows: list[list[str]]) -> list[str]:
-    from .report import display_width, pad
-
-    widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(len(rows[0]) - 1)]
-    return ["".join(pad(cell, widths[i]) for i, cell in enumerate(row[:-1])) + row[-1] for row in rows]
-
-
 @rules.command("list")
 @click.option("--type", "project_type", default=None, help="只列出这一项目类型（industrial、industrial_real_estate、logistics）。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
@@ -428,7 +422,7 @@ def rules_list(project_type: str | None, as_json: bool, as_of: date | None, rule
             rows.append(
                 [rule.label, *[requirement(rule, t.level) for t in tiers], rule.unit or "—", SEVERITY_LABELS[rule.severity], rule.source]
             )
-        for line in _table(rows):
+        for line in format_table(rows):
             click.echo("  " + line)
     if not in_force(rulebook, on, project_type):
         click.echo(f"\n{on.isoformat()} 没有生效的规则集。")
@@ -523,7 +517,7 @@ def rules_diff(old: str, new: str, as_json: bool, as_of: date | None, rules_dir:
     from .intake import TYPE_LABELS
 
     rows += [[TYPE_LABELS.get(c.type, c.type), c.label, c.tier, c.old, c.new, c.kind] for c in changes]
-    for line in _table(rows):
+    for line in format_table(rows):
         click.echo("  " + line)
     click.echo(f"共 {len(changes)} 处变化。")
 

@@ -20,18 +20,16 @@ from typing import Any
 import jinja2
 
 from . import __version__
-from .engine import FAIL_BEYOND, FAIL_WITHIN, MISSING
 from .errors import RenderError
 from .exact import plain
 from .indicators import display_value
 from .intake import TYPE_LABELS
 from .remedies import remedy_lines
 from .resources import data_dir
-from .review import VERDICT_LABELS, Decision, Finding, format_value, requirement_text
+from .review import VERDICT_LABELS, Decision, Finding, FindingCells
 
 DEFAULT_PACKET_TITLE = "江门市招商引资工作联席会议项目审查材料"
 VERDICT_ORDER = {"approve": 0, "conditional": 1, "reject": 2}
-RESULT_TEXT = {MISSING: "未提供（参考指标）", FAIL_WITHIN: "未达标（容差内）", FAIL_BEYOND: "未达标（超出容差）"}
 
 
 def template_dirs(override: Path | None) -> list[Path]:
@@ -65,15 +63,9 @@ class RowView:
 
 
 def _row(finding: Finding) -> RowView:
-    rule = finding.rule
-    unit = f" {rule.unit}" if rule.unit and finding.actual is not None and rule.operator != "in" else ""
-    if finding.failed:
-        result = RESULT_TEXT.get(finding.outcome, "未达标")
-        css = "failed" if finding.mandatory else "advisory-failed"
-    else:
-        result, css = RESULT_TEXT.get(finding.outcome, "达标"), ""
-    label = rule.label + ("（参考）" if not finding.mandatory else "")
-    return RowView(label, requirement_text(rule, finding.threshold), format_value(rule.indicator, finding.actual) + unit, result, css)
+    cells = FindingCells.of(finding)
+    css = ("failed" if finding.mandatory else "advisory-failed") if finding.failed else ""
+    return RowView(cells.label, cells.requirement, cells.actual, cells.result, css)
 
 
 def _number(value: Decimal | None) -> str:
@@ -133,8 +125,6 @@ class OpinionView:
         major = "是" if decision.major_project else "否"
         if version.special_review is None:
             major = "不适用（该版本未设一事一议条款）"
-        reasons = [r for r in decision.reasons if not r.startswith("关注事项：")]
-        concerns = [r.removeprefix("关注事项：") for r in decision.reasons if r.startswith("关注事项：")]
         return cls(
             anchor=anchor,
             case_id=app.id,
@@ -162,8 +152,8 @@ class OpinionView:
             rows=[_row(f) for f in decision.findings],
             verdict_code=decision.verdict,
             verdict_label=VERDICT_LABELS[decision.verdict],
-            reasons=reasons,
-            concerns=concerns,
+            reasons=list(decision.reasons),
+            concerns=list(decision.concerns),
             remedies=remedy_lines(decision),
             plot_ratio=_indicator(decision, "plot_ratio"),
             investment_intensity=_indicator(decision, "investment_intensity"),

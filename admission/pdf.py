@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import atexit
 import gc
 import logging
 import os
@@ -39,7 +40,9 @@ def use_font_dir(font_dir: Path | None) -> None:
         raise RenderError(f"字体目录不存在：{font_dir}")
     base = os.environ.get("FONTCONFIG_FILE", "/etc/fonts/fonts.conf")
     include = f'<include ignore_missing="yes">{base}</include>' if Path(base).exists() else ""
-    config = Path(tempfile.mkdtemp(prefix="admit-fonts-")) / "fonts.conf"
+    folder = tempfile.mkdtemp(prefix="admit-fonts-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # fontconfig reads it until we exit
+    config = Path(folder) / "fonts.conf"
     config.write_text(
         f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>{include}'
         f"<dir>{font_dir.resolve()}</dir></fontconfig>\n",

@@ -6,9 +6,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from .engine import FAIL_BEYOND, FAIL_WITHIN, MISSING, PASS
 from .errors import Problem
-from .review import VERDICT_LABELS, Decision, Finding, format_value, requirement_text
+from .review import VERDICT_LABELS, Decision, FindingCells
 
 # A style function: (text, role) -> text. Roles: "pass", "fail", "warn", "title". The CLI passes
 # one that adds ANSI colour; tests and pipes get plain text.
@@ -34,11 +33,10 @@ def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
-OUTCOME_TEXT = {PASS: "达标", MISSING: "未提供", FAIL_WITHIN: "未达标（容差内）", FAIL_BEYOND: "未达标（超出容差）"}
-
-
-def outcome_text(finding: Finding) -> str:
-    return OUTCOME_TEXT.get(finding.outcome, "未达标")
+def format_table(rows: list[list[str]]) -> list[str]:
+    """Rows as aligned lines (Chinese characters are two columns wide); the last column is not padded."""
+    widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(len(rows[0]) - 1)]
+    return ["".join(pad(cell, widths[i]) for i, cell in enumerate(row[:-1])) + row[-1] for row in rows]
 
 
 def render_decision(decision: Decision, style: Style = plain_style) -> str:
@@ -61,29 +59,19 @@ def render_decision(decision: Decision, style: Style = plain_style) -> str:
     lines += [f"{pad(k, 10)}{v}" for k, v in facts]
     lines.append("")
 
-    rows = [("指标", "要求", "实际值", "结果")]
-    for finding in decision.findings:
-        rule = finding.rule
-        label = rule.label + ("（参考）" if not finding.mandatory else "")
-        unit = f" {rule.unit}" if rule.unit and finding.actual is not None and rule.operator != "in" else ""
-        rows.append(
-            (label, requirement_text(rule, finding.threshold), format_value(rule.indicator, finding.actual) + unit, outcome_text(finding))
-        )
-    widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(3)]
-    for index, row in enumerate(rows):
-        text = "".join(pad(cell, widths[i]) for i, cell in enumerate(row[:3])) + row[3]
-        if index == 0:
-            text = style(text, "title")
-        else:
-            finding = decision.findings[index - 1]
-            if finding.failed:
-                text = style(text, "fail" if finding.mandatory else "warn")
-        lines.append(text)
+    cells = [FindingCells.of(f) for f in decision.findings]
+    table = format_table([["指标", "要求", "实际值", "结果"], *([c.label, c.requirement, c.actual, c.result] for c in cells)])
+    lines.append(style(table[0], "title"))
+    for finding, line in zip(decision.findings, table[1:], strict=True):
+        lines.append(style(line, ("fail" if finding.mandatory else "warn") if finding.failed else "plain"))
     lines.append("")
     role = {"approve": "pass", "conditional": "warn", "reject": "fail"}[decision.verdict]
     lines.append(style(f"结论：{VERDICT_LABELS[decision.verdict]}", role))
     lines.append("理由：")
     lines += [f"  {number}. {reason}" for number, reason in enumerate(decision.reasons, 1)]
+    if decision.concerns:
+        lines.append("关注事项：")
+        lines += [f"  {number}. {concern}" for number, concern in enumerate(decision.concerns, 1)]
     if decision.remedies:
         from .remedies import remedy_lines
 

@@ -222,6 +222,12 @@ class Decision:
         return tuple(_reasons(self.prepared, self.findings, self.major_project, self.verdict))
 
     @cached_property
+    def concerns(self) -> tuple[str, ...]:
+        """关注事项: advisory shortfalls, which never change the verdict."""
+        tier = self.prepared.tier
+        return tuple(f"{shortfall_text(f, tier)}（参考指标，不影响结论）。" for f in self.findings if not f.mandatory and f.failed)
+
+    @cached_property
     def remedies(self) -> list[Remedy]:
         """For each failed rule, the smallest single-input changes that would meet it (达标所需)."""
         from .remedies import remedies_for  # remedies builds on Decision: imported late
@@ -265,7 +271,8 @@ class Decision:
             "major_project": self.major_project,
             "indicators": self.indicators_json(),
             "findings": [f.to_json() for f in self.findings],
-            "reasons": list(self.reasons),
+            # decision.md has one list: the concerns follow the verdict's reasons, marked as such.
+            "reasons": [*self.reasons, *(f"关注事项：{c}" for c in self.concerns)],
             "remedies": [r.to_json() for r in self.remedies],
         }
 
@@ -306,6 +313,30 @@ def _verdict(findings: tuple[Finding, ...], major: bool, has_clause: bool) -> Ve
 # --- reasons in words ----------------------------------------------------------------------
 
 
+OUTCOME_WORDS = {MISSING: "未提供", FAIL_WITHIN: "未达标（容差内）", FAIL_BEYOND: "未达标（超出容差）", FAIL: "未达标"}
+
+
+@dataclass(frozen=True)
+class FindingCells:
+    """A finding as the four cells every rule table shows (指标, 要求, 实际值, 结果)."""
+
+    label: str
+    requirement: str
+    actual: str
+    result: str
+
+    @classmethod
+    def of(cls, finding: Finding) -> FindingCells:
+        rule = finding.rule
+        unit = f" {rule.unit}" if rule.unit and finding.actual is not None and rule.operator != "in" else ""
+        return cls(
+            rule.label + ("（参考）" if not finding.mandatory else ""),
+            requirement_text(rule, finding.threshold),
+            format_value(rule.indicator, finding.actual) + unit,
+            OUTCOME_WORDS.get(finding.outcome, "达标"),
+        )
+
+
 def format_value(indicator: str, value: Decimal | str | None) -> str:
     if value is None:
         return "未提供"
@@ -328,7 +359,8 @@ def shortfall_text(finding: Finding, tier: Tier) -> str:
     if rule.operator == "in":
         return f"{rule.label}：行业代码门类 {actual} 不属于 {'、'.join(rule.values or [])}"
     direction = "低于" if rule.operator == ">=" else "高于"
-    return f"{rule.label} {actual}{unit}，{direction}{tier.label}要求 {plain(finding.threshold or Decimal(0))}{unit}"
+    standard = "要求" if finding.mandatory else "参考值"
+    return f"{rule.label} {actual}{unit}，{direction}{tier.label}{standard} {plain(finding.threshold or Decimal(0))}{unit}"
 
 
 def _reasons(prepared: PreparedApplication, findings: tuple[Finding, ...], major: bool, verdict: Verdict) -> list[str]:
@@ -356,9 +388,6 @@ def _reasons(prepared: PreparedApplication, findings: tuple[Finding, ...], major
             reasons.append(f"属重大项目，未达标的必备指标均在 {_percent(review.tolerance)} 容差内，提请联席会议一事一议。")
         else:
             reasons.append(f"虽属重大项目，但有必备指标超出 {_percent(review.tolerance)} 容差，不适用一事一议。")
-    for finding in findings:
-        if not finding.mandatory and finding.failed:
-            reasons.append(f"关注事项：{shortfall_text(finding, prepared.tier)}（参考指标，不影响结论）。")
     return reasons
 
 

@@ -25,6 +25,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 from .errors import InvalidRulebook, Problem
 from .exact import on_engine_grid
 from .indicators import INDICATORS
+from .resources import data_dir
 
 MAX_THRESHOLD = Decimal("1e12")
 
@@ -342,6 +343,4 @@ def _overlaps(a: Version, b: Version) -> bool:
 
 
 def default_rules_dir() -> Path:
-    from .resources import data_dir
-
     return data_dir("rules")
