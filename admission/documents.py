@@ -21,7 +21,7 @@ import jinja2
 
 from . import __version__
 from .errors import RenderError
-from .exact import plain
+from .exact import plain, yi
 from .indicators import display_value
 from .intake import TYPE_LABELS
 from .remedies import remedy_lines
@@ -140,7 +140,7 @@ class OpinionView:
             chain=app.industry.chain or "",
             land_mu=_indicator(decision, "land_mu"),
             total_investment=plain(total),
-            total_yi=f"{total / 10000:.2f}",
+            total_yi=yi(total),
             fixed_assets=plain(app.investment.fixed_assets_wan),
             annual_tax=plain(app.commitments.annual_tax_wan),
             annual_output=_number(app.commitments.annual_output_wan),

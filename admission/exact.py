@@ -82,3 +82,8 @@ def json_number(value: Decimal) -> int | float:
 def plain(value: Decimal) -> str:
     """A Decimal as plain text without an exponent (``1E+5`` becomes ``100000``)."""
     return f"{value:f}"
+
+
+def yi(wan: Decimal) -> str:
+    """An amount in 万元 as 亿元 with 2 decimals, as summaries and opinions show totals."""
+    return f"{wan / 10000:.2f}"

@@ -19,6 +19,7 @@ from typing import Any
 
 from .application import ROOT, RawApplication, read_application_file
 from .errors import AdmitError, InvalidInput, Problem
+from .exact import yi
 from .review import VERDICT_LABELS, Decision, decide, prepare
 from .rulebook import Rulebook, load_rulebook
 
@@ -274,10 +275,6 @@ def write_xlsx(target: Path, results: list[Result]) -> None:
     save_atomically(target, lambda path: workbook.save(path))
 
 
-def _yi(wan: Decimal) -> str:
-    return f"{wan / 10000:.2f}"
-
-
 def render_summary(results: list[Result], style: Callable[[str, str], str]) -> str:
     from .intake import TYPE_LABELS
     from .report import safe
@@ -292,7 +289,7 @@ def render_summary(results: list[Result], style: Callable[[str, str], str]) -> s
     lines.append("  按区域：" + ("，".join(f"{k} {v}" for k, v in by_district.most_common()) or "无"))
     total = sum((Decimal(str(d["indicators"]["total_investment"])) for d in decisions), Decimal(0))
     land = sum((Decimal(str(d["indicators"]["land_mu"])) for d in decisions), Decimal(0))
-    lines.append(f"  计划总投资合计 {_yi(total)} 亿元，用地合计 {land:.2f} 亩（有效申请）")
+    lines.append(f"  计划总投资合计 {yi(total)} 亿元，用地合计 {land:.2f} 亩（有效申请）")
     lines.append("")
     roles = {"approve": "pass", "conditional": "warn", "reject": "fail"}
     for verdict in VERDICT_ORDER:
