@@ -16,10 +16,13 @@ import click
 
 from . import __version__
 from .application import parse_iso_date, read_application_file
-from .errors import AdmitError, InvalidInput, InvalidRulebook, UsageError
-from .report import format_table, render_decision, render_problems, safe
+from .errors import AdmitError, InvalidInput, InvalidRulebook, OutputError, UsageError
+from .output import check_outputs, write_files
+from .pdf import use_font_dir
+from .report import format_table, render_decision, render_problems
 from .review import decide, prepare
 from .rulebook import Rulebook, default_rules_dir, load_rulebook
+from .text import safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -185,17 +188,25 @@ font_dir_option = click.option(
 )
 
 
-def _write_documents(html: str, pdf_path: Path | None, html_path: Path | None, templates_dir: Path | None, font_dir: Path | None) -> None:
+def _write_documents(
+    html: str,
+    pdf_path: Path | None,
+    html_path: Path | None,
+    templates_dir: Path | None,
+    font_dir: Path | None,
+) -> None:
+    """The PDF is rendered in full before anything is written; then both files are written together."""
     from .documents import template_dirs
-    from .output import write_atomically
+    from .output import write_files
 
+    files: dict[Path, bytes] = {}
     if html_path is not None:
-        write_atomically(html_path, html.encode("utf-8"))
+        files[html_path] = html.encode("utf-8")
     if pdf_path is not None:
-        from .pdf import render_pdf, use_font_dir
+        from .pdf import render_pdf
 
-        use_font_dir(font_dir)
-        render_pdf(html, pdf_path, template_dirs(templates_dir))
+        files[pdf_path], _ = render_pdf(html, template_dirs(templates_dir))
+    write_files(files)
 
 
 @main.command()
@@ -228,13 +239,17 @@ def check(
       admit check --json --as-of 2026-11-21 application.json
       admit check application.json --pdf 审查意见.pdf
     """
+    check_outputs([pdf_path, html_path], [application])
     rulebook = _load_rules(rules_dir)
     raw = read_application_file(application)
     review_date = as_of or date.today()
     decision = decide(prepare(raw, rulebook, review_date))
     if pdf_path is not None or html_path is not None:
-        from .documents import render_opinion_html
+        from .documents import refuse_undrawable, render_opinion_html
 
+        if pdf_path is not None:
+            use_font_dir(font_dir)
+            refuse_undrawable(decision, templates_dir)
         _write_documents(render_opinion_html(decision, review_date, templates_dir), pdf_path, html_path, templates_dir, font_dir)
     if as_json:
         _emit_json(decision.to_json())
@@ -288,38 +303,55 @@ def screen(
     """
     from . import screen as screening
 
+    check_outputs([csv_path, xlsx_path], paths)
     rulebook_dir = rules_dir or default_rules_dir()
-    items = list(screening.collect(paths))
+    notices: list[str] = []
+    items = list(screening.collect(paths, notices))
+    check_outputs([csv_path, xlsx_path], [item.path for item in items if item.path is not None])
     rulebook = load_rulebook(rulebook_dir)
     # A bar on a terminal; nothing at all (not even the label) in a pipe or a log.
     with click.progressbar(length=len(items), label="预审中", file=sys.stderr, hidden=not sys.stderr.isatty()) as bar:
         results = screening.evaluate_all(items, rulebook, as_of or date.today(), jobs or screening.default_jobs(), bar.update)
+    for notice in notices:
+        click.echo(f"注意：{safe(notice)}", err=True)
+    files: dict[Path, bytes] = {}
     if csv_path is not None:
-        screening.write_csv(csv_path, results)
+        files[csv_path] = screening.results_csv(results)
     if xlsx_path is not None:
-        screening.write_xlsx(xlsx_path, results)
+        files[xlsx_path] = screening.results_xlsx(results)
+    write_error: AdmitError | None = None
+    try:
+        write_files(files)  # both files or neither
+    except AdmitError as error:
+        write_error = error  # the results still reach stdout: a failed file costs nothing else
     if as_json:
-        for line in screening.json_lines(results):
+        for line in screening.json_lines(results, notices):
             click.echo(line)
     else:
         click.echo(screening.render_summary(results, _terminal_style))
+    if write_error is not None:
+        raise write_error
     sys.exit(screening.exit_code(results))
 
 
 @main.command()
-@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="目标文件已存在时覆盖它（默认拒绝，以免覆盖已填写的汇总表）。")
 @rules_option
 @reports_errors
-def template(target: Path, rules_dir: Path | None) -> None:
+def template(target: Path, force: bool, rules_dir: Path | None) -> None:
     """写出一份空白的申请汇总表（Excel），含列标题说明、示例行与下拉列表。
 
     \b
     示例：
       admit template intake.xlsx
     """
-    from .intake import write_template
+    from .intake import template_bytes
 
-    write_template(target, _load_rules(rules_dir))
+    check_outputs([target])
+    if target.exists() and not force:
+        raise OutputError(f"{target} 已存在，未覆盖（可能是已填写的汇总表）；确需覆盖请加 --force")
+    write_files({target: template_bytes(_load_rules(rules_dir))})
     click.echo(f"已写出申请汇总表模板：{target}")
 
 
@@ -361,9 +393,20 @@ def packet(
 
     if pdf_path is None and html_path is None:
         raise UsageError("请用 -o 指定 PDF 路径（或用 --html 指定 HTML 路径）")
+    check_outputs([pdf_path, html_path], paths)
     review_date = as_of or date.today()
     rulebook = _load_rules(rules_dir)
-    decisions, invalid = screening.decisions_for_documents(list(paths), rulebook, review_date)
+    notices: list[str] = []
+    items = list(screening.collect(paths, notices))
+    check_outputs([pdf_path, html_path], [item.path for item in items if item.path is not None])
+    for notice in notices:
+        click.echo(f"注意：{safe(notice)}", err=True)
+    decisions, invalid = screening.decisions_for_documents(items, rulebook, review_date)
+    if pdf_path is not None:
+        from .documents import set_aside_undrawable
+
+        use_font_dir(font_dir)
+        decisions, invalid = set_aside_undrawable(decisions, invalid, templates_dir)
     meeting = Meeting(title or DEFAULT_PACKET_TITLE, meeting_no or "", (meeting_date or review_date).isoformat())
     html = render_packet_html(decisions, invalid, meeting, review_date, templates_dir)
     _write_documents(html, pdf_path, html_path, templates_dir, font_dir)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from jinja2.sandbox import SandboxedEnvironment
 
 from . import __version__
 from .errors import RenderError
@@ -27,6 +28,7 @@ from .intake import TYPE_LABELS
 from .remedies import remedy_lines
 from .resources import data_dir
 from .review import VERDICT_LABELS, Decision, Finding, FindingCells
+from .text import safe
 
 DEFAULT_PACKET_TITLE = "江门市招商引资工作联席会议项目审查材料"
 VERDICT_ORDER = {"approve": 0, "conditional": 1, "reject": 2}
@@ -37,9 +39,39 @@ def template_dirs(override: Path | None) -> list[Path]:
     return [override, data_dir("templates")] if override else [data_dir("templates")]
 
 
+class ConfinedLoader(jinja2.BaseLoader):
+    """Templates by name from a list of folders, never from outside them.
+
+    Each name is resolved (symbolic links included) before anything is read, and refused when
+    it leaves its folder: a link ``style.css -> /etc/passwd`` in an office's template folder,
+    or ``{% include "../../etc/passwd" %}``, is an error, not a page of the PDF.
+    """
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = [folder.resolve() for folder in folders]
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)  # refuses ".." segments
+        for folder in self.folders:
+            candidate = folder.joinpath(*pieces)
+            if not candidate.exists():
+                continue
+            resolved = candidate.resolve()
+            if not resolved.is_relative_to(folder) or not resolved.is_file():
+                raise jinja2.TemplateNotFound(f"{template}（指向模板目录以外或不是普通文件，已拒绝）")
+            source = resolved.read_text(encoding="utf-8")
+            return source, str(resolved), lambda: False  # one render per process: never cached
+        raise jinja2.TemplateNotFound(template)
+
+
 def environment(override: Path | None) -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(d)) for d in template_dirs(override)]),
+    """The one Jinja2 environment of every document: sandboxed, escaping, strict, confined.
+
+    Overridable templates are code an office supplies: the sandbox stops them from reaching
+    Python internals (``cycler.__init__.__globals__.os``) and so the operating system.
+    """
+    return SandboxedEnvironment(
+        loader=ConfinedLoader(template_dirs(override)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -171,7 +203,13 @@ def _render(templates: Path | None, name: str, context: dict[str, Any]) -> str:
         return environment(templates).get_template(name).render(**context)
     except jinja2.TemplateError as error:
         where = f"{error.filename}:{error.lineno}" if isinstance(error, jinja2.TemplateSyntaxError) else name
+        if isinstance(error, jinja2.exceptions.SecurityError):
+            raise RenderError(f"模板错误（{where}）：模板试图访问不允许的内部属性，已拒绝：{error}") from None
+        if isinstance(error, jinja2.TemplateNotFound):
+            raise RenderError(f"模板错误（{where}）：找不到模板 {error.message or error}") from None
         raise RenderError(f"模板错误（{where}）：{error.message or error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RenderError(f"模板错误（{name}）：无法读取模板：{error}") from None
 
 
 def render_opinion_html(decision: Decision, review_date: date, templates: Path | None = None) -> str:
@@ -234,8 +272,90 @@ def render_packet_html(
     context: dict[str, Any] = {
         "meeting": meeting,
         "opinions": opinions,
-        "invalid": [InvalidView(source, problems) for source, problems in invalid],
+        "invalid": [InvalidView(safe(source), [{**p, "message": safe(p["message"])} for p in problems]) for source, problems in invalid],
         "versions": sorted(versions.values(), key=lambda v: (v.version, v.type_label)),
         "counts": counts,
     }
     return _render(templates, "packet.html.j2", context)
+
+
+# --- characters no font can draw -------------------------------------------------------------
+
+_TEXT_FIELDS = (
+    ("id", "案件编号"),
+    ("name", "项目名称"),
+    ("applicant.name", "投资主体"),
+    ("applicant.credit_code", "统一社会信用代码"),
+    ("industry.chain", "重点产业链"),
+)
+
+
+def _field_text(decision: Decision, path: str) -> str:
+    value: Any = decision.application
+    for part in path.split("."):
+        value = getattr(value, part, None)
+    return value if isinstance(value, str) else ""
+
+
+def _probe_html(texts: Sequence[str], templates: Path | None) -> str:
+    """The texts in the body face and the bold heading face, with the templates' style sheet."""
+    from html import escape
+
+    css = _render(templates, "style.css", {})
+    body = "".join(f"<p>{escape(t)}</p><h3>{escape(t)}</h3>" for t in texts)
+    return f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>{css}</style></head><body>{body}</body></html>'
+
+
+def _missing(texts: Sequence[str], templates: Path | None) -> set[str]:
+    from .pdf import missing_characters
+
+    shown = sorted({t for t in texts if any(ord(c) > 0x7E for c in t)})
+    return missing_characters(_probe_html(shown, templates), template_dirs(templates)) if shown else set()
+
+
+def _undrawable_problems(decision: Decision, missing: set[str]) -> list[dict[str, str]]:
+    from .pdf import character_names
+
+    problems = []
+    for path, label in _TEXT_FIELDS:
+        bad = "".join(dict.fromkeys(c for c in _field_text(decision, path) if c in missing))
+        if bad:
+            problems.append({"path": path, "message": f"{label}含有已安装字体无法显示的字符 {character_names(bad)}，请改用常规汉字或删去"})
+    return problems
+
+
+def _shown_plainly(text: str, missing: set[str]) -> str:
+    return "".join(f"U+{ord(c):04X}" if c in missing else c for c in text)
+
+
+def set_aside_undrawable(
+    decisions: Sequence[Decision], invalid: Sequence[tuple[str, list[dict[str, str]]]], templates: Path | None
+) -> tuple[list[Decision], list[tuple[str, list[dict[str, str]]]]]:
+    """Before a packet is laid out: applications whose text no font draws join the invalid list,
+    named with the character; the invalid list's own texts show such characters as ``U+XXXX``."""
+    texts = [_field_text(d, path) for d in decisions for path, _ in _TEXT_FIELDS]
+    texts += [text for source, problems in invalid for text in (source, *(p["message"] for p in problems))]
+    missing = _missing(texts, templates)
+    if not missing:
+        return list(decisions), list(invalid)
+    kept: list[Decision] = []
+    refused: list[tuple[str, list[dict[str, str]]]] = []
+    for decision in decisions:
+        problems = _undrawable_problems(decision, missing)
+        if problems:
+            refused.append((decision.prepared.source, problems))
+        else:
+            kept.append(decision)
+    cleaned = [
+        (_shown_plainly(source, missing), [{**p, "message": _shown_plainly(p["message"], missing)} for p in problems])
+        for source, problems in [*invalid, *refused]
+    ]
+    return kept, cleaned
+
+
+def refuse_undrawable(decision: Decision, templates: Path | None) -> None:
+    """Before an opinion is laid out: a clear error naming the application and the characters."""
+    problems = _undrawable_problems(decision, _missing([_field_text(decision, p) for p, _ in _TEXT_FIELDS], templates))
+    if problems:
+        details = "；".join(p["message"] for p in problems)
+        raise RenderError(f"案件 {decision.application.id} 无法生成 PDF：{details}")

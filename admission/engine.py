@@ -33,7 +33,7 @@ from durable import engine as durable_engine
 from .errors import EngineError
 from .exact import scaled_ceil, scaled_floor
 from .indicators import INDICATORS
-from .rulebook import Rule, SelectedRuleSet
+from .rulebook import Rule, SelectedRuleSet, SpecialReview
 
 PASS = "pass"
 FAIL = "fail"
@@ -71,43 +71,61 @@ def _known(indicator: str, known: int) -> dict[str, Any]:
     return {f"{indicator}__known": known}
 
 
-def compile_ruleset(selected: SelectedRuleSet, tier: int) -> dict[str, Any]:
-    """The durable_rules definition of one rule set in one tier: every rule and outcome as a rule.
+# durable_rules' C engine has fixed tables: a ruleset compiled from more than about 250 of our
+# rules fails in ``set_rulesets`` with "error code: 108" (measured: 250 works, 260 fails, with or
+# without 一事一议). Larger rule sets are split into parts of this many rules, each its own
+# durable_rules ruleset with its own catch-all; the usual rule set (under 10 rules) is one part.
+RULES_PER_PART = 100
+
+
+def compile_ruleset(selected: SelectedRuleSet, tier: int) -> list[dict[str, Any]]:
+    """The durable_rules definitions of one rule set in one tier: every rule and outcome as a rule.
 
     One ruleset per tier, rather than a tier condition on every rule, keeps the network a third
     of the size and makes each evaluation about a tenth faster.
     """
     review = selected.version.special_review
-    definition: dict[str, Any] = {}
+    rules = selected.ruleset.rules
+    parts: list[dict[str, Any]] = []
+    for start in range(0, len(rules), RULES_PER_PART):
+        definition: dict[str, Any] = {}
 
-    def add(name: str, condition: dict[str, Any], key: str, value: Any) -> None:
-        definition[name] = {"all": [{"m": condition}], "run": _setter(key, value)}
+        def add(name: str, condition: dict[str, Any], key: str, value: Any, definition: dict[str, Any] = definition) -> None:
+            definition[name] = {"all": [{"m": condition}], "run": _setter(key, value)}
 
-    for rule in selected.ruleset.rules:
-        result_key = _RESULT_PREFIX + rule.id
-        has_tolerance = review is not None and rule.severity == "mandatory"
-        fail_outcome = FAIL_BEYOND if has_tolerance else FAIL
-        add(f"{rule.id}__missing", _known(rule.indicator, 0), result_key, MISSING)
-        if rule.operator == "in":
-            assert rule.values is not None
-            field = rule.indicator
-            add(f"{rule.id}__pass", {"$and": [_known(field, 1), {"$or": [{field: v} for v in rule.values]}]}, result_key, PASS)
-            add(f"{rule.id}__fail", {"$and": [_known(field, 1), *({"$neq": {field: v}} for v in rule.values)]}, result_key, fail_outcome)
-            continue
-        _compile_threshold(add, rule, tier, result_key, review.tolerance if has_tolerance and review else None)
+        for rule in rules[start : start + RULES_PER_PART]:
+            _compile_rule(add, rule, tier, review)
+        if review is not None and start == 0:
+            # Exactly one of these three fires for every fact (they partition it), so together they
+            # are also the catch-all rule: one action fewer per evaluation than a separate one.
+            total = "total_investment__lo"
+            major = scaled_floor(review.major_total_investment)
+            chain_major = scaled_floor(review.major_chain_total_investment)
+            add("major__by_investment", {"$gte": {total: major}}, _MAJOR_KEY, 1)
+            by_chain = {"$and": [{"key_chain": 1}, {"$lt": {total: major}}, {"$gte": {total: chain_major}}]}
+            add("major__by_chain", by_chain, _MAJOR_KEY, 1)
+            not_major = {"$and": [{"$lt": {total: major}}, {"$or": [{"key_chain": 0}, {"$lt": {total: chain_major}}]}]}
+            add("major__not", not_major, _MAJOR_KEY, 0)
+        else:
+            add("catch_all", {"admit__fact": 1}, _HANDLED_KEY, 1)
+        parts.append(definition)
+    return parts
 
-    if review is not None:
-        # Exactly one of these three fires for every fact (they partition it), so together they
-        # are also the catch-all rule: one action fewer per evaluation than a separate one.
-        total = "total_investment__lo"
-        major = scaled_floor(review.major_total_investment)
-        chain_major = scaled_floor(review.major_chain_total_investment)
-        add("major__by_investment", {"$gte": {total: major}}, _MAJOR_KEY, 1)
-        add("major__by_chain", {"$and": [{"key_chain": 1}, {"$lt": {total: major}}, {"$gte": {total: chain_major}}]}, _MAJOR_KEY, 1)
-        add("major__not", {"$and": [{"$lt": {total: major}}, {"$or": [{"key_chain": 0}, {"$lt": {total: chain_major}}]}]}, _MAJOR_KEY, 0)
-    else:
-        add("catch_all", {"admit__fact": 1}, _HANDLED_KEY, 1)
-    return definition
+
+def _compile_rule(
+    add: Callable[[str, dict[str, Any], str, Any], None], rule: Rule, tier: int, review: SpecialReview | None
+) -> None:
+    result_key = _RESULT_PREFIX + rule.id
+    has_tolerance = review is not None and rule.severity == "mandatory"
+    fail_outcome = FAIL_BEYOND if has_tolerance else FAIL
+    add(f"{rule.id}__missing", _known(rule.indicator, 0), result_key, MISSING)
+    if rule.operator == "in":
+        assert rule.values is not None
+        field = rule.indicator
+        add(f"{rule.id}__pass", {"$and": [_known(field, 1), {"$or": [{field: v} for v in rule.values]}]}, result_key, PASS)
+        add(f"{rule.id}__fail", {"$and": [_known(field, 1), *({"$neq": {field: v}} for v in rule.values)]}, result_key, fail_outcome)
+        return
+    _compile_threshold(add, rule, tier, result_key, review.tolerance if has_tolerance and review else None)
 
 
 def _compile_threshold(
@@ -172,7 +190,9 @@ class FactLayout:
 
     @classmethod
     def of(cls, fields: frozenset[str]) -> FactLayout:
-        tested = [(name, spec) for name, spec in INDICATORS.items() if f"{name}__known" in fields]
+        # An indicator is carried when a rule tests it, or when the major-project rules need it
+        # (a rule set with 一事一议 but no total_investment rule still tests total_investment__lo).
+        tested = [(name, spec) for name, spec in INDICATORS.items() if {f"{name}__known", f"{name}__lo", f"{name}__hi"} & fields]
         return cls(
             tuple(name for name, spec in tested if spec.categorical),
             tuple((name, f"{name}__lo" in fields, f"{name}__hi" in fields) for name, spec in tested if not spec.categorical),
@@ -205,41 +225,49 @@ class RuleEngine:
     def __init__(self) -> None:
         self._host = _TimerlessHost()
         self._lock = threading.Lock()
-        self._compiled: dict[tuple[str, int], tuple[str, FactLayout]] = {}
+        self._compiled: dict[tuple[str, int], list[tuple[str, FactLayout]]] = {}
 
-    def _compiled_ruleset(self, selected: SelectedRuleSet, tier: int) -> tuple[str, FactLayout]:
-        """The registered ruleset's name and the fields its facts need; compiled on first use."""
+    def _compiled_ruleset(self, selected: SelectedRuleSet, tier: int) -> list[tuple[str, FactLayout]]:
+        """Each registered part's name and the fields its facts need; compiled on first use."""
         compiled = self._compiled.get((selected.digest, tier))
         if compiled is None:
             safe = re.sub(r"[^A-Za-z0-9_]", "_", f"{selected.version.version}_{selected.type}_t{tier}")
-            name = f"admit_{safe}_{selected.digest.removeprefix('sha256:')[:16]}"
-            definition = compile_ruleset(selected, tier)
-            layout = FactLayout.of(fields_tested(definition))
-            self._host.set_rulesets({name: definition})
-            compiled = self._compiled[(selected.digest, tier)] = (name, layout)
+            base = f"admit_{safe}_{selected.digest.removeprefix('sha256:')[:16]}"
+            compiled = []
+            for index, definition in enumerate(compile_ruleset(selected, tier)):
+                name = base if index == 0 else f"{base}_p{index}"
+                self._host.set_rulesets({name: definition})
+                compiled.append((name, FactLayout.of(fields_tested(definition))))
+            self._compiled[(selected.digest, tier)] = compiled
         return compiled
 
     def evaluate(self, selected: SelectedRuleSet, indicators: dict[str, Decimal | str], tier: int, key_chain: bool) -> EngineResult:
+        state: dict[str, Any] = {}
         with self._lock:
-            name, layout = self._compiled_ruleset(selected, tier)
-            fact = build_fact(indicators, key_chain, layout)
-            try:
-                state = self._host.assert_fact(name, fact)
-                self._host.retract_fact(name, fact)
-            except durable_engine.MessageNotHandledException as error:  # the catch-all makes this a bug
-                raise EngineError(f"规则引擎未处理事实：{error}") from error
-            finally:
-                self._host.delete_state(name, _SESSION_ID)
+            for name, layout in self._compiled_ruleset(selected, tier):
+                part = self._assert(name, build_fact(indicators, key_chain, layout))
+                if not isinstance(part, dict) or not ({_MAJOR_KEY, _HANDLED_KEY} & part.keys()):
+                    raise EngineError(f"规则引擎返回了无效的状态：{part!r}"[:300])
+                if "exception" in part:  # durable_rules swallows exceptions raised in actions
+                    raise EngineError(f"规则引擎动作出错：{part['exception']}")
+                state.update(part)
         return self._read_state(selected, state)
 
+    def _assert(self, name: str, fact: dict[str, Any]) -> Any:
+        try:
+            state = self._host.assert_fact(name, fact)
+            self._host.retract_fact(name, fact)
+        except durable_engine.MessageNotHandledException as error:  # the catch-all makes this a bug
+            raise EngineError(f"规则引擎未处理事实：{error}") from error
+        finally:
+            self._host.delete_state(name, _SESSION_ID)
+        return state
+
     @staticmethod
-    def _read_state(selected: SelectedRuleSet, state: Any) -> EngineResult:
+    def _read_state(selected: SelectedRuleSet, state: dict[str, Any]) -> EngineResult:
         has_clause = selected.version.special_review is not None
-        handled_key = _MAJOR_KEY if has_clause else _HANDLED_KEY
-        if not isinstance(state, dict) or handled_key not in state:
-            raise EngineError(f"规则引擎返回了无效的状态：{state!r}")
-        if "exception" in state:  # durable_rules swallows exceptions raised in actions
-            raise EngineError(f"规则引擎动作出错：{state['exception']}")
+        if has_clause and _MAJOR_KEY not in state:
+            raise EngineError("规则引擎没有给出重大项目判断")
         outcomes: dict[str, str] = {}
         for rule in selected.ruleset.rules:
             outcome = state.get(_RESULT_PREFIX + rule.id)

@@ -118,35 +118,108 @@ def row_to_application(headers: list[Column | None], cells: tuple[Any, ...]) -> 
     return data
 
 
-def read_workbook(path: Path) -> Iterator[RawApplication | InvalidInput]:
+def _sheet_has_formulas(workbook: Any, sheet: Any) -> bool:
+    """Whether the sheet's XML holds any formula (``<f>``): a cheap scan, no parsing."""
+    path = getattr(sheet, "_worksheet_path", None)
+    archive = getattr(workbook, "_archive", None)
+    if path is None or archive is None:
+        return True  # cannot tell: take the careful path
+    with archive.open(path) as xml:
+        tail = b""
+        while chunk := xml.read(1 << 20):
+            if b"<f>" in tail + chunk or b"<f " in tail + chunk:
+                return True
+            tail = chunk[-3:]
+    return False
+
+
+def _formulas_without_values(path: Path, sheet_index: int, width: int) -> dict[int, list[int]]:
+    """Rows and columns of formula cells (read a second time, as formulas) for a sheet that has them."""
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(path, read_only=True, data_only=False)
+    try:
+        sheet = workbook.worksheets[sheet_index]
+        sheet.reset_dimensions()
+        found: dict[int, list[int]] = {}
+        for number, cells in enumerate(sheet.iter_rows(max_col=width, values_only=True), 1):
+            for column, value in enumerate(cells):
+                if isinstance(value, str) and value.startswith("="):
+                    found.setdefault(number, []).append(column)
+        return found
+    finally:
+        workbook.close()
+
+
+def _open_error(error: Exception) -> str:
+    from zipfile import BadZipFile
+
+    if isinstance(error, (BadZipFile, KeyError)):
+        return "不是有效的 Excel 工作簿（.xlsx）：文件已损坏，或是其他格式改了扩展名（.xls 请在 Excel/WPS 中另存为 .xlsx）"
+    if isinstance(error, PermissionError):
+        return "没有读取权限"
+    if isinstance(error, OSError):
+        return f"无法读取：{error.strerror or error}"
+    return "无法读取 Excel 工作簿：文件内容不符合 .xlsx 格式"
+
+
+def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawApplication | InvalidInput]:
     """Each row as a RawApplication (source ``path#row``); workbook-level problems as InvalidInput.
+
+    Read as it really is, not as its metadata claims: every stored row is read even when the
+    sheet's ``<dimension>`` says fewer (openpyxl's read-only reader trusts it otherwise), only as
+    many columns as the header row has are looked at (a styled blank cell at ``XFD1048576`` made
+    a rectangle walk run for half an hour), the first *visible* sheet is the one read, and a
+    formula whose result was never saved is reported, not read as an empty cell.
 
     A workbook that cannot be opened or read is one invalid input, whatever openpyxl raised
     (it raises zip, XML and key errors for damaged files): the rest of the batch goes on.
     """
     from openpyxl import load_workbook  # only screening pays for importing openpyxl
 
+    notices = notices if notices is not None else []
+    if not path.is_file():
+        yield InvalidInput([Problem("$", "不是普通文件，无法作为 Excel 工作簿读取")], str(path))
+        return
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:
-        yield InvalidInput([Problem("$", f"无法读取 Excel 工作簿：{type(error).__name__}: {error}")], str(path))
+        yield InvalidInput([Problem("$", _open_error(error))], str(path))
         return
     number = 1
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header_row = next(rows, None)
-        if header_row is None:
-            yield InvalidInput([Problem("$", "工作表为空：第 1 行应为列标题")], str(path))
+        visible = [(i, ws) for i, ws in enumerate(workbook.worksheets) if ws.sheet_state == "visible"]
+        if not visible:
+            yield InvalidInput([Problem("$", "工作簿中没有可见的工作表")], str(path))
+            return
+        sheet_index, sheet = visible[0]
+        if sheet_index > 0:
+            skipped = "、".join(f"“{ws.title}”" for ws in workbook.worksheets[:sheet_index])
+            notices.append(f"{path}：跳过了隐藏的工作表 {skipped}，读取的是第一个可见的工作表“{sheet.title}”")
+        sheet.reset_dimensions()
+        header_row = next(sheet.iter_rows(max_row=1, values_only=True), None)
+        while header_row and header_row[-1] is None:
+            header_row = header_row[:-1]
+        if not header_row:
+            yield InvalidInput([Problem("$", f"工作表“{sheet.title}”为空：第 1 行应为列标题")], str(path))
             return
         headers, problems = _read_headers(header_row)
         if problems:
             yield InvalidInput(problems, f"{path}#1")
-        for number, cells in enumerate(rows, 2):
+        width = len(header_row)
+        formulas = _formulas_without_values(path, sheet_index, width) if _sheet_has_formulas(workbook, sheet) else {}
+        duplicated = _duplicated_columns(headers)
+        for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), 2):
             if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                 continue  # blank rows are layout, not applications
+            row_problems = [Problem(_header_name(headers, c), UNSAVED_FORMULA) for c in formulas.get(number, []) if cells[c] is None]
+            row_problems += _disagreeing_duplicates(duplicated, cells)
+            if row_problems:
+                yield InvalidInput(row_problems, f"{path}#{number}")
+                continue
             yield RawApplication(f"{path}#{number}", row_to_application(headers, cells))
-    except Exception as error:
-        yield InvalidInput([Problem("$", f"第 {number + 1} 行起无法读取：{type(error).__name__}: {error}")], f"{path}#{number + 1}")
+    except Exception:
+        yield InvalidInput([Problem("$", f"第 {number + 1} 行起无法读取：文件内容不符合 .xlsx 格式")], f"{path}#{number + 1}")
     finally:
         workbook.close()
 
@@ -162,10 +235,40 @@ def _read_headers(header_row: tuple[Any, ...]) -> tuple[list[Column | None], lis
             close = difflib.get_close_matches(text, list(BY_HEADER), n=1, cutoff=0.5)
             hint = f"；是否应为“{close[0]}”？" if close else ""
             problems.append(Problem(f"第 {index} 列", f"未知的列标题“{text}”{hint}"))
+    for header, indexes in _duplicated_columns(headers).items():
+        where = "、".join(f"第 {i + 1} 列" for i in indexes)
+        problems.append(Problem(header, f"列标题“{header}”重复（{where}）：各列值相同的行照常审查，值不同的行列为无效"))
     return headers, problems
 
 
-def write_template(target: Path, rulebook: Rulebook) -> None:
+UNSAVED_FORMULA = "是公式，但工作簿中没有保存计算结果（请在 Excel/WPS 中打开并保存，或改为数值）"
+
+
+def _header_name(headers: list[Column | None], index: int) -> str:
+    column = headers[index]
+    return column.header if column is not None else f"第 {index + 1} 列"
+
+
+def _duplicated_columns(headers: list[Column | None]) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for index, column in enumerate(headers):
+        if column is not None:
+            positions.setdefault(column.header, []).append(index)
+    return {header: indexes for header, indexes in positions.items() if len(indexes) > 1}
+
+
+def _disagreeing_duplicates(duplicated: dict[str, list[int]], cells: tuple[Any, ...]) -> list[Problem]:
+    """A row whose repeated columns hold different values: which one is meant is for a person to say."""
+    problems = []
+    for header, indexes in duplicated.items():
+        values = {cells[i] for i in indexes if i < len(cells) and cells[i] not in (None, "")}
+        if len(values) > 1:
+            where = "、".join(f"第 {i + 1} 列" for i in indexes)
+            problems.append(Problem(header, f"列标题“{header}”出现在{where}，本行各列的值不同，无法确定以哪一列为准"))
+    return problems
+
+
+def template_bytes(rulebook: Rulebook) -> bytes:
     """An empty intake workbook: headers with notes, one example row, drop-down lists."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
@@ -173,7 +276,7 @@ def write_template(target: Path, rulebook: Rulebook) -> None:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from .output import save_atomically
+    from .sheets import set_text_cell, workbook_bytes
 
     workbook = Workbook()
     sheet = workbook.active
@@ -181,7 +284,8 @@ def write_template(target: Path, rulebook: Rulebook) -> None:
     sheet.title = "申请汇总表"
     header_fill = PatternFill("solid", fgColor="DDEBF7")
     for index, column in enumerate(COLUMNS, 1):
-        cell = sheet.cell(row=1, column=index, value=column.header)
+        cell = sheet.cell(row=1, column=index)
+        set_text_cell(cell, column.header)
         cell.font = Font(bold=True)
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -189,7 +293,7 @@ def write_template(target: Path, rulebook: Rulebook) -> None:
         sheet.column_dimensions[get_column_letter(index)].width = column.width
         example = EXAMPLE_ROW.get(column.header)
         if example is not None:
-            sheet.cell(row=2, column=index, value=example)
+            set_text_cell(sheet.cell(row=2, column=index), example)
     sheet.freeze_panes = "A2"
     lists = {
         "项目类型": [TYPE_LABELS.get(t, t) for t in rulebook.types],
@@ -198,9 +302,9 @@ def write_template(target: Path, rulebook: Rulebook) -> None:
     }
     for header, choices in lists.items():
         letter = get_column_letter([c.header for c in COLUMNS].index(header) + 1)
-        validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
+        validation = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True, showErrorMessage=True)
         validation.error = f"请从列表中选择{header}"
         validation.errorTitle = "输入无效"
         validation.add(f"{letter}2:{letter}10000")
         sheet.add_data_validation(validation)
-    save_atomically(target, lambda path: workbook.save(path))
+    return workbook_bytes(workbook)

@@ -5,7 +5,11 @@
 - Fetching: only files under the template folders (and ``data:`` URLs) are served; every other
   URL, network or local, is refused, so neither a template nor a crafted input can make the
   renderer download something or embed ``/etc/passwd`` as an attachment.
-- Output is written atomically; WeasyPrint's defaults give byte-identical PDFs for the same input.
+- Characters no installed font can draw are found before the real render by a small probe
+  document of just the user texts (``missing_characters``), so a packet can set those applications
+  aside by name instead of failing after a minute of layout.
+- The PDF is returned as bytes for the caller's atomic writer; WeasyPrint's defaults give
+  byte-identical PDFs for the same input.
 """
 
 from __future__ import annotations
@@ -20,9 +24,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
+from xml.sax.saxutils import escape
 
 from .errors import RenderError
-from .output import save_atomically
 
 FONT_DIR_ENV = "ADMIT_FONT_DIR"
 INSTALL_HINT = (
@@ -39,13 +43,14 @@ def use_font_dir(font_dir: Path | None) -> None:
     if not font_dir.is_dir():
         raise RenderError(f"字体目录不存在：{font_dir}")
     base = os.environ.get("FONTCONFIG_FILE", "/etc/fonts/fonts.conf")
-    include = f'<include ignore_missing="yes">{base}</include>' if Path(base).exists() else ""
+    include = f'<include ignore_missing="yes">{escape(base)}</include>' if Path(base).exists() else ""
     folder = tempfile.mkdtemp(prefix="admit-fonts-")
     atexit.register(shutil.rmtree, folder, ignore_errors=True)  # fontconfig reads it until we exit
     config = Path(folder) / "fonts.conf"
     config.write_text(
         f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>{include}'
-        f"<dir>{font_dir.resolve()}</dir></fontconfig>\n",
+        # The folder name is XML text: a path with & or < must not break (or inject into) the file.
+        f"<dir>{escape(str(font_dir.resolve()))}</dir></fontconfig>\n",
         encoding="utf-8",
     )
     os.environ["FONTCONFIG_FILE"] = str(config)
@@ -94,33 +99,44 @@ def _safe_fetcher(allowed_roots: list[Path]) -> Any:
     return TemplatesOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
 
 
-def render_pdf(html: str, target: Path, template_dirs: list[Path]) -> int:
-    """Render ``html`` to ``target`` atomically; returns the page count.
-
-    Missing glyphs are logged while pages are drawn, that is inside ``write_pdf``: the check
-    runs before the temporary file replaces the target, so a PDF of boxes is never left behind.
-    """
-    check_chinese_font()
+def _document(html: str, template_dirs: list[Path]) -> Any:
     import weasyprint  # heavy (about 0.5 s): only commands that write PDFs import it
 
+    return weasyprint.HTML(string=html, base_url=str(template_dirs[0].resolve()) + "/", url_fetcher=_safe_fetcher(template_dirs))
+
+
+def _drawn(html: str, template_dirs: list[Path]) -> tuple[Any, bytes, list[str]]:
+    """Lay out and write ``html``; the document, its PDF and the characters drawn as empty boxes."""
     handler = _MissingGlyphs()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
-
-    def write(path: Path) -> None:
-        document.write_pdf(path)
-        if handler.characters:
-            shown = "".join(dict.fromkeys(handler.characters))[:20]
-            raise RenderError(f"字体缺少这些字符的字形，PDF 会出现空框，已停止生成：{shown!r}。{INSTALL_HINT}")
-
     try:
-        document = weasyprint.HTML(
-            string=html, base_url=str(template_dirs[0].resolve()) + "/", url_fetcher=_safe_fetcher(template_dirs)
-        ).render()
+        document = _document(html, template_dirs).render()
         # Layout leaves much garbage in reference cycles; freeing it before fonts are subset
         # and the file is written lowers the peak (measured: 484 -> 456 MB for 100 projects).
         gc.collect()
-        save_atomically(target, write)
+        return document, document.write_pdf(), handler.characters
     finally:
         logger.removeHandler(handler)
-    return len(document.pages)
+
+
+def missing_characters(html: str, template_dirs: list[Path]) -> set[str]:
+    """The characters of ``html`` that no installed font draws (a probe: nothing is written)."""
+    check_chinese_font()
+    _, _, missing = _drawn(html, template_dirs)
+    return set("".join(missing)) - set(" \n")
+
+
+def character_names(characters: str) -> str:
+    """``“😀”（U+1F600）`` for each character, for a message a person can act on."""
+    return "、".join(f"“{c}”（U+{ord(c):04X}）" for c in characters[:10])
+
+
+def render_pdf(html: str, template_dirs: list[Path]) -> tuple[bytes, int]:
+    """The PDF of ``html`` and its page count; refused if any character came out as a box."""
+    check_chinese_font()
+    document, data, missing = _drawn(html, template_dirs)
+    if missing:
+        characters = "".join(dict.fromkeys("".join(missing)))
+        raise RenderError(f"已安装的字体无法显示这些字符，PDF 会出现空框，已停止生成：{character_names(characters)}")
+    return data, len(document.pages)

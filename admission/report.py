@@ -2,35 +2,18 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 
 from .errors import Problem
 from .review import VERDICT_LABELS, Decision, FindingCells
+from .text import display_width, pad, safe
 
 # A style function: (text, role) -> text. Roles: "pass", "fail", "warn", "title". The CLI passes
 # one that adds ANSI colour; tests and pipes get plain text.
 Style = Callable[[str, str], str]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069]")
-
-
 def plain_style(text: str, role: str) -> str:
     return text
-
-
-def safe(text: str) -> str:
-    """User text with control and bidi characters made visible, so it cannot drive the terminal."""
-    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-def display_width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - display_width(text))
 
 
 def format_table(rows: list[list[str]]) -> list[str]:

@@ -10,7 +10,7 @@ import json
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -38,21 +38,39 @@ class Item:
     refused: InvalidInput | None = None
 
 
-def collect(paths: Iterable[Path]) -> Iterator[Item]:
-    """Files, folders (recursively, ``*.json``) and workbooks, in a stable order."""
+def collect(paths: Iterable[Path], notices: list[str] | None = None) -> Iterator[Item]:
+    """Files, folders (recursively, ``*.json``) and workbooks, in a stable order.
+
+    A file reached twice (named twice, or named and inside a named folder) is read once, and
+    ``notices`` says so; so do the workbook reader's remarks (a hidden sheet passed over).
+    """
+    notices = notices if notices is not None else []
+    seen: dict[Path, str] = {}
+
+    def first_time(path: Path) -> bool:
+        key = path.resolve()
+        if key in seen:
+            notices.append(f"{path} 与 {seen[key]} 是同一个文件，只审查一次")
+            return False
+        seen[key] = str(path)
+        return True
+
     for path in paths:
         if path.is_dir():
             for found in sorted(p for p in path.rglob("*.json") if p.is_file()):
-                yield Item(str(found), path=found)
+                if first_time(found):
+                    yield Item(str(found), path=found)
         elif path.suffix.lower() in WORKBOOK_SUFFIXES and path.is_file():
+            if not first_time(path):
+                continue
             from .intake import read_workbook
 
-            for row in read_workbook(path):
+            for row in read_workbook(path, notices):
                 if isinstance(row, InvalidInput):
                     yield Item(row.source, refused=row)
                 else:
                     yield Item(row.source, raw=row)
-        else:
+        elif not path.exists() or first_time(path):
             yield Item(str(path), path=path)  # missing or unreadable files are reported by the reader
 
 
@@ -112,7 +130,8 @@ def evaluate_all(
 ) -> list[Result]:
     """Results in input order; ``jobs`` processes (durable_rules never releases the GIL)."""
     results: list[Result] = []
-    if jobs <= 1 or len(items) <= CHUNK:
+    jobs = min(jobs, len(_chunks(items)))  # never more workers than there is work
+    if jobs <= 1:
         for chunk in _chunks(items):
             results.extend(evaluate_item(item, rulebook, as_of) for item in chunk)
             progress(len(chunk))
@@ -149,7 +168,7 @@ def default_jobs() -> int:
 
 
 def decisions_for_documents(
-    paths: list[Path], rulebook: Rulebook, as_of: date
+    items: Iterable[Item], rulebook: Rulebook, as_of: date
 ) -> tuple[list[Decision], list[tuple[str, list[dict[str, str]]]]]:
     """Decision objects for a packet, and the invalid inputs with their problems.
 
@@ -157,7 +176,7 @@ def decisions_for_documents(
     """
     decided: list[tuple[str, Decision]] = []
     invalid: list[tuple[str, list[dict[str, str]]]] = []
-    for item in collect(paths):
+    for item in items:
         outcome = try_decide(item, rulebook, as_of)
         if isinstance(outcome, Decision):
             decided.append((item.source, outcome))
@@ -185,13 +204,16 @@ def exit_code(results: list[Result]) -> int:
     return 2 if kinds else 0
 
 
-def json_lines(results: list[Result]) -> Iterator[str]:
+def json_lines(results: list[Result], notices: Sequence[str] = ()) -> Iterator[str]:
     """The ``--json`` object, one result per line.
 
     Streaming keeps memory flat for a large intake, and without ``indent`` json uses its C
     encoder: on 10,000 results this is about ten times faster than ``indent=2``.
     """
-    yield '{"summary": ' + json.dumps(summary(results), ensure_ascii=False) + ', "results": ['
+    head = '{"summary": ' + json.dumps(summary(results), ensure_ascii=False)
+    if notices:
+        head += ', "notices": ' + json.dumps(list(notices), ensure_ascii=False)
+    yield head + ', "results": ['
     for index, result in enumerate(results):
         yield json.dumps(result, ensure_ascii=False) + ("," if index < len(results) - 1 else "")
     yield "]}"
@@ -229,55 +251,30 @@ def table_rows(results: list[Result]) -> list[list[Any]]:
     return rows
 
 
-def write_csv(target: Path, results: list[Result]) -> None:
-    import csv
-    import io
+def results_csv(results: list[Result]) -> bytes:
+    from .sheets import csv_bytes
 
-    from .output import write_atomically
-
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(TABLE_HEADERS)
-    writer.writerows(["" if v is None else v for v in row] for row in table_rows(results))
-    # UTF-8 with a byte-order mark: what Excel needs to open Chinese CSV without mojibake.
-    write_atomically(target, buffer.getvalue().encode("utf-8-sig"))
+    return csv_bytes(TABLE_HEADERS, table_rows(results))
 
 
 VERDICT_FILLS = {"建议准入": "C6EFCE", "提请联席会议一事一议": "FFEB9C", "不予准入": "FFC7CE", "无效": "D9D9D9"}
+_VERDICT_COLUMN = TABLE_HEADERS.index("结论")
 
 
-def write_xlsx(target: Path, results: list[Result]) -> None:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
+def _verdict_fill(row: Sequence[Any]) -> tuple[int, str] | None:
+    colour = VERDICT_FILLS.get(str(row[_VERDICT_COLUMN]))
+    return (_VERDICT_COLUMN, colour) if colour else None
 
-    from .output import save_atomically
-    from .report import display_width
 
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "预审结果"
-    sheet.append(list(TABLE_HEADERS))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    verdict_column = TABLE_HEADERS.index("结论") + 1
-    rows = table_rows(results)
-    for row in rows:
-        sheet.append(row)
-        cell = sheet.cell(row=sheet.max_row, column=verdict_column)
-        cell.fill = PatternFill("solid", fgColor=VERDICT_FILLS[str(cell.value)])
-    sheet.freeze_panes = "A2"
-    for index, header in enumerate(TABLE_HEADERS, 1):
-        # Chinese characters are two columns wide; cap very long texts so the sheet stays usable.
-        widest = max([display_width(header)] + [display_width(str(r[index - 1])) for r in rows if r[index - 1] is not None])
-        sheet.column_dimensions[get_column_letter(index)].width = min(60, widest + 2)
-    save_atomically(target, lambda path: workbook.save(path))
+def results_xlsx(results: list[Result]) -> bytes:
+    from .sheets import Sheet, xlsx_bytes
+
+    return xlsx_bytes([Sheet("预审结果", TABLE_HEADERS, table_rows(results), fill=_verdict_fill)])
 
 
 def render_summary(results: list[Result], style: Callable[[str, str], str]) -> str:
     from .intake import TYPE_LABELS
-    from .report import safe
+    from .text import safe
 
     counts = summary(results)
     decisions = [r["decision"] for r in results if "decision" in r]

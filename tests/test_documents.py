@@ -207,7 +207,7 @@ def test_glyph_missing_from_every_font_fails_and_keeps_the_old_file(tmp_path: Pa
     pdf.write_bytes(b"old")
     code, _, err = run("check", *AS_OF, str(write_json(tmp_path / "a.json", app)), "--pdf", str(pdf))
     assert code == 74
-    assert "空框" in err and "\\ue000" in err
+    assert "JM-2026-0101" in err and "U+E000" in err and "字体无法显示" in err
     assert pdf.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "o.pdf"]
 

@@ -16,7 +16,8 @@ from openpyxl import Workbook, load_workbook
 
 from admission.cli import main
 from admission.intake import COLUMNS, TYPE_LABELS
-from admission.output import atomic_path
+from admission.errors import OutputError
+from admission.output import write_files
 
 from .conftest import REVIEW_DATE, SAMPLES_DIR
 from .helpers import sample, write_json
@@ -198,14 +199,32 @@ def test_csv_and_xlsx_outputs_read_back(tmp_path: Path) -> None:
     assert sheet.cell(row=2, column=header.index("计划总投资（万元）") + 1).value == 12000
 
 
-def test_interrupted_write_leaves_the_old_file_and_no_debris(tmp_path: Path) -> None:
-    target = tmp_path / "预审结果.csv"
-    target.write_text("old", encoding="utf-8")
-    with pytest.raises(KeyboardInterrupt), atomic_path(target) as temporary:
-        temporary.write_text("half of the new", encoding="utf-8")
+class _InterruptedAfterFirst(dict[Path, bytes]):
+    """Outputs whose second file is never reached: Ctrl-C arrives while the first is written."""
+
+    def items(self) -> Any:
+        first = next(iter(super().items()))
+        yield first
         raise KeyboardInterrupt
-    assert target.read_text(encoding="utf-8") == "old"
-    assert [p.name for p in tmp_path.iterdir()] == ["预审结果.csv"]
+
+
+def test_interrupted_write_leaves_the_old_files_and_no_debris(tmp_path: Path) -> None:
+    csv_target, xlsx_target = tmp_path / "预审结果.csv", tmp_path / "预审结果.xlsx"
+    csv_target.write_text("old", encoding="utf-8")
+    xlsx_target.write_text("old", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        write_files(_InterruptedAfterFirst({csv_target: b"new", xlsx_target: b"new"}))
+    assert csv_target.read_text(encoding="utf-8") == "old" and xlsx_target.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["预审结果.csv", "预审结果.xlsx"]
+
+
+def test_outputs_are_written_together_or_not_at_all(tmp_path: Path) -> None:
+    first = tmp_path / "a.csv"
+    first.write_text("old", encoding="utf-8")
+    with pytest.raises(OutputError):
+        write_files({first: b"new", tmp_path / "missing" / "b.xlsx": b"new"})
+    assert first.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]
 
 
 def test_unwritable_output_is_one_line_and_not_a_verdict_code(tmp_path: Path) -> None:
