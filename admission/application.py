@@ -10,9 +10,10 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,13 +22,38 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from pydantic_core import ErrorDetails
 
 from .errors import InvalidInput, Problem
+from .exact import MAX_NUMBER, number_problem
+from .text import excerpt
 
-MAX_NUMBER = Decimal("1e12")
+# An application is a few hundred bytes; anything near this is not one (and a file of millions
+# of keys took minutes and gigabytes to refuse).
+MAX_FILE_BYTES = 1 << 20
+# A person fixes a file from the first problems; past this many the rest are counted, not listed.
+MAX_PROBLEMS = 50
 ROOT = "$"
 
 Positive = Annotated[Decimal, Field(gt=0, le=MAX_NUMBER, allow_inf_nan=False)]
 NonNegative = Annotated[Decimal, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)]
 Ratio = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+# Control characters (C0, DEL, C1), bidirectional overrides and isolates, and lone surrogates:
+# invisible in a form, they reorder or hide what a reader of the opinion sees.
+_FORBIDDEN_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+
+
+def text_problem(text: str) -> str | None:
+    found = _FORBIDDEN_TEXT.search(text)
+    if found is None:
+        return None
+    return f"含有不允许的控制字符或双向文字控制符 U+{ord(found.group()):04X}（第 {found.start() + 1} 个字符）"
+
+
+def _check_plain_text(text: str) -> str:
+    problem = text_problem(text)
+    if problem:
+        raise ValueError(problem)
+    return text
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -78,7 +104,8 @@ def _check_date(text: str) -> str:
     return text
 
 
-Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_check_not_blank)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_check_plain_text), AfterValidator(_check_not_blank)]
+Text = Annotated[str, AfterValidator(_check_plain_text)]
 CreditCode = Annotated[str, AfterValidator(_check_credit_code)]
 DateText = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$"), AfterValidator(_check_date)]
 
@@ -93,8 +120,9 @@ class Applicant(_Strict):
 
 
 class Industry(_Strict):
-    code: Annotated[str, Field(pattern=r"^[A-T][0-9]{2}$")]
-    chain: str | None = None
+    # Section letter and division (C38), optionally with group and class as printed on a 备案证 (C3841).
+    code: Annotated[str, Field(pattern=r"^[A-T][0-9]{2}([0-9]{1,2})?$")]
+    chain: Text | None = None
 
 
 class Land(_Strict):
@@ -124,8 +152,8 @@ class Application(_Strict):
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
     name: Name
     applicant: Applicant
-    type: str
-    district: str
+    type: Text
+    district: Text
     industry: Industry
     land: Land
     floor_area_m2: Positive
@@ -259,6 +287,11 @@ def _model_at(loc: tuple[str | int, ...]) -> type[BaseModel] | None:
     return model
 
 
+def message_zh(error: ErrorDetails) -> str:
+    """pydantic's error in Chinese (also for the rule book, whose keys are not the application's)."""
+    return _problem_from_error(error).message
+
+
 def _problem_from_error(error: ErrorDetails) -> Problem:
     loc = tuple(error["loc"])
     path = ".".join(str(part) for part in loc) or ROOT
@@ -280,6 +313,20 @@ def _problem_from_error(error: ErrorDetails) -> Problem:
         message = "不能是 NaN 或无穷大"
     elif kind == "string_type":
         message = f"应为字符串，实际为{_describe(error['input'])}"
+    elif kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
+        message = f"应为日期（YYYY-MM-DD，如 2022-01-01），实际为{_describe(error['input'])}"
+    elif kind in ("int_type", "int_parsing", "int_from_float"):
+        message = f"应为整数，实际为{_describe(error['input'])}"
+    elif kind == "bool_type":
+        message = f"应为 true 或 false，实际为{_describe(error['input'])}"
+    elif kind == "list_type":
+        message = f"应为列表，实际为{_describe(error['input'])}"
+    elif kind == "literal_error":
+        message = f"应为以下之一：{ctx.get('expected', '')}；实际为{_describe(error['input'])}"
+    elif kind == "too_short":
+        message = f"至少需要 {ctx.get('min_length', 1)} 项"
+    elif kind == "string_unicode":
+        message = "含有无法识别的字符（不成对的代理字符）"
     elif kind in ("model_type", "dict_type", "model_attributes_type"):
         message = f"应为 JSON 对象，实际为{_describe(error['input'])}"
     elif kind == "greater_than":
@@ -297,39 +344,92 @@ def _problem_from_error(error: ErrorDetails) -> Problem:
         message = _pattern_message(path, error["input"])
     elif kind == "value_error":
         message = str(ctx.get("error", error["msg"]))
-    else:  # a kind this table has not met yet: pydantic's own words beat silence
-        message = error["msg"]
+    else:  # a kind this table has not met yet: said generally, in Chinese, with the value
+        message = f"值无效：{_describe(error.get('input'))}"
     return Problem(path, message)
 
 
 def _pattern_message(path: str, value: Any) -> str:
+    shown = _quoted(value)
     if path == "id":
-        return f"案件编号只能由 1–64 个 A-Z a-z 0-9 . _ - 字符组成，实际为 {value!r}"
+        return f"案件编号只能由 1–64 个 A-Z a-z 0-9 . _ - 字符组成，实际为 {shown}"
     if path == "industry.code":
-        return f"行业代码应为国民经济行业分类门类字母加两位大类数字（如 C38），实际为 {value!r}"
+        return f"行业代码应为国民经济行业分类门类字母加两位大类数字（如 C38），可带中类、小类（如 C3841），实际为 {shown}"
     if path == "submitted_on":
-        return f"日期格式应为 YYYY-MM-DD，实际为 {value!r}"
-    return f"格式不正确：{value!r}"
+        return f"日期格式应为 YYYY-MM-DD，实际为 {shown}"
+    return f"格式不正确：{shown}"
+
+
+def _quoted(value: Any) -> str:
+    return f"'{excerpt(value)}'" if isinstance(value, str) else excerpt(value)
 
 
 def _describe(value: Any) -> str:
+    """What a wrong value is, in a few words: its kind, and a short excerpt where that helps."""
     if isinstance(value, bool):
         return f"布尔值 {str(value).lower()}"
     if value is None:
         return " null"
     if isinstance(value, str):
-        return f"字符串 {value!r}"
+        return f"字符串 {_quoted(value)}"
     if isinstance(value, Decimal):
-        return format(value, "f") if value.is_finite() else str(value)
+        return excerpt(format(value, "f")) if value.is_finite() and number_problem(value) is None else excerpt(value)
+    if isinstance(value, datetime):
+        return f"日期时间 {value:%Y-%m-%d %H:%M}"
+    if isinstance(value, date):
+        return f"日期 {value.isoformat()}"
+    if isinstance(value, (int, float)):
+        return excerpt(value)
+    if isinstance(value, dict):
+        return " JSON 对象"
     return _json_kind(value)
 
 
+def unusable_numbers(value: Any, path: str = "") -> Iterator[Problem]:
+    """Every number outside the contract's bounds, at its path (see ``number_problem``)."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from unusable_numbers(child, _join(path, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from unusable_numbers(child, f"{path}[{index}]")
+    elif isinstance(value, Decimal):
+        problem = number_problem(value)
+        if problem is not None:
+            yield Problem(path or ROOT, problem)
+
+
+def _without(data: dict[str, Any], paths: set[str], prefix: str = "") -> dict[str, Any]:
+    """A copy of ``data`` without the values at ``paths`` (only the dicts on the way are copied)."""
+    result: dict[str, Any] = {}
+    for key, value in data.items():
+        here = _join(prefix, key)
+        if here in paths:
+            continue
+        result[key] = _without(value, paths, here) if isinstance(value, dict) and any(p.startswith(here + ".") for p in paths) else value
+    return result
+
+
 def validate_shape(raw: dict[str, Any]) -> tuple[Application | None, list[Problem]]:
-    """Field-by-field validation against the model; cross-field checks come after (checks.py)."""
+    """Field-by-field validation against the model; cross-field checks come after (review.py).
+
+    Numbers out of bounds are reported first and kept away from pydantic, so nothing computes
+    with them or prints them whole; the problems listed stop at ``MAX_PROBLEMS``.
+    """
+    refused = list(unusable_numbers(raw))
+    if refused:
+        raw = _without(raw, {p.path for p in refused})
     try:
-        return Application.model_validate(raw), []
+        application = Application.model_validate(raw)
     except ValidationError as error:
-        return None, [_problem_from_error(e) for e in error.errors(include_url=False)]
+        # A refused number was taken out, so pydantic calls it missing: it is reported already.
+        refused_paths = {p.path for p in refused}
+        details = [e for e in error.errors(include_url=False) if ".".join(map(str, e["loc"])) not in refused_paths]
+        problems = refused + [_problem_from_error(e) for e in details[:MAX_PROBLEMS]]
+        if len(details) > MAX_PROBLEMS:
+            problems.append(Problem(ROOT, f"另有 {len(details) - MAX_PROBLEMS} 个问题未列出（只列出前 {MAX_PROBLEMS} 个）"))
+        return None, problems
+    return (None, refused) if refused else (application, [])
 
 
 @dataclass(frozen=True)
@@ -342,9 +442,22 @@ class RawApplication:
 
 
 def read_application_file(path: Path) -> RawApplication:
-    """Read one file; unreadable files and bad JSON become InvalidInput, never a traceback."""
+    """Read one file; unreadable files and bad JSON become InvalidInput, never a traceback.
+
+    Only a regular file of at most ``MAX_FILE_BYTES`` is read: ``/dev/zero`` or a FIFO would
+    otherwise be read until memory runs out, or forever.
+    """
     try:
-        data = path.read_bytes()
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidInput([Problem(ROOT, f"{excerpt(str(path))} 不是普通文件（设备、管道等），不能作为申请材料")], str(path))
+        if info.st_size > MAX_FILE_BYTES:
+            size = f"{info.st_size / (1 << 20):.1f} MB"
+            raise InvalidInput([Problem(ROOT, f"文件过大（{size}）：一份申请材料不应超过 1 MB，请确认是否选错了文件")], str(path))
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except IsADirectoryError:
         raise InvalidInput([Problem(ROOT, f"{path} 是目录，不是申请材料文件")], str(path)) from None
     except FileNotFoundError:

@@ -77,9 +77,11 @@ def reports_errors(command: F) -> F:
         except AdmitError as error:
             click.echo(f"错误：{safe(str(error))}", err=True)
             sys.exit(error.exit_code)
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:
+            from .entry import exit_code_of
+
             click.echo("已中断。", err=True)
-            sys.exit(130)
+            sys.exit(exit_code_of(interrupt))
         except BrokenPipeError:
             # The reader went away (`| head`): not our failure, and nobody is left to tell.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -115,6 +117,25 @@ as_of_option = click.option(
 )
 
 
+_CLICK_PATH_MESSAGES = (
+    (re.compile(r"^(?:File|Directory|Path) (.+) is a directory\.$"), "{} 是目录，此处需要文件"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) is a file\.$"), "{} 是文件，此处需要目录"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) does not exist\.$"), "{} 不存在"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) is not readable\.$"), "{} 没有读取权限"),
+    (re.compile(r"^(?:File|Directory|Path) (.+) is not writable\.$"), "{} 没有写入权限"),
+    (re.compile(r"^(.+) is not a valid integer\.$"), "{} 不是整数"),
+)
+
+
+def _click_message_zh(message: str) -> str:
+    """click's own words for a bad value (``click.Path``, ``int``), in Chinese."""
+    for pattern, template in _CLICK_PATH_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return template.format(safe(found.group(1)))
+    return message
+
+
 def usage_error_zh(error: click.UsageError) -> str:
     """click's usage errors, said in Chinese (the values our own callbacks give already are)."""
     hint = None
@@ -125,7 +146,8 @@ def usage_error_zh(error: click.UsageError) -> str:
     if isinstance(error, click.MissingParameter):
         return f"缺少参数 {hint}" if hint else "缺少参数"
     if isinstance(error, click.BadParameter):
-        return f"参数 {hint} 的值无效：{error.message}" if hint else f"参数值无效：{error.message}"
+        message = _click_message_zh(error.message)
+        return f"参数 {hint} 的值无效：{message}" if hint else f"参数值无效：{message}"
     if isinstance(error, click.NoSuchOption):
         close = f"；是否应为 {'、'.join(sorted(error.possibilities))}？" if error.possibilities else ""
         return f"没有选项 {error.option_name}{close}"
@@ -160,11 +182,14 @@ class AdmitGroup(click.Group):
                 click.echo(f"（运行 {error.ctx.command_path} --help 查看帮助）", err=True)
             click.echo(f"错误：{usage_error_zh(error)}", err=True)
             sys.exit(error.exit_code)
-        except click.exceptions.Abort:
+        except click.exceptions.Abort as abort:
             if not standalone:
                 raise
+            from .entry import exit_code_of
+
             click.echo("已中断。", err=True)
-            sys.exit(130)
+            cause = abort.__cause__
+            sys.exit(exit_code_of(cause) if isinstance(cause, KeyboardInterrupt) else 130)
 
 
 @click.group(cls=AdmitGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,6 +10,32 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+from .text import excerpt
+
+MAX_NUMBER = Decimal("1e12")
+MIN_NONZERO = Decimal("1e-6")
+MAX_SIGNIFICANT_DIGITS = 20
+
+
+def number_problem(value: Decimal) -> str | None:
+    """Why a number cannot be used at all, or None: the bounds every number of the contract has.
+
+    Checked on the parsed Decimal before anything computes with it: a number such as
+    ``1e-1000000`` parses instantly but makes exact arithmetic run for minutes, and
+    ``1e999999999`` printed in full is a gigabyte. Only O(1) properties are looked at.
+    """
+    if not value.is_finite():
+        return "不能是 NaN 或无穷大"
+    if abs(value) > MAX_NUMBER:
+        return f"数值过大：绝对值不能超过 1e12（一万亿），实际为 {excerpt(value)}"
+    if value != 0 and abs(value) < MIN_NONZERO:
+        return f"数值过小：非零数的绝对值不能小于 1e-6（0.000001），实际为 {excerpt(value)}（疑似输入错误）"
+    digits = len(value.as_tuple().digits)
+    if digits > MAX_SIGNIFICANT_DIGITS and len(value.normalize().as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
+        return f"有效数字过多：最多 {MAX_SIGNIFICANT_DIGITS} 位，实际为 {excerpt(value)}"
+    return None
+
+
 # The rule engine compares integers exactly (int64); doubles it would compare inexactly. Every
 # number handed to it is therefore fixed-point: the value times ENGINE_SCALE. Thresholds must lie
 # on this grid (checked when the rule book is loaded); values that do not are floored or ceiled

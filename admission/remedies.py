@@ -17,7 +17,7 @@ from typing import Any
 
 from .exact import json_number, plain
 from .indicators import INDICATORS, MU_PER_M2, land_mu
-from .review import Decision, Finding
+from .review import Decision, Finding, plausibility_problems
 
 GRANULARITY = Fraction(1, 100)  # remedies are given to 0.01 万元 / m² / 亩
 
@@ -85,6 +85,13 @@ class Remedy:
 def _to_grid(value: Fraction, up: bool) -> Decimal:
     steps = math.ceil(value / GRANULARITY) if up else math.floor(value / GRANULARITY)
     return Decimal(steps).scaleb(-2)
+
+
+def _plausible_with_land(decision: Decision, key: str, area: Decimal) -> bool:
+    """A land remedy is offered only if the changed application would still be plausible."""
+    app = decision.application
+    changed = app.model_copy(update={"land": app.land.model_copy(update={key: area})})
+    return not plausibility_problems(changed, decision.selected.version.plausibility)
 
 
 def _meets_bounds(finding: Finding, places: int) -> tuple[Fraction, bool]:
@@ -170,7 +177,7 @@ def _remedies(decision: Decision, finding: Finding) -> list[Remedy]:
                 land_required += Decimal("0.01")
         land_m2 = Fraction(land_required) if by_m2 else Fraction(land_required) / MU_PER_M2
         footprint_fits = app.footprint_m2 is None or app.footprint_m2 <= land_m2
-        if land_required > 0 and footprint_fits:
+        if land_required > 0 and footprint_fits and _plausible_with_land(decision, "area_m2" if by_m2 else "area_mu", land_required):
             remedies.append(
                 Remedy(rule.id, "land.area_m2" if by_m2 else "land.area_mu", land_current, land_required, "平方米" if by_m2 else "亩")
             )

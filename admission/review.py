@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, Literal
 from .application import ROOT, Application, RawApplication, parse_iso_date, validate_shape
 from .engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING, RuleEngine, shared_engine
 from .errors import EngineError, InvalidInput, Problem
-from .exact import json_number, plain
-from .indicators import INDICATORS, MU_PER_M2, compute_indicators, display_value
-from .rulebook import Rule, Rulebook, SelectedRuleSet, Tier
+from .exact import json_number, number_problem, plain, round_half_up
+from .indicators import INDICATORS, MU_PER_M2, compute_indicators, display_value, land_mu
+from .rulebook import Plausibility, Rule, Rulebook, SelectedRuleSet, Tier
 
 if TYPE_CHECKING:
     from .remedies import Remedy
@@ -55,7 +55,7 @@ def _raw_at(data: dict[str, Any], path: str) -> Any:
 
 def _number_at(data: dict[str, Any], path: str) -> Decimal | None:
     value = _raw_at(data, path)
-    return value if isinstance(value, Decimal) and value.is_finite() else None
+    return value if isinstance(value, Decimal) and number_problem(value) is None else None
 
 
 def _text_at(data: dict[str, Any], path: str) -> str | None:
@@ -152,11 +152,72 @@ def prepare(raw: RawApplication, rulebook: Rulebook, as_of: date) -> PreparedApp
     on = application.submitted_date or as_of
     selected = rulebook.select(application.type, on)
     assert selected is not None  # checked above
+    implausible = plausibility_problems(application, selected.version.plausibility)
+    if implausible:
+        raise InvalidInput(implausible, raw.source)
     tier = selected.version.tier_of(application.district)
     assert tier is not None
     review = selected.version.special_review
     key_chain = bool(review and application.industry.chain in review.key_chains)
     return PreparedApplication(raw.source, application, selected, tier, key_chain)
+
+
+# --- plausibility (疑似填报错误) ---------------------------------------------------------------
+
+def _two(value: Fraction) -> str:
+    return f"{round_half_up(value, 2):f}"
+
+
+def plausibility_problems(application: Application, bounds: Plausibility) -> list[Problem]:
+    """Figures that cannot describe a real project: the verdict would rest on a typing slip.
+
+    Checked on the unrounded indicators. Land comes first: when the area itself is implausible,
+    every per-亩 figure is too, and one message about the area is the one that helps. Where a
+    unit slip explains the figure, the message gives the value that was probably meant.
+    """
+    land = land_mu(application)
+    in_mu = application.land.area_mu is not None
+    written = application.land.area_mu if in_mu else application.land.area_m2
+    assert written is not None  # validation: exactly one of the two
+    if not bounds.land_mu.contains(land):
+        message = f"用地面积 {_two(land)} 亩超出合理范围（{bounds.land_mu.text('亩')}）"
+        if in_mu and land > bounds.land_mu.upper() and bounds.land_mu.contains(land * MU_PER_M2):
+            message = f"用地面积 {plain(written)} 亩 疑似按平方米填写（折合 {_two(land * MU_PER_M2)} 亩）"
+        elif not in_mu and land < bounds.land_mu.lower() and bounds.land_mu.contains(land / MU_PER_M2):
+            message = f"用地面积 {plain(written)} 平方米（{_two(land)} 亩）疑似按亩填写（若为亩，应填入 land.area_mu）"
+        return [Problem("land.area_mu" if in_mu else "land.area_m2", message)]
+    problems: list[Problem] = []
+    checks = (
+        ("plot_ratio", "floor_area_m2", "计容建筑面积", Fraction(application.floor_area_m2) * MU_PER_M2, None),
+        ("investment_intensity", "investment.fixed_assets_wan", "固定资产投资", Fraction(application.investment.fixed_assets_wan), "万元"),
+        ("tax_per_mu", "commitments.annual_tax_wan", "达产年税收", Fraction(application.commitments.annual_tax_wan), "万元"),
+    )
+    for name, path, field_label, numerator, unit in checks:
+        range_ = getattr(bounds, name)
+        value = numerator / land
+        if range_.contains(value):
+            continue
+        indicator = INDICATORS[name]
+        shown_unit = f" {indicator.unit}" if indicator.unit else ""
+        actual = f"{indicator.label} {_two(value)}{shown_unit}"
+        message = f"{actual} 超出合理范围（{range_.text(indicator.unit)}），请核对{field_label}与用地面积"
+        if unit == "万元":
+            figure = _field_value(application, path)
+            for factor, said in ((Fraction(1, 10000), "元"), (Fraction(10000), "亿元")):
+                if range_.contains(value * factor):
+                    meant = _two(Fraction(figure) * factor)
+                    message = f"{field_label} {plain(figure)} 万元 疑似按{said}填写（折合 {meant} 万元），{actual}"
+                    break
+        problems.append(Problem(path, message))
+    return problems
+
+
+def _field_value(application: Application, path: str) -> Decimal:
+    value: Any = application
+    for part in path.split("."):
+        value = getattr(value, part)
+    assert isinstance(value, Decimal)
+    return value
 
 
 # --- decisions -----------------------------------------------------------------------------

@@ -16,26 +16,38 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic_core import ErrorDetails
 
 from .errors import InvalidRulebook, Problem
-from .exact import on_engine_grid
+from .exact import number_problem, on_engine_grid
 from .indicators import INDICATORS
 from .resources import data_dir
+from .text import excerpt
 
 MAX_THRESHOLD = Decimal("1e12")
+# Far beyond any real rule set (the defaults have under ten rules); the engine splits large sets
+# into parts (engine.RULES_PER_PART), and this bound keeps compiling them quick.
+MAX_RULES_PER_SET = 1000
+MAX_VALUES_PER_RULE = 64
 
 
 def _toml_number(value: Any) -> Any:
     # TOML integers arrive as int and floats as Decimal (parse_float); a string or a boolean
     # where a number belongs is an editing mistake and must be rejected, not coerced.
     if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
-        raise ValueError(f"应为数字，实际为 {value!r}")
-    return Decimal(value)
+        shown = f"'{excerpt(value)}'" if isinstance(value, str) else excerpt(value)
+        raise ValueError(f"应为数字，实际为 {shown}")
+    number = Decimal(value)
+    problem = number_problem(number)  # bounded before anything computes with it
+    if problem is not None:
+        raise ValueError(problem)
+    return number
 
 
 Number = Annotated[Decimal, BeforeValidator(_toml_number)]
@@ -82,6 +94,42 @@ class SpecialReview(_Strict):
     source: Annotated[str, Field(min_length=1)]
 
 
+class Bounds(_Strict):
+    """A plausible range of one indicator (either end may be open)."""
+
+    min: Number | None = None
+    max: Number | None = None
+
+    def contains(self, value: Fraction) -> bool:
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
+
+    def lower(self) -> Fraction:
+        return Fraction(self.min) if self.min is not None else Fraction(0)
+
+    def upper(self) -> Fraction:
+        return Fraction(self.max) if self.max is not None else Fraction(10**30)
+
+    def text(self, unit: str) -> str:
+        suffix = f" {unit}" if unit else ""
+        if self.min is not None and self.max is not None:
+            return f"{self.min:f}–{self.max:f}{suffix}"
+        if self.max is not None:
+            return f"不超过 {self.max:f}{suffix}"
+        return f"不低于 {self.min:f}{suffix}" if self.min is not None else "不限"
+
+
+class Plausibility(_Strict):
+    """Figures outside these ranges cannot describe a real project (疑似填报错误): invalid input.
+
+    The defaults are the contract's; a version file may set its own under ``[plausibility]``.
+    """
+
+    land_mu: Bounds = Bounds(min=Decimal("0.1"), max=Decimal(20000))
+    plot_ratio: Bounds = Bounds(min=Decimal("0.05"), max=Decimal(20))
+    investment_intensity: Bounds = Bounds(min=Decimal(1), max=Decimal(20000))
+    tax_per_mu: Bounds = Bounds(max=Decimal(2000))
+
+
 class Version(_Strict):
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     title: str
@@ -91,6 +139,7 @@ class Version(_Strict):
     sources: Annotated[list[str], Field(min_length=1)]
     tiers: Annotated[list[Tier], Field(min_length=1)]
     special_review: SpecialReview | None = None
+    plausibility: Plausibility = Plausibility()
     rulesets: Annotated[dict[str, RuleSet], Field(min_length=1)]
 
     def in_force(self, on: date) -> bool:
@@ -196,24 +245,26 @@ def _load_version(file: Path) -> tuple[Version | None, list[Problem]]:
         return None, [Problem(name, f"无法读取：{error}")]
     except tomllib.TOMLDecodeError as error:
         return None, [Problem(name, f"不是有效的 TOML：{error}")]
+    except ValueError:  # an integer of thousands of digits: Python refuses to convert it
+        return None, [Problem(name, "不是有效的规则文件：含有位数过多的整数")]
     try:
         version = Version.model_validate(data)
     except ValidationError as error:
         return None, [
-            Problem(f"{name}: {'.'.join(str(p) for p in e['loc'])}", _rule_error_zh(e["type"], e["msg"], e.get("ctx", {})))
+            Problem(f"{name}: {'.'.join(str(p) for p in e['loc'])}", _rule_error_zh(e))
             for e in error.errors(include_url=False)
         ]
     return version, [Problem(f"{name}: {key}", message) for key, message in _version_problems(version)]
 
 
-def _rule_error_zh(kind: str, message: str, ctx: dict[str, Any]) -> str:
-    if kind == "extra_forbidden":
+def _rule_error_zh(error: ErrorDetails) -> str:
+    if error["type"] == "extra_forbidden":
         return "未知的键（拼写错误？）"
-    if kind == "missing":
+    if error["type"] == "missing":
         return "缺少必填的键"
-    if kind == "value_error":
-        return str(ctx.get("error", message))
-    return message
+    from .application import message_zh
+
+    return message_zh(error)
 
 
 def _version_problems(version: Version) -> list[tuple[str, str]]:
@@ -237,7 +288,14 @@ def _version_problems(version: Version) -> list[tuple[str, str]]:
             value: Decimal = getattr(review, key)
             if not (0 < value <= MAX_THRESHOLD) or not on_engine_grid(value):
                 found.append((f"special_review.{key}", "应为大于 0、不超过 1e12、最多 6 位小数的数字"))
+    for name in Plausibility.model_fields:
+        bounds: Bounds = getattr(version.plausibility, name)
+        if bounds.min is not None and bounds.max is not None and bounds.min >= bounds.max:
+            found.append((f"plausibility.{name}", "min 应小于 max"))
     for type_name, ruleset in version.rulesets.items():
+        if len(ruleset.rules) > MAX_RULES_PER_SET:
+            found.append((f"rulesets.{type_name}.rules", f"规则集有 {len(ruleset.rules)} 条规则，超过上限 {MAX_RULES_PER_SET} 条"))
+            continue
         ids = [r.id for r in ruleset.rules]
         for index, rule in enumerate(ruleset.rules):
             key = f"rulesets.{type_name}.rules[{index}]"
@@ -259,6 +317,8 @@ def _rule_problems(rule: Rule, levels: list[int], review: SpecialReview | None) 
             found.append(("operator", f"分类指标 {rule.indicator} 只能使用 in"))
         if not rule.values:
             found.append(("values", "in 规则需要非空的 values 列表"))
+        elif len(rule.values) > MAX_VALUES_PER_RULE:
+            found.append(("values", f"values 最多 {MAX_VALUES_PER_RULE} 项"))
         if rule.thresholds is not None:
             found.append(("thresholds", "in 规则不使用 thresholds"))
         return found

@@ -107,6 +107,11 @@ _worker: tuple[Rulebook, date] | None = None
 
 
 def _start_worker(rules_dir: Path, as_of: date) -> None:
+    import signal
+
+    # The parent handles Ctrl-C and SIGTERM and ends the pool; a worker just stops.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     global _worker
     _worker = (load_rulebook(rules_dir), as_of)
 

@@ -157,3 +157,37 @@ def evaluate(app: dict[str, Any], as_of: date) -> ReferenceDecision:
     else:
         verdict = "reject"
     return ReferenceDecision(version, tier, verdict, major, values, outcomes)
+
+
+# --- application.md: bounds on every number, and plausibility --------------------------------
+
+PLAUSIBLE = {  # application.md, "Plausibility": (low, high), None for an open end
+    "land_mu": (D("0.1"), D("20000")),
+    "plot_ratio": (D("0.05"), D("20")),
+    "investment_intensity": (D("1"), D("20000")),
+    "tax_per_mu": (None, D("2000")),
+}
+
+
+def number_in_bounds(value: Decimal) -> bool:
+    """application.md: finite, |x| ≤ 1e12, nonzero |x| ≥ 1e-6, at most 20 significant digits."""
+    if not value.is_finite() or abs(value) > D("1e12") or (value != 0 and abs(value) < D("1e-6")):
+        return False
+    return len(value.normalize().as_tuple().digits) <= 20
+
+
+def implausible(app: dict[str, Any]) -> list[str]:
+    """The indicators whose unrounded value lies outside its plausible range."""
+    with decimal.localcontext(CONTEXT):
+        land = D(app["land"]["area_mu"]) if "area_mu" in app["land"] else D(app["land"]["area_m2"]) * D("0.0015")
+        values = {
+            "land_mu": land,
+            "plot_ratio": D(app["floor_area_m2"]) * D("0.0015") / land,
+            "investment_intensity": D(app["investment"]["fixed_assets_wan"]) / land,
+            "tax_per_mu": D(app["commitments"]["annual_tax_wan"]) / land,
+        }
+    found = []
+    for name, (low, high) in PLAUSIBLE.items():
+        if (low is not None and values[name] < low) or (high is not None and values[name] > high):
+            found.append(name)
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import math
 from datetime import date
@@ -46,6 +47,14 @@ def near_edges(indicator: str, low: Decimal, high: Decimal, free: st.SearchStrat
     return st.one_of(st.sampled_from(candidates), free)
 
 
+_TWENTY_DIGITS = decimal.Context(prec=20, rounding=decimal.ROUND_HALF_EVEN)
+
+
+def _fit(value: Decimal) -> Decimal:
+    """At most the 20 significant digits application.md allows (products of edge values can have more)."""
+    return _TWENTY_DIGITS.plus(value)
+
+
 def _decimals(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
     return st.decimals(min_value=D(low), max_value=D(high), places=places, allow_nan=False, allow_infinity=False)
 
@@ -59,13 +68,14 @@ def applications(draw: st.DrawFn) -> dict[str, Any]:
     else:
         day = draw(st.one_of(st.just(date(2022, 1, 1)), st.dates(date(2022, 1, 1), date(2030, 12, 31))))
     by_m2 = draw(st.booleans())
-    area = draw(_decimals("1", "3000000", 2) if by_m2 else _decimals("0.5", "5000", 3))
+    # Within the plausible 0.1–20,000 亩 of application.md (100 m² = 0.15 亩).
+    area = draw(_decimals("100", "3000000", 2) if by_m2 else _decimals("0.5", "5000", 3))
     land_mu = area * MU_PER_M2 if by_m2 else area
 
     plot_ratio = draw(near_edges("plot_ratio", D("0.1"), D("8"), _decimals("0.1", "8", 4)))
     intensity = draw(near_edges("investment_intensity", D("1"), D("2000"), _decimals("1", "2000", 3)))
     tax = draw(near_edges("tax_per_mu", D("0"), D("200"), _decimals("0", "200", 3)))
-    fixed = intensity * land_mu
+    fixed = _fit(intensity * land_mu)
     total = max(draw(near_edges("total_investment", D("1"), D("300000"), _decimals("1", "300000", 2))), fixed)
     app: dict[str, Any] = {
         "id": f"GEN-{draw(st.integers(0, 99999)):05d}",
@@ -77,16 +87,17 @@ def applications(draw: st.DrawFn) -> dict[str, Any]:
         "district": draw(st.sampled_from(DISTRICTS)),
         "industry": {"code": draw(st.sampled_from(["C38", "C13", "C39", "G59", "F51", "A01"]))},
         "land": {"area_m2": area} if by_m2 else {"area_mu": area},
-        "floor_area_m2": plot_ratio * land_mu / MU_PER_M2,
+        # Dividing by 0.0015 repeats forever: keep 6 decimals (the contract allows 20 digits).
+        "floor_area_m2": _fit((plot_ratio * land_mu / MU_PER_M2).quantize(D("0.000001"))),
         "investment": {"total_wan": total, "fixed_assets_wan": fixed},
-        "commitments": {"annual_tax_wan": tax * land_mu},
+        "commitments": {"annual_tax_wan": _fit(tax * land_mu)},
         "submitted_on": day.isoformat(),
     }
     if draw(st.booleans()):
         app["industry"]["chain"] = draw(st.sampled_from(KEY_CHAINS))
     if draw(st.booleans()):
         coverage = draw(near_edges("building_coverage", D("0.01"), D("0.99"), _decimals("0.01", "0.99", 4)))
-        app["footprint_m2"] = coverage * land_mu / MU_PER_M2
+        app["footprint_m2"] = _fit(min((coverage * land_mu / MU_PER_M2).quantize(D("0.000001")), land_mu / MU_PER_M2))
     if draw(st.booleans()):
         app["commitments"]["annual_output_wan"] = draw(_decimals("0", "1000000", 2))
     if draw(st.booleans()):

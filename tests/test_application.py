@@ -99,7 +99,7 @@ def test_duplicate_keys_are_reported_with_their_path_and_other_problems_too(rule
         (lambda a: a["investment"].update(total_wan="50000"), "investment.total_wan", "应为数字，实际为字符串 '50000'"),
         (lambda a: a["commitments"].update(annual_tax_wan=True), "commitments.annual_tax_wan", "应为数字，实际为布尔值 true"),
         (lambda a: a.update(floor_area_m2=None), "floor_area_m2", "应为数字"),
-        (lambda a: a.update(floor_area_m2=1e13), "floor_area_m2", "不能大于 1e12"),
+        (lambda a: a.update(floor_area_m2=1e13), "floor_area_m2", "不能超过 1e12"),
         (lambda a: a["land"].update(area_mu=0), "land.area_mu", "必须大于 0"),
         (lambda a: a["land"].update(area_mu=-3), "land.area_mu", "必须大于 0"),
         (lambda a: a["commitments"].update(annual_tax_wan=-1), "commitments.annual_tax_wan", "不能小于 0"),

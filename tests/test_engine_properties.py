@@ -12,10 +12,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from admission.application import RawApplication, parse_json_text
+from admission.errors import InvalidInput
 from admission.review import Decision, decide, prepare
 from admission.rulebook import Rulebook, load_rulebook
 
@@ -60,6 +61,8 @@ def test_raising_tax_or_investment_never_lowers_the_verdict(app: dict[str, Any],
     else:
         raised["investment"]["fixed_assets_wan"] += delta
         raised["investment"]["total_wan"] += delta
+    # A verdict only exists for figures in bounds and plausible (application.md).
+    assume(all(reference.number_in_bounds(v) for v in _numbers(raised)) and not reference.implausible(raised))
     before, after = run_engine(app).verdict, run_engine(raised).verdict
     assert RANK[after] >= RANK[before], (before, after)
 
@@ -82,3 +85,46 @@ def test_review_date_selects_the_version_when_submitted_on_is_absent(app: dict[s
     decision = run_engine(app, as_of)
     assert decision.selected.version.version == version
     assert decision.verdict == reference.evaluate(app, as_of).verdict
+
+
+_PATH_OF = {
+    "land_mu": ("land.area_mu", "land.area_m2"),
+    "plot_ratio": ("floor_area_m2",),
+    "investment_intensity": ("investment.fixed_assets_wan",),
+    "tax_per_mu": ("commitments.annual_tax_wan",),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    applications(),
+    st.sampled_from(["land", "floor", "fixed", "tax"]),
+    st.sampled_from([Decimal("0.0015"), Decimal("0.01"), Decimal("0.1"), Decimal("10"), Decimal("100"), Decimal("10000")]),
+)
+def test_implausible_figures_are_refused_exactly_where_the_reference_says(app: dict[str, Any], what: str, factor: Decimal) -> None:
+    """Scaling one figure by a unit slip's factor: refused (exit 2) exactly when application.md's ranges say."""
+    target = {"land": ("land", next(iter(app["land"]))), "floor": (None, "floor_area_m2"),
+              "fixed": ("investment", "fixed_assets_wan"), "tax": ("commitments", "annual_tax_wan")}[what]  # fmt: skip
+    holder = app[target[0]] if target[0] else app
+    holder[target[1]] = (holder[target[1]] * factor).normalize()
+    if what == "fixed":
+        app["investment"]["total_wan"] = max(app["investment"]["total_wan"], app["investment"]["fixed_assets_wan"])
+    app.pop("footprint_m2", None)  # its own check (≤ land) is not what this property is about
+    assume(all(reference.number_in_bounds(v) for v in _numbers(app)))
+    expected = reference.implausible(app)
+    try:
+        run_engine(app)
+    except InvalidInput as error:
+        refused = {p.path for p in error.problems}
+        assert expected, error.problems
+        # Land is reported alone (every per-亩 figure follows from it); otherwise each figure at its field.
+        wanted = {path for name in (["land_mu"] if "land_mu" in expected else expected) for path in _PATH_OF[name]}
+        assert refused and refused <= wanted, (refused, expected)
+    else:
+        assert not expected
+
+
+def _numbers(value: Any) -> list[Decimal]:
+    if isinstance(value, dict):
+        return [n for child in value.values() for n in _numbers(child)]
+    return [value] if isinstance(value, Decimal) else []

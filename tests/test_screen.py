@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from admission.cli import main
-from admission.intake import COLUMNS, TYPE_LABELS
 from admission.errors import OutputError
+from admission.intake import COLUMNS, TYPE_LABELS
 from admission.output import write_files
 
 from .conftest import REVIEW_DATE, SAMPLES_DIR
