@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
-from .errors import InvalidInput, Problem
+from .errors import InvalidInput, Problem, os_error_zh
 from .exact import MAX_NUMBER, number_problem
 from .text import excerpt
 
@@ -465,7 +465,7 @@ def read_application_file(path: Path) -> RawApplication:
     except PermissionError:
         raise InvalidInput([Problem(ROOT, f"没有读取权限：{path}")], str(path)) from None
     except OSError as error:
-        raise InvalidInput([Problem(ROOT, f"无法读取 {path}：{error.strerror}")], str(path)) from None
+        raise InvalidInput([Problem(ROOT, f"无法读取 {path}：{os_error_zh(error)}")], str(path)) from None
     try:
         value, problems = parse_json_text(data)
     except InvalidInput as error:

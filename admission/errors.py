@@ -6,6 +6,7 @@ invalid input or usage, and anything else is a failure that made no verdict.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 
 
@@ -76,3 +77,22 @@ class RenderError(AdmitError):
 
     exit_code = 74
     kind = "render_error"
+
+
+_ERRNO_ZH = {
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "超出磁盘配额",
+    errno.EFBIG: "文件超出系统允许的大小",
+    errno.EACCES: "没有写入权限",
+    errno.EPERM: "没有权限",
+    errno.EROFS: "文件系统为只读",
+    errno.ENOENT: "路径不存在",
+    errno.EISDIR: "是目录",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.EIO: "读写错误（设备故障）",
+}
+
+
+def os_error_zh(error: OSError) -> str:
+    """An operating-system error in Chinese (the common ones), else its own words."""
+    return _ERRNO_ZH.get(error.errno or 0, error.strerror or str(error))

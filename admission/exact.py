@@ -26,13 +26,18 @@ def number_problem(value: Decimal) -> str | None:
     """
     if not value.is_finite():
         return "不能是 NaN 或无穷大"
-    if abs(value) > MAX_NUMBER:
+    # copy_abs and comparisons are exact and ignore the decimal context; abs() would round to
+    # the context and overflow on 1e999999999.
+    magnitude = value.copy_abs()
+    if magnitude > MAX_NUMBER:
         return f"数值过大：绝对值不能超过 1e12（一万亿），实际为 {excerpt(value)}"
-    if value != 0 and abs(value) < MIN_NONZERO:
+    if value != 0 and magnitude < MIN_NONZERO:
         return f"数值过小：非零数的绝对值不能小于 1e-6（0.000001），实际为 {excerpt(value)}（疑似输入错误）"
-    digits = len(value.as_tuple().digits)
-    if digits > MAX_SIGNIFICANT_DIGITS and len(value.normalize().as_tuple().digits) > MAX_SIGNIFICANT_DIGITS:
-        return f"有效数字过多：最多 {MAX_SIGNIFICANT_DIGITS} 位，实际为 {excerpt(value)}"
+    digits = value.as_tuple().digits
+    if len(digits) > MAX_SIGNIFICANT_DIGITS:
+        trailing_zeros = len(digits) - len(bytes(digits).rstrip(b"\x00"))
+        if len(digits) - trailing_zeros > MAX_SIGNIFICANT_DIGITS:
+            return f"有效数字过多：最多 {MAX_SIGNIFICANT_DIGITS} 位，实际为 {excerpt(value)}"
     return None
 
 

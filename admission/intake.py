@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .application import RawApplication
-from .errors import InvalidInput, Problem
+from .errors import InvalidInput, Problem, os_error_zh
 from .rulebook import Rulebook
 
 
@@ -159,7 +159,7 @@ def _open_error(error: Exception) -> str:
     if isinstance(error, PermissionError):
         return "没有读取权限"
     if isinstance(error, OSError):
-        return f"无法读取：{error.strerror or error}"
+        return f"无法读取：{os_error_zh(error)}"
     return "无法读取 Excel 工作簿：文件内容不符合 .xlsx 格式"
 
 

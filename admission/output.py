@@ -20,7 +20,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from .errors import OutputError, UsageError
+from .errors import OutputError, UsageError, os_error_zh
 
 _HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
@@ -39,7 +39,7 @@ def check_output(target: Path) -> None:
     except FileNotFoundError:
         info = None
     except OSError as error:
-        raise OutputError(f"无法写入 {target}：{error.strerror}") from None
+        raise OutputError(f"无法写入 {target}：{os_error_zh(error)}") from None
     if info is not None:
         if stat.S_ISLNK(info.st_mode):
             raise OutputError(f"拒绝写入 {target}：它是符号链接（请指定一个普通文件路径）")
@@ -81,7 +81,7 @@ def _temporary_beside(target: Path) -> Path:
     try:
         handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
     except OSError as error:
-        raise OutputError(f"无法写入 {target}：{error.strerror}") from None
+        raise OutputError(f"无法写入 {target}：{os_error_zh(error)}") from None
     os.close(handle)
     # mkstemp creates 0600; the finished file gets the mode any new file would get here.
     umask = os.umask(0)
@@ -103,13 +103,13 @@ def write_files(files: Mapping[Path, bytes]) -> None:
                     handle.flush()
                     os.fsync(handle.fileno())
             except OSError as error:
-                raise OutputError(f"无法写入 {target}：{error.strerror or error}") from None
+                raise OutputError(f"无法写入 {target}：{os_error_zh(error)}") from None
         with _held_signals():
             for target, temporary in temporaries.items():
                 try:
                     os.replace(temporary, target)
                 except OSError as error:
-                    raise OutputError(f"无法写入 {target}：{error.strerror}") from None
+                    raise OutputError(f"无法写入 {target}：{os_error_zh(error)}") from None
     finally:
         for temporary in temporaries.values():
             with contextlib.suppress(FileNotFoundError):

@@ -122,6 +122,11 @@ def _evaluate_chunk(items: list[Item]) -> list[Result]:
     return [evaluate_item(item, rulebook, as_of) for item in items]
 
 
+def worker_count(jobs: int, items: int) -> int:
+    """Never more workers than chunks of work (``--jobs 999999`` once spawned every one)."""
+    return max(1, min(jobs, -(-items // CHUNK)))
+
+
 def _chunks(items: list[Item]) -> list[list[Item]]:
     return [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
 
@@ -135,7 +140,7 @@ def evaluate_all(
 ) -> list[Result]:
     """Results in input order; ``jobs`` processes (durable_rules never releases the GIL)."""
     results: list[Result] = []
-    jobs = min(jobs, len(_chunks(items)))  # never more workers than there is work
+    jobs = worker_count(jobs, len(items))
     if jobs <= 1:
         for chunk in _chunks(items):
             results.extend(evaluate_item(item, rulebook, as_of) for item in chunk)

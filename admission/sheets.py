@@ -19,15 +19,21 @@ one place:
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import gc
 import io
 import re
-from collections.abc import Callable, Sequence
+import sys
+import tempfile
+import traceback
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from .errors import OutputError, os_error_zh
 from .text import display_width
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -103,7 +109,35 @@ def _width(value: Value) -> int:
     return display_width(value if isinstance(value, str) else str(value)) if value is not None else 0
 
 
+@contextlib.contextmanager
+def _writer_failures_reported() -> Iterator[None]:
+    """openpyxl writes each worksheet through a temporary file; when that write fails (a full
+    disk), its half-run generator later complains on stderr with a traceback as it is collected.
+    Here the failure becomes one OutputError and the leftover complaint is collected silently."""
+    message = None
+    try:
+        yield
+    except OSError as error:
+        where = tempfile.gettempdir()
+        message = f"无法生成 Excel 文件：写临时文件失败（{os_error_zh(error)}，临时目录 {where}）"
+        traceback.clear_frames(error.__traceback__)  # the frames hold the workbook and its writers
+    if message is None:
+        return
+    previous = sys.unraisablehook
+    sys.unraisablehook = lambda unraisable: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = previous
+    raise OutputError(message)
+
+
 def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
+    with _writer_failures_reported():
+        return _xlsx_bytes(sheets)
+
+
+def _xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -148,7 +182,8 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
 def workbook_bytes(workbook: Any) -> bytes:
     """A workbook built in openpyxl's normal mode (templates with comments), saved to memory."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    with _writer_failures_reported():
+        workbook.save(buffer)
     return buffer.getvalue()
 
 
