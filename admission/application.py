@@ -32,9 +32,21 @@ MAX_FILE_BYTES = 1 << 20
 MAX_PROBLEMS = 50
 ROOT = "$"
 
-Positive = Annotated[Decimal, Field(gt=0, le=MAX_NUMBER, allow_inf_nan=False)]
-NonNegative = Annotated[Decimal, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False)]
-Ratio = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False)]
+
+
+def _check_number(value: Decimal) -> Decimal:
+    """The bounds every number has (exact.number_problem): tiny and over-long numbers refused."""
+    problem = number_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+# pydantic's range checks compare exactly and quickly even for 1e999999999; the bounds check
+# after them refuses what the ranges let through (1e-1000000, 25 significant digits).
+Positive = Annotated[Decimal, Field(gt=0, le=MAX_NUMBER, allow_inf_nan=False), AfterValidator(_check_number)]
+NonNegative = Annotated[Decimal, Field(ge=0, le=MAX_NUMBER, allow_inf_nan=False), AfterValidator(_check_number)]
+Ratio = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False), AfterValidator(_check_number)]
 
 
 # Control characters (C0, DEL, C1), bidirectional overrides and isolates, and lone surrogates:
@@ -334,8 +346,10 @@ def _problem_from_error(error: ErrorDetails) -> Problem:
     elif kind == "greater_than_equal":
         message = f"不能小于 {ctx['ge']}，实际为 {_describe(error['input'])}"
     elif kind == "less_than_equal":
-        limit = "1e12（一万亿）" if ctx["le"] == MAX_NUMBER else str(ctx["le"])
-        message = f"不能大于 {limit}，实际为 {_describe(error['input'])}"
+        if ctx["le"] == MAX_NUMBER:
+            message = f"数值过大：不能超过 1e12（一万亿），实际为 {_describe(error['input'])}"
+        else:
+            message = f"不能大于 {ctx['le']}，实际为 {_describe(error['input'])}"
     elif kind == "string_too_short":
         message = "不能为空"
     elif kind == "string_too_long":
@@ -385,51 +399,20 @@ def _describe(value: Any) -> str:
     return _json_kind(value)
 
 
-def unusable_numbers(value: Any, path: str = "") -> Iterator[Problem]:
-    """Every number outside the contract's bounds, at its path (see ``number_problem``)."""
-    if isinstance(value, dict):
-        for key, child in value.items():
-            yield from unusable_numbers(child, _join(path, key))
-    elif isinstance(value, list):
-        for index, child in enumerate(value):
-            yield from unusable_numbers(child, f"{path}[{index}]")
-    elif isinstance(value, Decimal):
-        problem = number_problem(value)
-        if problem is not None:
-            yield Problem(path or ROOT, problem)
-
-
-def _without(data: dict[str, Any], paths: set[str], prefix: str = "") -> dict[str, Any]:
-    """A copy of ``data`` without the values at ``paths`` (only the dicts on the way are copied)."""
-    result: dict[str, Any] = {}
-    for key, value in data.items():
-        here = _join(prefix, key)
-        if here in paths:
-            continue
-        result[key] = _without(value, paths, here) if isinstance(value, dict) and any(p.startswith(here + ".") for p in paths) else value
-    return result
-
-
 def validate_shape(raw: dict[str, Any]) -> tuple[Application | None, list[Problem]]:
     """Field-by-field validation against the model; cross-field checks come after (review.py).
 
-    Numbers out of bounds are reported first and kept away from pydantic, so nothing computes
-    with them or prints them whole; the problems listed stop at ``MAX_PROBLEMS``.
+    The problems listed stop at ``MAX_PROBLEMS``: a file of thousands of unknown keys gets the
+    first ones and a count, not a message per key.
     """
-    refused = list(unusable_numbers(raw))
-    if refused:
-        raw = _without(raw, {p.path for p in refused})
     try:
-        application = Application.model_validate(raw)
+        return Application.model_validate(raw), []
     except ValidationError as error:
-        # A refused number was taken out, so pydantic calls it missing: it is reported already.
-        refused_paths = {p.path for p in refused}
-        details = [e for e in error.errors(include_url=False) if ".".join(map(str, e["loc"])) not in refused_paths]
-        problems = refused + [_problem_from_error(e) for e in details[:MAX_PROBLEMS]]
+        details = error.errors(include_url=False)
+        problems = [_problem_from_error(e) for e in details[:MAX_PROBLEMS]]
         if len(details) > MAX_PROBLEMS:
             problems.append(Problem(ROOT, f"另有 {len(details) - MAX_PROBLEMS} 个问题未列出（只列出前 {MAX_PROBLEMS} 个）"))
         return None, problems
-    return (None, refused) if refused else (application, [])
 
 
 @dataclass(frozen=True)
@@ -457,7 +440,9 @@ def read_application_file(path: Path) -> RawApplication:
             size = f"{info.st_size / (1 << 20):.1f} MB"
             raise InvalidInput([Problem(ROOT, f"文件过大（{size}）：一份申请材料不应超过 1 MB，请确认是否选错了文件")], str(path))
         with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            # Bounded by the size just seen (a file growing meanwhile is cut, and then invalid
+            # JSON): reading MAX_FILE_BYTES would allocate a megabyte for every small file.
+            data = handle.read(info.st_size + 1)
     except IsADirectoryError:
         raise InvalidInput([Problem(ROOT, f"{path} 是目录，不是申请材料文件")], str(path)) from None
     except FileNotFoundError:

@@ -78,7 +78,7 @@ def reports_errors(command: F) -> F:
             click.echo(f"错误：{safe(str(error))}", err=True)
             sys.exit(error.exit_code)
         except KeyboardInterrupt as interrupt:
-            from .entry import exit_code_of
+            from .interrupts import exit_code_of
 
             click.echo("已中断。", err=True)
             sys.exit(exit_code_of(interrupt))
@@ -185,7 +185,7 @@ class AdmitGroup(click.Group):
         except click.exceptions.Abort as abort:
             if not standalone:
                 raise
-            from .entry import exit_code_of
+            from .interrupts import exit_code_of
 
             click.echo("已中断。", err=True)
             cause = abort.__cause__

@@ -33,6 +33,7 @@ from durable import engine as durable_engine
 from .errors import EngineError
 from .exact import scaled_ceil, scaled_floor
 from .indicators import INDICATORS
+from .interrupts import held_signals
 from .rulebook import Rule, SelectedRuleSet, SpecialReview
 
 PASS = "pass"
@@ -243,7 +244,9 @@ class RuleEngine:
 
     def evaluate(self, selected: SelectedRuleSet, indicators: dict[str, Decimal | str], tier: int, key_chain: bool) -> EngineResult:
         state: dict[str, Any] = {}
-        with self._lock:
+        # Held signals: a Ctrl-C raised inside a durable_rules action is caught and printed by
+        # durable_rules itself (a traceback, and a bogus engine error), not by us.
+        with self._lock, held_signals():
             for name, layout in self._compiled_ruleset(selected, tier):
                 part = self._assert(name, build_fact(indicators, key_chain, layout))
                 if not isinstance(part, dict) or not ({_MAJOR_KEY, _HANDLED_KEY} & part.keys()):

@@ -1,38 +1,15 @@
 """The ``admit`` console script: signals are set up before anything heavy is imported.
 
-Ctrl-C while click, pydantic and the rule engine are still being imported used to print a
-Python traceback; SIGTERM (a service manager, ``timeout``) ended the process without running
-any clean-up, leaving ``.tmp`` files beside the outputs. Both now end the same way: the
-clean-up in ``finally`` blocks runs, one line "已中断。" is printed, and the exit code is 128 + the
-signal number.
+Ctrl-C while click, pydantic and the rule engine were still being imported used to print a
+Python traceback, and SIGTERM ended the process without any clean-up (``.tmp`` debris beside
+the outputs). See ``interrupts`` for what both do now.
 """
 
 from __future__ import annotations
 
-import signal
 import sys
-from types import FrameType
 
-
-class Interrupted(KeyboardInterrupt):
-    """SIGINT or SIGTERM, raised where the program is, so ``finally`` blocks clean up."""
-
-    def __init__(self, signal_number: int) -> None:
-        super().__init__(signal_number)
-        self.signal_number = signal_number
-
-
-def _raise_interrupted(signal_number: int, frame: FrameType | None) -> None:
-    raise Interrupted(signal_number)
-
-
-def install_signal_handlers() -> None:
-    signal.signal(signal.SIGINT, _raise_interrupted)
-    signal.signal(signal.SIGTERM, _raise_interrupted)
-
-
-def exit_code_of(interrupt: KeyboardInterrupt) -> int:
-    return 128 + (interrupt.signal_number if isinstance(interrupt, Interrupted) else signal.SIGINT)
+from .interrupts import exit_code_of, install_signal_handlers
 
 
 def run() -> None:

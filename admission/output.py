@@ -14,15 +14,13 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import stat
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import OutputError, UsageError, os_error_zh
-
-_HELD_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+from .interrupts import held_signals
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -66,16 +64,6 @@ def check_outputs(outputs: Iterable[Path | None], inputs: Iterable[Path] = ()) -
                 raise UsageError(f"两个输出指向同一个文件：{target}")
 
 
-@contextlib.contextmanager
-def _held_signals() -> Iterator[None]:
-    """SIGINT and SIGTERM wait until the block is done (they are delivered right after)."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_SIGNALS)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def _temporary_beside(target: Path) -> Path:
     directory = target.parent if str(target.parent) else Path(".")
     try:
@@ -104,7 +92,7 @@ def write_files(files: Mapping[Path, bytes]) -> None:
                     os.fsync(handle.fileno())
             except OSError as error:
                 raise OutputError(f"无法写入 {target}：{os_error_zh(error)}") from None
-        with _held_signals():
+        with held_signals():
             for target, temporary in temporaries.items():
                 try:
                     os.replace(temporary, target)

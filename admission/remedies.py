@@ -89,9 +89,8 @@ def _to_grid(value: Fraction, up: bool) -> Decimal:
 
 def _plausible_with_land(decision: Decision, key: str, area: Decimal) -> bool:
     """A land remedy is offered only if the changed application would still be plausible."""
-    app = decision.application
-    changed = app.model_copy(update={"land": app.land.model_copy(update={key: area})})
-    return not plausibility_problems(changed, decision.selected.version.plausibility)
+    land = Fraction(area) * (MU_PER_M2 if key == "area_m2" else 1)
+    return not plausibility_problems(decision.application, decision.selected.version.plausibility, land)
 
 
 def _meets_bounds(finding: Finding, places: int) -> tuple[Fraction, bool]:

@@ -19,7 +19,7 @@ from .engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING, RuleEngine, shared_
 from .errors import EngineError, InvalidInput, Problem
 from .exact import json_number, number_problem, plain, round_half_up
 from .indicators import INDICATORS, MU_PER_M2, compute_indicators, display_value, land_mu
-from .rulebook import Plausibility, Rule, Rulebook, SelectedRuleSet, Tier
+from .rulebook import Bounds, Plausibility, Rule, Rulebook, SelectedRuleSet, Tier
 
 if TYPE_CHECKING:
     from .remedies import Remedy
@@ -168,56 +168,57 @@ def _two(value: Fraction) -> str:
     return f"{round_half_up(value, 2):f}"
 
 
-def plausibility_problems(application: Application, bounds: Plausibility) -> list[Problem]:
+def plausibility_problems(application: Application, bounds: Plausibility, land: Fraction | None = None) -> list[Problem]:
     """Figures that cannot describe a real project: the verdict would rest on a typing slip.
 
-    Checked on the unrounded indicators. Land comes first: when the area itself is implausible,
-    every per-亩 figure is too, and one message about the area is the one that helps. Where a
-    unit slip explains the figure, the message gives the value that was probably meant.
+    Checked on the unrounded indicators (``land`` in 亩 replaces the application's, for a
+    remedy that changes it). Land comes first: when the area itself is implausible, every
+    per-亩 figure is too, and one message about the area is the one that helps. Where a unit
+    slip explains the figure, the message gives the value that was probably meant.
     """
-    land = land_mu(application)
-    in_mu = application.land.area_mu is not None
-    written = application.land.area_mu if in_mu else application.land.area_m2
-    assert written is not None  # validation: exactly one of the two
+    land = land if land is not None else land_mu(application)
     if not bounds.land_mu.contains(land):
-        message = f"用地面积 {_two(land)} 亩超出合理范围（{bounds.land_mu.text('亩')}）"
-        if in_mu and land > bounds.land_mu.upper() and bounds.land_mu.contains(land * MU_PER_M2):
-            message = f"用地面积 {plain(written)} 亩 疑似按平方米填写（折合 {_two(land * MU_PER_M2)} 亩）"
-        elif not in_mu and land < bounds.land_mu.lower() and bounds.land_mu.contains(land / MU_PER_M2):
-            message = f"用地面积 {plain(written)} 平方米（{_two(land)} 亩）疑似按亩填写（若为亩，应填入 land.area_mu）"
-        return [Problem("land.area_mu" if in_mu else "land.area_m2", message)]
+        return [_implausible_land(application, land, bounds.land_mu)]
     problems: list[Problem] = []
-    checks = (
-        ("plot_ratio", "floor_area_m2", "计容建筑面积", Fraction(application.floor_area_m2) * MU_PER_M2, None),
-        ("investment_intensity", "investment.fixed_assets_wan", "固定资产投资", Fraction(application.investment.fixed_assets_wan), "万元"),
-        ("tax_per_mu", "commitments.annual_tax_wan", "达产年税收", Fraction(application.commitments.annual_tax_wan), "万元"),
-    )
-    for name, path, field_label, numerator, unit in checks:
-        range_ = getattr(bounds, name)
-        value = numerator / land
-        if range_.contains(value):
+    for name, path, field_label, figure, per_m2 in (
+        ("plot_ratio", "floor_area_m2", "计容建筑面积", application.floor_area_m2, True),
+        ("investment_intensity", "investment.fixed_assets_wan", "固定资产投资", application.investment.fixed_assets_wan, False),
+        ("tax_per_mu", "commitments.annual_tax_wan", "达产年税收", application.commitments.annual_tax_wan, False),
+    ):
+        # value = figure (× 0.0015 for m²) / land, as one integer ratio: this runs for every application.
+        figure_n, figure_d = figure.as_integer_ratio()
+        if per_m2:
+            figure_n, figure_d = figure_n * MU_PER_M2.numerator, figure_d * MU_PER_M2.denominator
+        range_: Bounds = getattr(bounds, name)
+        if range_.contains_ratio(figure_n * land.denominator, figure_d * land.numerator):
             continue
-        indicator = INDICATORS[name]
-        shown_unit = f" {indicator.unit}" if indicator.unit else ""
-        actual = f"{indicator.label} {_two(value)}{shown_unit}"
-        message = f"{actual} 超出合理范围（{range_.text(indicator.unit)}），请核对{field_label}与用地面积"
-        if unit == "万元":
-            figure = _field_value(application, path)
-            for factor, said in ((Fraction(1, 10000), "元"), (Fraction(10000), "亿元")):
-                if range_.contains(value * factor):
-                    meant = _two(Fraction(figure) * factor)
-                    message = f"{field_label} {plain(figure)} 万元 疑似按{said}填写（折合 {meant} 万元），{actual}"
-                    break
-        problems.append(Problem(path, message))
+        value = Fraction(figure) * (MU_PER_M2 if per_m2 else 1) / land
+        problems.append(Problem(path, _implausible_message(name, field_label, figure, value, range_)))
     return problems
 
 
-def _field_value(application: Application, path: str) -> Decimal:
-    value: Any = application
-    for part in path.split("."):
-        value = getattr(value, part)
-    assert isinstance(value, Decimal)
-    return value
+def _implausible_land(application: Application, land: Fraction, range_: Bounds) -> Problem:
+    in_mu = application.land.area_mu is not None
+    written = application.land.area_mu if in_mu else application.land.area_m2
+    assert written is not None  # validation: exactly one of the two
+    message = f"用地面积 {_two(land)} 亩超出合理范围（{range_.text('亩')}）"
+    if in_mu and land > range_.upper() and range_.contains(land * MU_PER_M2):
+        message = f"用地面积 {plain(written)} 亩 疑似按平方米填写（折合 {_two(land * MU_PER_M2)} 亩）"
+    elif not in_mu and land < range_.lower() and range_.contains(land / MU_PER_M2):
+        message = f"用地面积 {plain(written)} 平方米（{_two(land)} 亩）疑似按亩填写（若为亩，应填入 land.area_mu）"
+    return Problem("land.area_mu" if in_mu else "land.area_m2", message)
+
+
+def _implausible_message(name: str, field_label: str, figure: Decimal, value: Fraction, range_: Bounds) -> str:
+    indicator = INDICATORS[name]
+    shown_unit = f" {indicator.unit}" if indicator.unit else ""
+    actual = f"{indicator.label} {_two(value)}{shown_unit}"
+    if indicator.unit.startswith("万元"):
+        for factor, said in ((Fraction(1, 10000), "元"), (Fraction(10000), "亿元")):
+            if range_.contains(value * factor):
+                meant = _two(Fraction(figure) * factor)
+                return f"{field_label} {plain(figure)} 万元 疑似按{said}填写（折合 {meant} 万元），{actual}"
+    return f"{actual} 超出合理范围（{range_.text(indicator.unit)}），请核对{field_label}与用地面积"
 
 
 # --- decisions -----------------------------------------------------------------------------

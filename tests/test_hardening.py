@@ -462,7 +462,8 @@ def test_ctrl_c_during_start_up_prints_no_traceback() -> None:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=60)
         assert "Traceback" not in err, err
-        assert process.returncode in (0, 130)
+        # -2: the signal came before the interpreter had set up any handler (silent, too).
+        assert process.returncode in (0, 130, -signal.SIGINT)
 
 
 def _small_files() -> None:
