@@ -8,6 +8,7 @@ file wants the whole list at once, not one problem per run.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import json
 import re
 import stat
@@ -178,6 +179,16 @@ class Application(_Strict):
     @property
     def submitted_date(self) -> date | None:
         return date.fromisoformat(self.submitted_on) if self.submitted_on else None
+
+
+def canonical_json(application: Application) -> str:
+    """The application as canonical JSON (sorted keys, numbers as written): what is stored and digested."""
+    data = application.model_dump(mode="json", exclude_none=True)
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def application_digest(canonical: str) -> str:
+    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # --- reading the JSON text ------------------------------------------------------------------

@@ -649,3 +649,7 @@ def rules_impact(new_dir: Path, paths: tuple[Path, ...], as_json: bool, as_of: d
     for change in changed:
         flip = f"{verdict_text(change.before)} → {verdict_text(change.after)}"
         click.echo(f"  {safe(change.case_id)}  {safe(change.name)}：{flip}  （{safe(change.source)}）")
+
+
+# The ledger's commands live in their own module; importing it registers them on ``main``.
+from . import cli_ledger  # noqa: E402, F401

@@ -8,8 +8,6 @@ fails loudly, and no application text ever reaches the HTML unescaped.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +19,7 @@ import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
 from . import __version__
+from .application import application_digest, canonical_json
 from .errors import RenderError
 from .exact import plain, yi
 from .indicators import display_value
@@ -80,9 +79,7 @@ def environment(override: Path | None) -> jinja2.Environment:
 
 def input_digest(decision: Decision) -> str:
     """SHA-256 of the application as canonical JSON (numbers as written), whatever its format."""
-    data = decision.application.model_dump(mode="json", exclude_none=True)
-    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return application_digest(canonical_json(decision.application))
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,448 @@
+"""The 台账 workbook: sheets 项目台账, 会议审议 and 履约数据, read into the ledger and written from it.
+
+Every row is recorded or refused with its sheet, row, column header, 案件编号 and project name;
+a refused row never stops the rest. Re-importing the same workbook changes nothing (and says so),
+and ``import(export(ledger))`` changes nothing either: export writes exactly what import reads.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..application import parse_iso_date
+from ..exact import number_problem
+from ..intake import TYPE_LABELS
+from ..rulebook import Rulebook
+from ..sheets import Sheet, Value, xlsx_bytes
+from ..text import excerpt
+from .chain import EventLog
+from .database import Ledger
+from .records import LAND_SOURCES, RESULTS, RowError, latest_revisions, record_resolution, record_year, update_project
+from .schema import CONTRACT_DATES, LAND_MILESTONES, MILESTONES, ORDERED_MILESTONES, meetings, projects, resolutions, yearly_results
+
+OTHER_TYPE = "other"
+TYPE_NAMES = {**TYPE_LABELS, OTHER_TYPE: "其他"}
+TYPE_BY_NAME = {**{label: code for code, label in TYPE_NAMES.items()}, **{code: code for code in TYPE_NAMES}}
+_INDUSTRY_CODE = re.compile(r"^[A-T][0-9]{2}([0-9]{1,2})?$")
+
+
+@dataclass(frozen=True)
+class BookColumn:
+    header: str
+    key: str
+    kind: str  # text | date | amount | integer
+    note: str
+    width: int = 14
+
+
+IDENTITY = (
+    BookColumn("项目名称", "name", "text", "无申请材料的项目必填", 30),
+    BookColumn("所在区域", "district", "text", "无申请材料的项目必填"),
+    BookColumn("项目类型", "type", "text", "工业项目 / 工业地产项目 / 物流项目 / 其他"),
+    BookColumn("行业代码", "industry_code", "text", "如 C38 或 C3841"),
+    BookColumn("重点产业链", "chain", "text", "选填", 18),
+    BookColumn("计划总投资（万元）", "total_investment", "amount", "无申请材料的项目必填", 18),
+)
+PROJECT_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("案件编号", "id", "text", "必填", 16),
+    *IDENTITY,
+    BookColumn("用地来源", "land_source", "text", "新增供地（默认）或 自有用地（不挂网、供地、交地）"),
+    *(BookColumn(label, key, "date", "日期，如 2026-11-28；不得晚于导入当日") for key, label in MILESTONES),
+    BookColumn("出让价款（万元）", "land_price", "amount", "大于 0", 16),
+    *(BookColumn(label, key, "date", "土地出让合同 / 监管协议约定的日期") for key, label in CONTRACT_DATES),
+)
+MEETING_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("会议编号", "number", "integer", "正整数，同一年内不重复"),
+    BookColumn("会议日期", "held_on", "date", "日期"),
+    BookColumn("案件编号", "id", "text", "台账中已有申请材料的项目", 16),
+    BookColumn("审议结果", "result", "text", "通过 / 有条件通过 / 暂缓 / 不予通过"),
+    BookColumn("附加条件", "conditions", "text", "有条件通过时填写", 40),
+)
+RESULT_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("案件编号", "id", "text", "必填", 16),
+    BookColumn("年度", "year", "integer", "如 2025"),
+    BookColumn("实际税收（万元）", "tax", "amount", "不小于 0", 16),
+    BookColumn("实际产值（万元）", "output", "amount", "不小于 0", 16),
+    BookColumn("累计固定资产投资（万元）", "fixed_assets", "amount", "不小于 0", 22),
+)
+SHEETS: dict[str, tuple[BookColumn, ...]] = {"项目台账": PROJECT_COLUMNS, "会议审议": MEETING_COLUMNS, "履约数据": RESULT_COLUMNS}
+
+
+@dataclass
+class Refusal:
+    """One refused row: where it is, whose it is, and what is wrong by column header."""
+
+    source: str
+    sheet: str
+    row: int
+    case_id: str
+    name: str
+    problems: list[tuple[str, str]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "sheet": self.sheet, "row": self.row, "id": self.case_id, "name": self.name,
+            "problems": [{"column": h, "message": m} for h, m in self.problems],
+        }  # fmt: skip
+
+    def where(self) -> str:
+        who = "，".join(filter(None, [self.case_id, self.name]))
+        return f"{self.source} 工作表“{self.sheet}”第 {self.row} 行" + (f"（{who}）" if who else "")
+
+
+@dataclass
+class ImportOutcome:
+    changed: Counter[str] = field(default_factory=Counter)
+    unchanged: Counter[str] = field(default_factory=Counter)
+    refused: list[Refusal] = field(default_factory=list)
+
+
+# --- cells ----------------------------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    parsed = parse_iso_date(str(value).strip()) if isinstance(value, str) else None
+    if parsed is None:
+        raise ValueError(f"应为日期（日期单元格或 YYYY-MM-DD），实际为“{excerpt(value)}”")
+    return parsed
+
+
+def _amount(value: Any) -> str:
+    if isinstance(value, bool):
+        raise ValueError("应为数字")
+    try:
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(str(value).replace(",", "").strip())
+    except InvalidOperation:
+        raise ValueError(f"应为数字，实际为“{excerpt(value)}”") from None
+    problem = number_problem(number)
+    if problem:
+        raise ValueError(problem)
+    if number < 0:
+        raise ValueError(f"不能为负数，实际为 {excerpt(number)}")
+    normal = number.normalize()
+    return f"{normal:f}"
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError("应为整数")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 10:
+        return int(value.strip())
+    raise ValueError(f"应为整数，实际为“{excerpt(value)}”")
+
+
+_CONVERT = {"text": _text, "date": _date, "amount": _amount, "integer": _integer}
+
+
+def _rows(path: Path, sheet_name: str, columns: tuple[BookColumn, ...], workbook: Any) -> Iterator[tuple[int, dict[str, Any], list[tuple[str, str]]]]:
+    """Each non-blank row as (row number, converted values by key, problems by header)."""
+    sheet = workbook[sheet_name]
+    sheet.reset_dimensions()
+    header_row = next(sheet.iter_rows(max_row=1, values_only=True), ())
+    by_header = {c.header: c for c in columns}
+    layout: list[BookColumn | None] = []
+    header_problems: list[tuple[str, str]] = []
+    for index, header in enumerate(header_row, 1):
+        text = _text(header)
+        column = by_header.get(text) if text else None
+        layout.append(column)
+        if text and column is None:
+            close = difflib.get_close_matches(text, list(by_header), n=1, cutoff=0.5)
+            header_problems.append((f"第 {index} 列", f"未知的列标题“{text}”" + (f"；是否应为“{close[0]}”？" if close else "")))
+    while layout and layout[-1] is None and (len(header_row) > len(layout) or header_row[len(layout) - 1] is None):
+        layout.pop()
+    if header_problems:
+        yield 1, {}, header_problems
+    width = len(layout)
+    if width == 0:
+        return
+    for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), 2):
+        if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+            continue
+        values: dict[str, Any] = {}
+        problems: list[tuple[str, str]] = []
+        for column, cell in zip(layout, cells, strict=False):
+            if column is None or cell is None or (isinstance(cell, str) and not cell.strip()):
+                continue
+            try:
+                values[column.key] = _CONVERT[column.kind](cell)
+            except ValueError as error:
+                problems.append((column.header, str(error)))
+        yield number, values, problems
+
+
+# --- importing ------------------------------------------------------------------------------------
+
+
+def import_book(ledger: Ledger, path: Path, rulebook: Rulebook, actor: str, today: date) -> ImportOutcome:
+    """Record every valid row of every sheet present; the rest are refused by row and column."""
+    from openpyxl import load_workbook
+
+    from ..errors import InvalidInput, Problem
+    from ..intake import _open_error
+
+    outcome = ImportOutcome()
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:
+        raise InvalidInput([Problem("$", _open_error(error))], str(path)) from None
+    try:
+        present = [name for name in SHEETS if name in workbook.sheetnames]
+        if not present:
+            names = "、".join(workbook.sheetnames)
+            raise InvalidInput([Problem("$", f"没有名为 项目台账、会议审议 或 履约数据 的工作表（现有：{names}）")], str(path))
+        parsed = {name: list(_rows(path, name, SHEETS[name], workbook)) for name in present}
+    finally:
+        workbook.close()
+    with ledger.writing() as connection:
+        log = EventLog(connection, actor)
+        applied = _Applier(connection, log, rulebook, today, str(path), outcome)
+        for name in present:
+            for number, values, problems in parsed[name]:
+                applied.row(name, number, values, problems)
+        log.flush()
+    return outcome
+
+
+@dataclass
+class _Applier:
+    connection: sa.Connection
+    log: EventLog
+    rulebook: Rulebook
+    today: date
+    path: str
+    outcome: ImportOutcome
+    _projects: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _with_application: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._projects = {row.id: dict(row._mapping) for row in self.connection.execute(sa.select(projects))}
+        self._with_application = set(latest_revisions(self.connection))
+
+    def row(self, sheet: str, number: int, values: dict[str, Any], problems: list[tuple[str, str]]) -> None:
+        case_id = str(values.get("id") or "")
+        name = str(values.get("name") or self._projects.get(case_id, {}).get("name") or "")
+        source = f"{self.path}#{sheet}!{number}"
+        try:
+            if problems:
+                raise RowError(problems)
+            if number == 1:
+                return
+            changed = {"项目台账": self._project, "会议审议": self._resolution, "履约数据": self._results}[sheet](values, source)
+        except RowError as error:
+            self.outcome.refused.append(Refusal(self.path, sheet, number, case_id, name, error.problems))
+            return
+        (self.outcome.changed if changed else self.outcome.unchanged)[sheet] += 1
+
+    def _require_id(self, values: dict[str, Any]) -> str:
+        case_id = values.get("id")
+        if not case_id:
+            raise RowError([("案件编号", "缺少案件编号")])
+        return str(case_id)
+
+    def _project(self, values: dict[str, Any], source: str) -> bool:
+        case_id = self._require_id(values)
+        stored = self._projects.get(case_id)
+        fields = {k: v for k, v in values.items() if k != "id"}
+        problems = self._identity_problems(case_id, stored, fields)
+        merged = {**(stored or {}), **fields}
+        land_source = merged.get("land_source") or LAND_SOURCES[0]
+        if "land_source" in fields and fields["land_source"] not in LAND_SOURCES:
+            problems.append(("用地来源", f"应为 {' 或 '.join(LAND_SOURCES)}，实际为“{excerpt(fields['land_source'])}”"))
+        for key, label in (*MILESTONES, *CONTRACT_DATES):
+            if key in fields and key in dict(MILESTONES) and fields[key] > self.today:
+                problems.append((label, f"{fields[key].isoformat()} 晚于今天（{self.today.isoformat()}），不能登记未来的日期"))
+        if land_source == "自有用地":
+            problems += [(dict(MILESTONES)[k], "自有用地项目没有挂网、供地、交地环节") for k in LAND_MILESTONES if merged.get(k)]
+        present = [(k, merged[k]) for k in ORDERED_MILESTONES if merged.get(k)]
+        for (k1, d1), (k2, d2) in zip(present, present[1:], strict=False):
+            if d2 < d1:
+                labels = dict(MILESTONES)
+                problems.append((labels[k2], f"{labels[k2]} {d2.isoformat()} 早于{labels[k1]} {d1.isoformat()}，顺序应为挂网、供地、交地、开工、竣工、投产、达产"))
+        if "land_price" in fields and Decimal(fields["land_price"]) <= 0:
+            problems.append(("出让价款（万元）", "应大于 0"))
+        agreed = [(k, merged[k]) for k, _ in CONTRACT_DATES if merged.get(k)]
+        for (k1, d1), (k2, d2) in zip(agreed, agreed[1:], strict=False):
+            if d2 < d1:
+                labels = dict(CONTRACT_DATES)
+                problems.append((labels[k2], f"{labels[k2]} {d2.isoformat()} 早于{labels[k1]} {d1.isoformat()}"))
+        if problems:
+            raise RowError(problems)
+        if stored is None:
+            fields.setdefault("land_source", LAND_SOURCES[0])
+        changed = update_project(self.connection, self.log, case_id, fields, source, create=stored is None)
+        self._projects[case_id] = merged
+        return changed
+
+    def _identity_problems(self, case_id: str, stored: dict[str, Any] | None, fields: dict[str, Any]) -> list[tuple[str, str]]:
+        problems: list[tuple[str, str]] = []
+        labels = {c.key: c.header for c in IDENTITY}
+        if "type" in fields:
+            code = TYPE_BY_NAME.get(fields["type"])
+            if code is None:
+                problems.append(("项目类型", f"“{excerpt(fields['type'])}”不是有效的项目类型；应为 {'、'.join(TYPE_NAMES.values())}"))
+            else:
+                fields["type"] = code
+        if "district" in fields and fields["district"] not in self.rulebook.districts:
+            problems.append(("所在区域", f"未知的区域“{excerpt(fields['district'])}”；应为 {'、'.join(self.rulebook.districts)}"))
+        if "industry_code" in fields and not _INDUSTRY_CODE.match(fields["industry_code"]):
+            problems.append(("行业代码", f"应为门类字母加两位大类（如 C38，可带中类、小类），实际为“{excerpt(fields['industry_code'])}”"))
+        if case_id in self._with_application and stored is not None:
+            for key, header in labels.items():
+                if key in fields and fields[key] != stored.get(key):
+                    shown = TYPE_NAMES.get(str(stored.get(key)), stored.get(key))
+                    problems.append((header, f"与台账中申请材料的{header}（{shown}）不一致；项目基本信息以申请材料为准"))
+                    fields.pop(key)
+        elif stored is None:
+            missing = [labels[k] for k in ("name", "district", "type", "total_investment") if k not in fields]
+            if missing:
+                problems.append(("案件编号", f"{case_id} 不在台账中；新项目须填写 {'、'.join(missing)}"))
+        return problems
+
+    def _resolution(self, values: dict[str, Any], source: str) -> bool:
+        case_id = self._require_id(values)
+        problems = [(header, "必填") for key, header in (("number", "会议编号"), ("held_on", "会议日期"), ("result", "审议结果")) if key not in values]
+        if "number" in values and values["number"] < 1:
+            problems.append(("会议编号", "应为正整数"))
+        if "held_on" in values and values["held_on"] > self.today:
+            problems.append(("会议日期", f"{values['held_on'].isoformat()} 晚于今天，不能登记未来会议的审议结果"))
+        if problems:
+            raise RowError(problems)
+        return record_resolution(
+            self.connection, self.log, values["number"], values["held_on"], case_id, values["result"], values.get("conditions"), source
+        )
+
+    def _results(self, values: dict[str, Any], source: str) -> bool:
+        case_id = self._require_id(values)
+        year = values.get("year")
+        if year is None:
+            raise RowError([("年度", "必填")])
+        if not 1990 <= year <= self.today.year:
+            raise RowError([("年度", f"{year} 不是有效的年度（1990 至 {self.today.year}）")])
+        if case_id not in self._projects:
+            raise RowError([("案件编号", f"{case_id} 不在台账中")])
+        figures = {k: values[k] for k in ("tax", "output", "fixed_assets") if k in values}
+        return record_year(self.connection, self.log, case_id, year, figures, source)
+
+
+# --- exporting and the empty template ----------------------------------------------------------------
+
+
+def _export_value(column: BookColumn, value: Any) -> Value:
+    if value is None:
+        return None
+    if column.kind == "amount":
+        return Decimal(value)
+    if column.key == "type":
+        return TYPE_NAMES.get(value, value)
+    return value  # type: ignore[no-any-return]
+
+
+def export_sheets(connection: sa.Connection) -> list[Sheet]:
+    project_rows = [
+        [_export_value(c, row._mapping[c.key]) for c in PROJECT_COLUMNS] for row in connection.execute(sa.select(projects).order_by(projects.c.id))
+    ]
+    latest = (
+        sa.select(resolutions.c.meeting_id, resolutions.c.project_id, sa.func.max(resolutions.c.id).label("id"))
+        .group_by(resolutions.c.meeting_id, resolutions.c.project_id)
+        .subquery()
+    )
+    meeting_rows = [
+        [row.number, row.held_on, row.project_id, row.result, row.conditions]
+        for row in connection.execute(
+            sa.select(meetings.c.number, meetings.c.held_on, resolutions.c.project_id, resolutions.c.result, resolutions.c.conditions)
+            .join(latest, latest.c.id == resolutions.c.id)
+            .join(meetings, meetings.c.id == resolutions.c.meeting_id)
+            .order_by(meetings.c.held_on, meetings.c.number, resolutions.c.project_id)
+        )
+    ]
+    result_rows = [
+        [row.project_id, row.year, *(Decimal(v) if v is not None else None for v in (row.tax, row.output, row.fixed_assets))]
+        for row in connection.execute(sa.select(yearly_results).order_by(yearly_results.c.project_id, yearly_results.c.year))
+    ]
+    formats = {i: "yyyy-mm-dd" for i, c in enumerate(PROJECT_COLUMNS) if c.kind == "date"}
+    return [
+        Sheet("项目台账", [c.header for c in PROJECT_COLUMNS], project_rows, number_formats=formats),
+        Sheet("会议审议", [c.header for c in MEETING_COLUMNS], meeting_rows, number_formats={1: "yyyy-mm-dd"}),
+        Sheet("履约数据", [c.header for c in RESULT_COLUMNS], result_rows),
+    ]
+
+
+def export_book(ledger: Ledger) -> bytes:
+    with ledger.reading() as connection:
+        return xlsx_bytes(export_sheets(connection))
+
+
+def template_bytes(rulebook: Rulebook) -> bytes:
+    """An empty 台账 workbook: the three sheets, notes on every header, drop-downs that refuse typos."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from ..sheets import set_text_cell, workbook_bytes
+
+    workbook = Workbook()
+    default = workbook.active
+    assert default is not None
+    workbook.remove(default)
+    lists = {
+        "所在区域": rulebook.districts,
+        "项目类型": list(TYPE_NAMES.values()),
+        "用地来源": list(LAND_SOURCES),
+        "审议结果": list(RESULTS),
+    }
+    for sheet_name, columns in SHEETS.items():
+        sheet = workbook.create_sheet(sheet_name)
+        for index, column in enumerate(columns, 1):
+            cell = sheet.cell(row=1, column=index)
+            set_text_cell(cell, column.header)
+            cell.font = Font(bold=True)
+            cell.fill = PatternFill("solid", fgColor="DDEBF7")
+            cell.comment = Comment(column.note, "admit")
+            sheet.column_dimensions[get_column_letter(index)].width = max(column.width, len(column.header) * 2 + 2)
+            letter = get_column_letter(index)
+            if column.header in lists:
+                validation = DataValidation(
+                    type="list", formula1='"' + ",".join(lists[column.header]) + '"', allow_blank=True, showErrorMessage=True
+                )
+                validation.error = f"请从列表中选择{column.header}"
+                validation.errorTitle = "输入无效"
+                validation.add(f"{letter}2:{letter}20000")
+                sheet.add_data_validation(validation)
+            elif column.kind == "date":
+                validation = DataValidation(type="date", operator="greaterThan", formula1="1", allow_blank=True, showErrorMessage=True)
+                validation.error = "请输入日期，如 2026-11-28"
+                validation.errorTitle = "输入无效"
+                validation.add(f"{letter}2:{letter}20000")
+                sheet.add_data_validation(validation)
+        sheet.freeze_panes = "A2"
+    return workbook_bytes(workbook)

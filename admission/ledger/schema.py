@@ -1,0 +1,145 @@
+"""The ledger's tables (SQLAlchemy Core). Amounts are exact decimal text, never binary floats.
+
+Revisions, decisions, resolutions and events are only ever inserted. A project's row holds its
+current identity, milestones and land contract; every change to it is also an event that keeps
+the value before and after.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+# Amounts (万元) as decimal text: exact on both engines, compared and summed as Decimal in Python.
+Amount = sa.String(40)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),  # 案件编号
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("district", sa.String(40), nullable=False),
+    sa.Column("type", sa.String(40), nullable=False),  # industrial | industrial_real_estate | logistics | other
+    sa.Column("industry_code", sa.String(8)),
+    sa.Column("chain", sa.String(40)),
+    sa.Column("total_investment", Amount),
+    sa.Column("land_source", sa.String(8), nullable=False, server_default="新增供地"),
+    sa.Column("signed_on", sa.Date),
+    sa.Column("registered_on", sa.Date),
+    sa.Column("listed_on", sa.Date),
+    sa.Column("supplied_on", sa.Date),
+    sa.Column("delivered_on", sa.Date),
+    sa.Column("started_on", sa.Date),
+    sa.Column("completed_on", sa.Date),
+    sa.Column("in_production_on", sa.Date),
+    sa.Column("full_production_on", sa.Date),
+    sa.Column("land_price", Amount),
+    sa.Column("agreed_start_on", sa.Date),
+    sa.Column("agreed_completion_on", sa.Date),
+    sa.Column("agreed_full_production_on", sa.Date),
+)
+
+revisions = sa.Table(
+    "revisions",
+    metadata,
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True),
+    sa.Column("content", sa.Text, nullable=False),  # canonical JSON of the application
+    sa.Column("sha256", sa.String(71), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.String(32), nullable=False),  # UTC, ISO 8601
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+)
+
+decisions = sa.Table(
+    "decisions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project_id", sa.String(64), nullable=False, index=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("made_at", sa.String(32), nullable=False),
+    sa.Column("review_date", sa.Date, nullable=False),
+    sa.Column("verdict", sa.String(16), nullable=False),
+    sa.Column("rulebook_version", sa.String(40), nullable=False),
+    sa.Column("rulebook_digest", sa.String(71), nullable=False),
+    sa.Column("content", sa.Text, nullable=False),  # the admit check --json object
+    sa.ForeignKeyConstraint(["project_id", "revision"], ["revisions.project_id", "revisions.number"]),
+)
+
+meetings = sa.Table(
+    "meetings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("year", sa.Integer, nullable=False),
+    sa.Column("number", sa.Integer, nullable=False),  # 会议编号, unique within the year
+    sa.Column("held_on", sa.Date, nullable=False),
+    sa.UniqueConstraint("year", "number", name="uq_meetings_year_number"),
+)
+
+agenda = sa.Table(
+    "agenda",
+    metadata,
+    sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), primary_key=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+
+resolutions = sa.Table(
+    "resolutions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), nullable=False),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False, index=True),
+    sa.Column("revision", sa.Integer, nullable=False),
+    sa.Column("result", sa.String(8), nullable=False),  # 通过 | 有条件通过 | 暂缓 | 不予通过
+    sa.Column("conditions", sa.Text),
+    sa.Column("verdict", sa.String(16)),  # the engine's verdict on that revision, when the resolution was made
+    sa.Column("deviation", sa.Boolean, nullable=False),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+)
+
+yearly_results = sa.Table(
+    "yearly_results",
+    metadata,
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), primary_key=True),
+    sa.Column("year", sa.Integer, primary_key=True),
+    sa.Column("tax", Amount),
+    sa.Column("output", Amount),
+    sa.Column("fixed_assets", Amount),
+)
+
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", sa.String(32), nullable=False),
+    sa.Column("actor", sa.String(100), nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("project_id", sa.String(64), index=True),
+    sa.Column("detail", sa.Text, nullable=False),  # canonical JSON: what changed, before and after
+    sa.Column("previous_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
+MILESTONES: tuple[tuple[str, str], ...] = (
+    ("signed_on", "签约日期"),
+    ("registered_on", "注册日期"),
+    ("listed_on", "挂网日期"),
+    ("supplied_on", "供地日期"),
+    ("delivered_on", "交地日期"),
+    ("started_on", "开工日期"),
+    ("completed_on", "竣工日期"),
+    ("in_production_on", "投产日期"),
+    ("full_production_on", "达产日期"),
+)
+# The order the contract requires among the dates present: 挂网 ≤ 供地 ≤ 交地 ≤ 开工 ≤ 竣工 ≤ 投产 ≤ 达产.
+ORDERED_MILESTONES = ("listed_on", "supplied_on", "delivered_on", "started_on", "completed_on", "in_production_on", "full_production_on")
+LAND_MILESTONES = ("listed_on", "supplied_on", "delivered_on")  # none of these on 自有用地
+CONTRACT_DATES: tuple[tuple[str, str], ...] = (
+    ("agreed_start_on", "约定开工日期"),
+    ("agreed_completion_on", "约定竣工日期"),
+    ("agreed_full_production_on", "约定达产日期"),
+)
