@@ -22,6 +22,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from .dates import parse_iso_date
 from .errors import InvalidInput, Problem, os_error_zh
 from .exact import MAX_NUMBER, number_problem
 from .text import excerpt
@@ -95,22 +96,6 @@ def _check_not_blank(text: str) -> str:
     return text
 
 
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_iso_date(text: str) -> date | None:
-    """A calendar date written exactly YYYY-MM-DD, else None.
-
-    ``date.fromisoformat`` alone also takes ``20261121`` and week dates such as ``2026-W47-6``.
-    """
-    if not _ISO_DATE.match(text):
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
 def _check_date(text: str) -> str:
     if parse_iso_date(text) is None:
         raise ValueError("不是有效的日期")
@@ -182,9 +167,20 @@ class Application(_Strict):
 
 
 def canonical_json(application: Application) -> str:
-    """The application as canonical JSON (sorted keys, numbers as written): what is stored and digested."""
-    data = application.model_dump(mode="json", exclude_none=True)
-    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """The application as canonical JSON: sorted keys, no spaces, numbers as the exact decimals
+    written (never through a float, never as strings). What the ledger stores and digests."""
+    return _canonical(application.model_dump(exclude_none=True))
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, dict):
+        items = sorted(value.items())
+        return "{" + ",".join(f"{json.dumps(k, ensure_ascii=False)}:{_canonical(v)}" for k, v in items) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical(v) for v in value) + "]"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return json.dumps(value, ensure_ascii=False)
 
 
 def application_digest(canonical: str) -> str:

@@ -10,19 +10,22 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from . import __version__
-from .application import parse_iso_date, read_application_file
+from .dates import parse_iso_date
 from .errors import AdmitError, InvalidInput, InvalidRulebook, OutputError, UsageError
 from .output import check_outputs, write_files
 from .pdf import use_font_dir
-from .report import format_table, render_decision, render_problems
-from .review import decide, prepare
-from .rulebook import Rulebook, default_rules_dir, load_rulebook
-from .text import safe
+from .text import format_table, safe
+
+if TYPE_CHECKING:
+    from .rulebook import Rulebook
+
+# The engine, pydantic and openpyxl are imported by the commands that use them: `admit ledger
+# show` needs none of them and must answer in well under half a second.
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -68,6 +71,8 @@ def reports_errors(command: F) -> F:
             if as_json:
                 _emit_json({"error": {"kind": error.kind, "problems": [p.to_json() for p in error.problems]}})
             elif isinstance(error, InvalidInput):
+                from .report import render_problems
+
                 click.echo(render_problems(error.source, error.problems), err=True)
             else:
                 click.echo(f"规则库无效（{len(error.problems)} 个问题）：", err=True)
@@ -98,6 +103,8 @@ def reports_errors(command: F) -> F:
 
 
 def _load_rules(rules_dir: Path | None) -> Rulebook:
+    from .rulebook import default_rules_dir, load_rulebook
+
     return load_rulebook(rules_dir or default_rules_dir())
 
 
@@ -198,6 +205,14 @@ def main() -> None:
     """admit：江门市招商引资项目准入审查工具。"""
 
 
+db_option = click.option(
+    "--db",
+    "db_target",
+    metavar="TARGET",
+    default=None,
+    help="台账数据库：SQLite 文件路径或 postgresql:// 地址（默认取环境变量 ADMIT_DB，否则为当前目录的 admit.db）。",
+)
+by_option = click.option("--by", "actor", metavar="NAME", default=None, help="经办人姓名，记入每条变更事件（默认为操作系统用户名）。")
 templates_option = click.option(
     "--templates",
     "templates_dir",
@@ -264,6 +279,10 @@ def check(
       admit check --json --as-of 2026-11-21 application.json
       admit check application.json --pdf 审查意见.pdf
     """
+    from .application import read_application_file
+    from .report import render_decision
+    from .review import decide, prepare
+
     check_outputs([pdf_path, html_path], [application])
     rulebook = _load_rules(rules_dir)
     raw = read_application_file(application)
@@ -327,6 +346,7 @@ def screen(
       admit screen --json --jobs 2 samples/
     """
     from . import screen as screening
+    from .rulebook import default_rules_dir, load_rulebook
 
     check_outputs([csv_path, xlsx_path], paths)
     rulebook_dir = rules_dir or default_rules_dir()
@@ -381,37 +401,41 @@ def template(target: Path, force: bool, rules_dir: Path | None) -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "pdf_path", type=click.Path(path_type=Path, dir_okay=False), help="会议材料 PDF 的路径。")
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="同时写出会议材料 HTML。")
-@click.option("--meeting-no", default=None, help="会议次数，如 12（第 12 次会议）。")
+@click.option("--meeting-no", type=click.IntRange(min=1), default=None, help="会议编号，正整数，如 12（第 12 次会议）。")
 @click.option("--meeting-date", metavar="YYYY-MM-DD", callback=parse_date_option, default=None, help="会议日期（默认为审查日期）。")
 @click.option("--title", default=None, help="会议材料标题（默认：江门市招商引资工作联席会议项目审查材料）。")
 @as_of_option
 @rules_option
 @templates_option
 @font_dir_option
+@db_option
 @reports_errors
 def packet(
     paths: tuple[Path, ...],
     pdf_path: Path | None,
     html_path: Path | None,
-    meeting_no: str | None,
+    meeting_no: int | None,
     meeting_date: date | None,
     title: str | None,
     as_of: date | None,
     rules_dir: Path | None,
     templates_dir: Path | None,
     font_dir: Path | None,
+    db_target: str | None,
 ) -> None:
     """生成联席会议材料：封面、目录、项目汇总表、逐项审查意见、无效材料清单与规则版本附录。
 
-    接受申请材料文件、目录与 Excel 汇总表；无效材料单独列出，不会中断生成。
+    接受申请材料文件、目录与 Excel 汇总表；不给路径时，按台账中该次会议的议程（admit ledger agenda）
+    取各项目的最新修订。无效材料单独列出，不会中断生成。
 
     \b
     示例：
       admit packet samples/ -o 会议材料.pdf --meeting-no 12 --meeting-date 2026-11-28
       admit packet intake.xlsx -o 会议材料.pdf --html 会议材料.html
+      admit packet --meeting-no 12 --meeting-date 2026-11-28 -o 会议材料.pdf --db admit.db
     """
     from . import screen as screening
     from .documents import DEFAULT_PACKET_TITLE, Meeting, render_packet_html
@@ -422,7 +446,12 @@ def packet(
     review_date = as_of or date.today()
     rulebook = _load_rules(rules_dir)
     notices: list[str] = []
-    items = list(screening.collect(paths, notices))
+    if paths:
+        items = list(screening.collect(paths, notices))
+    elif meeting_no is not None and meeting_date is not None:
+        items = _agenda_items(db_target, meeting_no, meeting_date)
+    else:
+        raise UsageError("请给出申请材料路径，或用 --meeting-no 与 --meeting-date 按台账中的会议议程生成")
     check_outputs([pdf_path, html_path], [item.path for item in items if item.path is not None])
     for notice in notices:
         click.echo(f"注意：{safe(notice)}", err=True)
@@ -432,7 +461,7 @@ def packet(
 
         use_font_dir(font_dir)
         decisions, invalid = set_aside_undrawable(decisions, invalid, templates_dir)
-    meeting = Meeting(title or DEFAULT_PACKET_TITLE, meeting_no or "", (meeting_date or review_date).isoformat())
+    meeting = Meeting(title or DEFAULT_PACKET_TITLE, str(meeting_no or ""), (meeting_date or review_date).isoformat())
     html = render_packet_html(decisions, invalid, meeting, review_date, templates_dir)
     _write_documents(html, pdf_path, html_path, templates_dir, font_dir)
     click.echo(f"已生成会议材料：{pdf_path or html_path}（{len(decisions)} 个项目，{len(invalid)} 份无效材料）")
@@ -440,6 +469,30 @@ def packet(
         # The packet lists them in its own section; the exit code stays 0 because the packet
         # was made, as the meeting needs it regardless.
         click.echo(f"注意：{len(invalid)} 份申请材料无效，已列入会议材料的“无效申请材料”部分。", err=True)
+
+
+def _agenda_items(db_target: str | None, meeting_no: int, meeting_date: date) -> list[Any]:
+    """The agenda's applications (latest revisions) as screening items."""
+    from .application import RawApplication, parse_json_text
+    from .ledger.database import open_ledger
+    from .ledger.records import agenda_applications
+    from .screen import Item
+
+    store = open_ledger(db_target, create=False)
+    try:
+        with store.reading() as connection:
+            found = agenda_applications(connection, meeting_no, meeting_date)
+    finally:
+        store.close()
+    if not found:
+        meeting = f"{meeting_date.year} 年第 {meeting_no} 次会议（{meeting_date.isoformat()}）"
+        raise UsageError(f"台账中没有{meeting}的议程（用 admit ledger agenda 设定）")
+    items = []
+    for case_id, content, revision in found:
+        source = f"台账 {case_id} 第 {revision} 版"
+        data, problems = parse_json_text(content.encode("utf-8"))
+        items.append(Item(source, raw=RawApplication(source, data, tuple(problems))))
+    return items
 
 
 # --- admit rules ---------------------------------------------------------------------------------
@@ -545,6 +598,8 @@ def rules_validate(directory: Path | None) -> None:
       admit rules validate
       admit rules validate ./proposed-rules
     """
+    from .rulebook import default_rules_dir, load_rulebook
+
     rulebook = load_rulebook(directory or default_rules_dir())
     rulesets = sum(len(v.rulesets) for v in rulebook.versions)
     count = sum(len(rs.rules) for v in rulebook.versions for rs in v.rulesets.values())
@@ -603,6 +658,7 @@ def rules_test(directory: Path | None) -> None:
       admit rules test
       admit rules test ./proposed-rules
     """
+    from .rulebook import default_rules_dir, load_rulebook
     from .ruletools import run_cases
 
     rules_dir = directory or default_rules_dir()
@@ -637,6 +693,7 @@ def rules_impact(new_dir: Path, paths: tuple[Path, ...], as_json: bool, as_of: d
       admit rules impact ./proposed-rules samples/
       admit rules impact ./proposed-rules 往期申请/ intake.xlsx --json
     """
+    from .rulebook import load_rulebook
     from .ruletools import impact, verdict_text
 
     current = _load_rules(rules_dir)

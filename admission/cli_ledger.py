@@ -10,15 +10,21 @@ from typing import Any
 
 import click
 
-from .cli import _emit_json, _load_rules, _terminal_style, as_of_option, main, parse_date_option, reports_errors, rules_option
+from .cli import (
+    _emit_json,
+    _load_rules,
+    _terminal_style,
+    as_of_option,
+    by_option,
+    db_option,
+    main,
+    parse_date_option,
+    reports_errors,
+    rules_option,
+)
 from .errors import UsageError
 from .output import check_outputs, write_files
 from .text import safe
-
-db_option = click.option(
-    "--db", "db_target", metavar="TARGET", default=None, help="台账数据库：SQLite 文件路径或 postgresql:// 地址（默认取环境变量 ADMIT_DB，否则为当前目录的 admit.db）。"
-)
-by_option = click.option("--by", "actor", metavar="NAME", default=None, help="经办人姓名，记入每条变更事件（默认为操作系统用户名）。")
 
 
 def _actor(actor: str | None) -> str:
@@ -75,7 +81,9 @@ def ledger_add(
         _emit_json({"recorded": outcome.recorded, "unchanged": outcome.unchanged, "refused": outcome.refused})
     else:
         new = sum(1 for r in outcome.recorded if r["new_project"])
-        click.echo(f"台账 {store.where}：新项目 {new} 个，新修订 {len(outcome.recorded) - new} 份，内容未变 {len(outcome.unchanged)} 份，无效 {len(outcome.refused)} 份")
+        revised, unchanged, refused = len(outcome.recorded) - new, len(outcome.unchanged), len(outcome.refused)
+        counts = f"新项目 {new} 个，新修订 {revised} 份，内容未变 {unchanged} 份，无效 {refused} 份"
+        click.echo(f"台账 {store.where}：{counts}")
         for result in outcome.refused:
             click.echo(_terminal_style(f"[无效] {safe(result['source'])}", "fail"))
             for problem in result["error"]["problems"]:
@@ -109,11 +117,15 @@ def ledger_import(book: Path, as_json: bool, db_target: str | None, actor: str |
     finally:
         store.close()
     if as_json:
-        _emit_json({"changed": dict(outcome.changed), "unchanged": dict(outcome.unchanged), "refused": [r.to_json() for r in outcome.refused]})
+        _emit_json(
+            {"changed": dict(outcome.changed), "unchanged": dict(outcome.unchanged), "refused": [r.to_json() for r in outcome.refused]}
+        )
     else:
         sheets = sorted(set(outcome.changed) | set(outcome.unchanged), key=["项目台账", "会议审议", "履约数据"].index)
         parts = [f"{s} 变更 {outcome.changed[s]} 行、未变 {outcome.unchanged[s]} 行" for s in sheets]
-        click.echo(f"导入 {safe(str(book))} → 台账 {store.where}：" + ("；".join(parts) or "没有数据行") + f"；拒绝 {len(outcome.refused)} 行")
+        click.echo(
+            f"导入 {safe(str(book))} → 台账 {store.where}：" + ("；".join(parts) or "没有数据行") + f"；拒绝 {len(outcome.refused)} 行"
+        )
         if not sum(outcome.changed.values()) and not outcome.refused:
             click.echo("没有任何变化：工作簿内容与台账一致。")
         for refusal in outcome.refused:
@@ -227,9 +239,9 @@ def ledger_list(
       admit ledger list --district 新会区 --stage 开工
       admit ledger list --resolution 通过 --year 2026 --xlsx 过会项目.xlsx
     """
-    from .ledger.views import LIST_HEADERS, STAGES, TYPE_NAMES, VERDICT_NAMES, Filters, list_table, project_rows
     from .ledger.records import RESULTS
-    from .text import pad
+    from .ledger.views import LIST_HEADERS, STAGES, TYPE_NAMES, VERDICT_NAMES, Filters, list_table, project_rows
+    from .text import format_table
 
     types = {**{v: k for k, v in TYPE_NAMES.items()}, **{k: k for k in TYPE_NAMES}}
     verdicts = {**{v: k for k, v in VERDICT_NAMES.items()}, **{k: k for k in VERDICT_NAMES}}
@@ -257,9 +269,9 @@ def ledger_list(
         _emit_json({"count": len(rows), "projects": rows})
         return
     click.echo(_terminal_style(f"台账项目：{len(rows)} 个", "title"))
-    for row in list_table(rows):
-        shown = [safe(str(v)) if v is not None else "" for v in row]
-        click.echo("  " + "  ".join([pad(shown[0], 16), shown[1], *shown[2:]]).rstrip())
+    table = [list(LIST_HEADERS), *([safe(str(v)) if v is not None else "" for v in row] for row in list_table(rows))]
+    for line in format_table(table):
+        click.echo("  " + line.rstrip())
 
 
 @ledger.command("verify")
@@ -299,10 +311,10 @@ def ledger_upgrade(db_target: str | None) -> None:
     示例：
       admit ledger upgrade --db admit.db
     """
+    import sqlalchemy as sa
+
     from .ledger.database import Ledger, migrate, resolve_target
     from .ledger.database import _url as url_of
-
-    import sqlalchemy as sa
 
     target = resolve_target(db_target)
     store = Ledger(sa.create_engine(url_of(target)), target)
@@ -310,7 +322,9 @@ def ledger_upgrade(db_target: str | None) -> None:
         before, after = migrate(store)
     finally:
         store.close()
-    click.echo(f"台账数据库已是最新架构版本 {after}。" if before == after else f"台账数据库已从架构版本 {before or '（空）'} 升级到 {after}。")
+    click.echo(
+        f"台账数据库已是最新架构版本 {after}。" if before == after else f"台账数据库已从架构版本 {before or '（空）'} 升级到 {after}。"
+    )
 
 
 @ledger.command("resolve")
@@ -352,7 +366,9 @@ def ledger_resolve(
         store.close()
     verdict = decided[1] if decided else None
     flag = "（与审查结论不一致）" if is_deviation(result, verdict) else ""
-    click.echo(f"已登记：{case_id} {meeting_date.year} 年第 {meeting_no} 次会议 {result}{flag}" if changed else "该审议结果已登记，没有变化。")
+    click.echo(
+        f"已登记：{case_id} {meeting_date.year} 年第 {meeting_no} 次会议 {result}{flag}" if changed else "该审议结果已登记，没有变化。"
+    )
 
 
 @ledger.command("agenda")

@@ -37,7 +37,8 @@ def render_project(detail: dict[str, Any], style: Any) -> str:
     for decision in detail["decisions"]:
         by_revision.setdefault(decision["revision"], []).append(decision)
     for revision in detail["revisions"]:
-        lines.append(f"  第 {revision['number']} 版  {revision['recorded_at'][:19]}  {safe(revision['recorded_by'])}  来源 {safe(revision['source'])}")
+        when, who = revision["recorded_at"][:19], safe(revision["recorded_by"])
+        lines.append(f"  第 {revision['number']} 版  {when}  {who}  来源 {safe(revision['source'])}")
         for decision in by_revision.get(revision["number"], []):
             failed = f"，未达标：{'、'.join(decision['failed_rules'])}" if decision["failed_rules"] else ""
             lines.append(f"      {decision['verdict_label']}（{decision['rulebook_version']}，审查日期 {decision['review_date']}{failed}）")
@@ -48,7 +49,8 @@ def render_project(detail: dict[str, Any], style: Any) -> str:
         meeting = resolution["meeting"]
         flag = f"  【{DEVIATION}】" if resolution["deviation"] else ""
         conditions = f"；附加条件：{safe(resolution['conditions'])}" if resolution["conditions"] else ""
-        line = f"  {meeting['year']} 年第 {meeting['number']} 次会议（{meeting['date']}）：{resolution['result']}{conditions}（第 {resolution['revision']} 版）{flag}"
+        held = f"{meeting['year']} 年第 {meeting['number']} 次会议（{meeting['date']}）"
+        line = f"  {held}：{resolution['result']}{conditions}（第 {resolution['revision']} 版）{flag}"
         lines.append(style(line, "fail") if resolution["deviation"] else line)
     lines.append(style("进度节点", "title"))
     lines += [f"  {pad(label, 12)}{value or '—'}" for label, value in detail["milestones"].items()]
@@ -58,7 +60,8 @@ def render_project(detail: dict[str, Any], style: Any) -> str:
     if not detail["yearly_results"]:
         lines.append("  尚无数据")
     for result in detail["yearly_results"]:
-        lines.append(f"  {result['year']} 年  实际税收 {result['tax'] or '—'}  实际产值 {result['output'] or '—'}  累计固定资产投资 {result['fixed_assets'] or '—'}")
+        figures = f"实际税收 {result['tax'] or '—'}  实际产值 {result['output'] or '—'}  累计固定资产投资 {result['fixed_assets'] or '—'}"
+        lines.append(f"  {result['year']} 年  {figures}")
     lines.append(style("变更记录", "title"))
     for event in detail["events"]:
         kind = EVENT_KINDS.get(event["kind"], event["kind"])

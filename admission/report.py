@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from .errors import Problem
 from .review import VERDICT_LABELS, Decision, FindingCells
-from .text import display_width, pad, safe
+from .text import format_table, pad, safe
 
 # A style function: (text, role) -> text. Roles: "pass", "fail", "warn", "title". The CLI passes
 # one that adds ANSI colour; tests and pipes get plain text.
@@ -14,12 +14,6 @@ Style = Callable[[str, str], str]
 
 def plain_style(text: str, role: str) -> str:
     return text
-
-
-def format_table(rows: list[list[str]]) -> list[str]:
-    """Rows as aligned lines (Chinese characters are two columns wide); the last column is not padded."""
-    widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(len(rows[0]) - 1)]
-    return ["".join(pad(cell, widths[i]) for i, cell in enumerate(row[:-1])) + row[-1] for row in rows]
 
 
 def render_decision(decision: Decision, style: Style = plain_style) -> str:

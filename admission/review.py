@@ -14,7 +14,8 @@ from fractions import Fraction
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, Literal
 
-from .application import ROOT, Application, RawApplication, parse_iso_date, validate_shape
+from .application import ROOT, Application, RawApplication, validate_shape
+from .dates import parse_iso_date
 from .engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING, RuleEngine, shared_engine
 from .errors import EngineError, InvalidInput, Problem
 from .exact import json_number, number_problem, plain, round_half_up

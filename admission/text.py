@@ -41,3 +41,9 @@ def display_width(text: str) -> int:
 
 def pad(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
+
+
+def format_table(rows: list[list[str]]) -> list[str]:
+    """Rows as aligned lines (Chinese characters are two columns wide); the last column is not padded."""
+    widths = [max(display_width(row[i]) for row in rows) + 2 for i in range(len(rows[0]) - 1)]
+    return ["".join(pad(cell, widths[i]) for i, cell in enumerate(row[:-1])) + row[-1] for row in rows]

@@ -8,6 +8,7 @@ and ``import(export(ledger))`` changes nothing either: export writes exactly wha
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..application import parse_iso_date
+from ..dates import parse_iso_date
 from ..exact import number_problem
 from ..intake import TYPE_LABELS
 from ..rulebook import Rulebook
@@ -161,7 +162,9 @@ def _integer(value: Any) -> int:
 _CONVERT = {"text": _text, "date": _date, "amount": _amount, "integer": _integer}
 
 
-def _rows(path: Path, sheet_name: str, columns: tuple[BookColumn, ...], workbook: Any) -> Iterator[tuple[int, dict[str, Any], list[tuple[str, str]]]]:
+def _rows(
+    path: Path, sheet_name: str, columns: tuple[BookColumn, ...], workbook: Any
+) -> Iterator[tuple[int, dict[str, Any], list[tuple[str, str]]]]:
     """Each non-blank row as (row number, converted values by key, problems by header)."""
     sheet = workbook[sheet_name]
     sheet.reset_dimensions()
@@ -282,14 +285,15 @@ class _Applier:
         if land_source == "自有用地":
             problems += [(dict(MILESTONES)[k], "自有用地项目没有挂网、供地、交地环节") for k in LAND_MILESTONES if merged.get(k)]
         present = [(k, merged[k]) for k in ORDERED_MILESTONES if merged.get(k)]
-        for (k1, d1), (k2, d2) in zip(present, present[1:], strict=False):
+        labels = dict(MILESTONES)
+        for (k1, d1), (k2, d2) in itertools.pairwise(present):
             if d2 < d1:
-                labels = dict(MILESTONES)
-                problems.append((labels[k2], f"{labels[k2]} {d2.isoformat()} 早于{labels[k1]} {d1.isoformat()}，顺序应为挂网、供地、交地、开工、竣工、投产、达产"))
+                order = "顺序应为挂网、供地、交地、开工、竣工、投产、达产"
+                problems.append((labels[k2], f"{labels[k2]} {d2.isoformat()} 早于{labels[k1]} {d1.isoformat()}，{order}"))
         if "land_price" in fields and Decimal(fields["land_price"]) <= 0:
             problems.append(("出让价款（万元）", "应大于 0"))
         agreed = [(k, merged[k]) for k, _ in CONTRACT_DATES if merged.get(k)]
-        for (k1, d1), (k2, d2) in zip(agreed, agreed[1:], strict=False):
+        for (k1, d1), (k2, d2) in itertools.pairwise(agreed):
             if d2 < d1:
                 labels = dict(CONTRACT_DATES)
                 problems.append((labels[k2], f"{labels[k2]} {d2.isoformat()} 早于{labels[k1]} {d1.isoformat()}"))
@@ -328,7 +332,11 @@ class _Applier:
 
     def _resolution(self, values: dict[str, Any], source: str) -> bool:
         case_id = self._require_id(values)
-        problems = [(header, "必填") for key, header in (("number", "会议编号"), ("held_on", "会议日期"), ("result", "审议结果")) if key not in values]
+        problems = [
+            (header, "必填")
+            for key, header in (("number", "会议编号"), ("held_on", "会议日期"), ("result", "审议结果"))
+            if key not in values
+        ]
         if "number" in values and values["number"] < 1:
             problems.append(("会议编号", "应为正整数"))
         if "held_on" in values and values["held_on"] > self.today:
@@ -348,7 +356,7 @@ class _Applier:
             raise RowError([("年度", f"{year} 不是有效的年度（1990 至 {self.today.year}）")])
         if case_id not in self._projects:
             raise RowError([("案件编号", f"{case_id} 不在台账中")])
-        figures = {k: values[k] for k in ("tax", "output", "fixed_assets") if k in values}
+        figures: dict[str, str] = {k: values[k] for k in ("tax", "output", "fixed_assets") if k in values}
         return record_year(self.connection, self.log, case_id, year, figures, source)
 
 
@@ -362,12 +370,15 @@ def _export_value(column: BookColumn, value: Any) -> Value:
         return Decimal(value)
     if column.key == "type":
         return TYPE_NAMES.get(value, value)
-    return value  # type: ignore[no-any-return]
+    if isinstance(value, (str, int, date)):
+        return value
+    return str(value)
 
 
 def export_sheets(connection: sa.Connection) -> list[Sheet]:
     project_rows = [
-        [_export_value(c, row._mapping[c.key]) for c in PROJECT_COLUMNS] for row in connection.execute(sa.select(projects).order_by(projects.c.id))
+        [_export_value(c, row._mapping[c.key]) for c in PROJECT_COLUMNS]
+        for row in connection.execute(sa.select(projects).order_by(projects.c.id))
     ]
     latest = (
         sa.select(resolutions.c.meeting_id, resolutions.c.project_id, sa.func.max(resolutions.c.id).label("id"))

@@ -167,7 +167,7 @@ def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA busy_timeout = %d" % (_BUSY_SECONDS * 1000))
+    cursor.execute(f"PRAGMA busy_timeout = {_BUSY_SECONDS * 1000}")
     cursor.close()
 
 
@@ -198,8 +198,7 @@ def _check_schema(ledger: Ledger, create: bool) -> None:
         raise DatabaseUnavailable(f"台账数据库 {ledger.where} 是空的")
     if revision in OLDER_REVISIONS:
         raise DatabaseUnavailable(
-            f"台账数据库 {ledger.where} 的架构版本为 {revision}，早于本程序的 {SCHEMA_REVISION}；"
-            "请先备份，再运行 admit ledger upgrade 升级"
+            f"台账数据库 {ledger.where} 的架构版本为 {revision}，早于本程序的 {SCHEMA_REVISION}；请先备份，再运行 admit ledger upgrade 升级"
         )
     raise DatabaseUnavailable(
         f"台账数据库 {ledger.where} 的架构版本为 {revision}，来自更新版本的 admit（本程序为 {SCHEMA_REVISION}），拒绝使用；请升级 admit"

@@ -107,7 +107,9 @@ def add_applications(ledger: Ledger, items: Iterable[Item], rulebook: Rulebook, 
             else:
                 changes = {k: {"before": known[case_id][k], "after": v} for k, v in identity.items() if known[case_id][k] != v}
                 if changes:
-                    connection.execute(projects.update().where(projects.c.id == case_id).values({k: c["after"] for k, c in changes.items()}))
+                    connection.execute(
+                        projects.update().where(projects.c.id == case_id).values({k: c["after"] for k, c in changes.items()})
+                    )
             known[case_id] = {**known.get(case_id, {}), **identity}
             decision_json = decision.to_json()
             new_revisions.append(
@@ -150,7 +152,14 @@ def meeting_id(connection: sa.Connection, log: EventLog, number: int, held_on: d
     found = connection.execute(sa.select(meetings).where(meetings.c.year == held_on.year, meetings.c.number == number)).first()
     if found is not None:
         if found.held_on != held_on:
-            raise RowError([("会议编号", f"{held_on.year} 年第 {number} 次会议已登记日期为 {found.held_on.isoformat()}，与 {held_on.isoformat()} 不一致")])
+            raise RowError(
+                [
+                    (
+                        "会议编号",
+                        f"{held_on.year} 年第 {number} 次会议已登记日期为 {found.held_on.isoformat()}，与 {held_on.isoformat()} 不一致",
+                    )
+                ]
+            )
         return int(found.id)
     created = connection.execute(meetings.insert().values(year=held_on.year, number=number, held_on=held_on)).inserted_primary_key
     assert created is not None
@@ -250,7 +259,9 @@ def record_year(connection: sa.Connection, log: EventLog, case_id: str, year: in
         return False
     where = (yearly_results.c.project_id == case_id) & (yearly_results.c.year == year)
     connection.execute(yearly_results.update().where(where).values(changes))
-    log.record("results_updated", case_id, source, {"year": year, **{k: {"before": getattr(current, k), "after": v} for k, v in changes.items()}})
+    log.record(
+        "results_updated", case_id, source, {"year": year, **{k: {"before": getattr(current, k), "after": v} for k, v in changes.items()}}
+    )
     return True
 
 
@@ -274,7 +285,10 @@ def set_agenda(connection: sa.Connection, log: EventLog, number: int, held_on: d
     if repeated:
         raise RowError([("案件编号", f"{'、'.join(repeated)} 重复列入议程")])
     meeting = meeting_id(connection, log, number, held_on, source)
-    current = [r.project_id for r in connection.execute(sa.select(agenda.c.project_id).where(agenda.c.meeting_id == meeting).order_by(agenda.c.position))]
+    current = [
+        r.project_id
+        for r in connection.execute(sa.select(agenda.c.project_id).where(agenda.c.meeting_id == meeting).order_by(agenda.c.position))
+    ]
     if current == case_ids:
         return False
     connection.execute(agenda.delete().where(agenda.c.meeting_id == meeting))
@@ -289,7 +303,10 @@ def agenda_applications(connection: sa.Connection, number: int, held_on: date) -
     meeting = connection.execute(sa.select(meetings).where(meetings.c.year == held_on.year, meetings.c.number == number)).first()
     if meeting is None or meeting.held_on != held_on:
         return []
-    ids = [r.project_id for r in connection.execute(sa.select(agenda.c.project_id).where(agenda.c.meeting_id == meeting.id).order_by(agenda.c.position))]
+    ids = [
+        r.project_id
+        for r in connection.execute(sa.select(agenda.c.project_id).where(agenda.c.meeting_id == meeting.id).order_by(agenda.c.position))
+    ]
     latest = latest_revisions(connection, ids)
     found = []
     for case_id in ids:

@@ -97,7 +97,9 @@ def project_detail(connection: sa.Connection, case_id: str) -> dict[str, Any]:
         "total_investment": project["total_investment"],
         "land_source": project["land_source"],
         "stage": stage_of(project, any(r["result"] in ("通过", "有条件通过") for r in resolution_list)),
-        "milestones": {label: _iso(project[key]) for key, label in MILESTONES if key not in LAND_MILESTONES or project["land_source"] != "自有用地"},
+        "milestones": {
+            label: _iso(project[key]) for key, label in MILESTONES if key not in LAND_MILESTONES or project["land_source"] != "自有用地"
+        },
         "land_contract": {"出让价款（万元）": project["land_price"], **{label: _iso(project[key]) for key, label in CONTRACT_DATES}},
         "revisions": [dict(r._mapping) for r in revision_rows],
         "decisions": decision_list,
@@ -105,7 +107,8 @@ def project_detail(connection: sa.Connection, case_id: str) -> dict[str, Any]:
         "deviation": any(r["deviation"] for r in resolution_list[-1:]),
         "yearly_results": [{"year": r.year, "tax": r.tax, "output": r.output, "fixed_assets": r.fixed_assets} for r in result_rows],
         "events": [
-            {"seq": e.seq, "at": e.at, "actor": e.actor, "source": e.source, "kind": e.kind, "detail": json.loads(e.detail)} for e in event_rows
+            {"seq": e.seq, "at": e.at, "actor": e.actor, "source": e.source, "kind": e.kind, "detail": json.loads(e.detail)}
+            for e in event_rows
         ],
     }
 
@@ -125,7 +128,9 @@ def project_rows(connection: sa.Connection, filters: Filters) -> list[dict[str, 
     latest_decision = sa.select(decisions.c.project_id, sa.func.max(decisions.c.id).label("id")).group_by(decisions.c.project_id).subquery()
     verdicts = {
         row.project_id: row.verdict
-        for row in connection.execute(sa.select(decisions.c.project_id, decisions.c.verdict).join(latest_decision, latest_decision.c.id == decisions.c.id))
+        for row in connection.execute(
+            sa.select(decisions.c.project_id, decisions.c.verdict).join(latest_decision, latest_decision.c.id == decisions.c.id)
+        )
     }
     latest_resolution = (
         sa.select(resolutions.c.project_id, sa.func.max(resolutions.c.id).label("id")).group_by(resolutions.c.project_id).subquery()
@@ -140,7 +145,9 @@ def project_rows(connection: sa.Connection, filters: Filters) -> list[dict[str, 
     }
     first_year = {
         row.project_id: int(str(row.first)[:4])
-        for row in connection.execute(sa.select(revisions.c.project_id, sa.func.min(revisions.c.recorded_at).label("first")).group_by(revisions.c.project_id))
+        for row in connection.execute(
+            sa.select(revisions.c.project_id, sa.func.min(revisions.c.recorded_at).label("first")).group_by(revisions.c.project_id)
+        )
     }
     query = sa.select(projects).order_by(projects.c.id)
     if filters.district:
