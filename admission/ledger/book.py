@@ -369,7 +369,7 @@ def _export_value(column: BookColumn, value: Any) -> Value:
     if column.kind == "amount":
         return Decimal(value)
     if column.key == "type":
-        return TYPE_NAMES.get(value, value)
+        return TYPE_NAMES.get(str(value), str(value))
     if isinstance(value, (str, int, date)):
         return value
     return str(value)
