@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DEB_PACKAGES := fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 SAMPLE ?= samples/industrial-conditional.json
 
-.PHONY: demo test setup system-packages lint bench clean
+.PHONY: demo test setup system-packages postgres-server lint bench clean
 
 demo: setup
 	@echo "== admit check $(SAMPLE)"
@@ -21,7 +21,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 	MALLOC_PERTURB_=165 $(BIN)/python -m pytest -q tests/test_engine_properties.py
 
-setup: system-packages $(BIN)/.installed
+setup: system-packages postgres-server $(BIN)/.installed
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,16 @@ system-packages:
 	else \
 		echo "Missing Debian packages (PDF output needs them): $$missing"; \
 		echo "Install them with: sudo apt-get install $$missing"; \
+	fi
+
+# The ledger tests start a real PostgreSQL server (initdb, pg_ctl) on loopback: never skipped.
+postgres-server:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "== installing Debian package: postgresql (server binaries for the ledger tests)"; \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >/dev/null; \
+	else \
+		echo "The ledger tests need the PostgreSQL server binaries: sudo apt-get install postgresql"; \
 	fi
 
 lint: setup

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -82,7 +81,17 @@ def verify(connection: sa.Connection) -> tuple[int, Break | None]:
     previous = GENESIS
     expected_seq = 1
     checked = 0
-    for row in _all_events(connection):
+    # Streamed (a server-side cursor on PostgreSQL), and closed even when a break ends the loop early.
+    result = connection.execution_options(yield_per=2000).execute(sa.select(events).order_by(events.c.seq))
+    try:
+        return _verify_rows(result, previous, expected_seq, checked)
+    finally:
+        result.close()
+
+
+def _verify_rows(result: Any, previous: str, expected_seq: int, checked: int) -> tuple[int, Break | None]:
+    for mapped in result:
+        row = dict(mapped._mapping)
         checked += 1
         if row["seq"] != expected_seq:
             return checked, Break(expected_seq, f"缺少第 {expected_seq} 号事件（下一条为第 {row['seq']} 号），事件被删除")
@@ -93,9 +102,3 @@ def verify(connection: sa.Connection) -> tuple[int, Break | None]:
         previous = row["hash"]
         expected_seq += 1
     return checked, None
-
-
-def _all_events(connection: sa.Connection) -> Iterator[dict[str, Any]]:
-    result = connection.execution_options(yield_per=2000).execute(sa.select(events).order_by(events.c.seq))
-    for row in result:
-        yield dict(row._mapping)

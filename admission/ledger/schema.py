@@ -89,7 +89,7 @@ resolutions = sa.Table(
     "resolutions",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), nullable=False),
+    sa.Column("meeting_id", sa.Integer, sa.ForeignKey("meetings.id"), nullable=False, index=True),
     sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False, index=True),
     sa.Column("revision", sa.Integer, nullable=False),
     sa.Column("result", sa.String(8), nullable=False),  # 通过 | 有条件通过 | 暂缓 | 不予通过
@@ -117,7 +117,7 @@ events = sa.Table(
     sa.Column("at", sa.String(32), nullable=False),
     sa.Column("actor", sa.String(100), nullable=False),
     sa.Column("source", sa.Text, nullable=False),
-    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("kind", sa.String(40), nullable=False, index=True),
     sa.Column("project_id", sa.String(64), index=True),
     sa.Column("detail", sa.Text, nullable=False),  # canonical JSON: what changed, before and after
     sa.Column("previous_hash", sa.String(64), nullable=False),
