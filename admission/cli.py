@@ -518,7 +518,8 @@ def rules_list(project_type: str | None, as_json: bool, as_of: date | None, rule
       admit rules list --as-of 2020-01-01 --type industrial
       admit rules list --json
     """
-    from .ruletools import SEVERITY_LABELS, in_force, listing_json, requirement
+    from .ruletools import SEVERITY_LABELS, in_force, listing_json, requirement, term_lines
+    from .text import pad
 
     rulebook = _load_rules(rules_dir)
     on = as_of or date.today()
@@ -532,7 +533,14 @@ def rules_list(project_type: str | None, as_json: bool, as_of: date | None, rule
         mark = "（当日生效）" if version.in_force(on) else ""
         click.echo(f"  {version.version}  {version.period_text()}  {'、'.join(version.rulesets)}{mark}")
         click.echo(f"      {version.title}")
+    shown_terms: set[str] = set()
     for selected in in_force(rulebook, on, project_type):
+        if selected.version.version not in shown_terms:
+            shown_terms.add(selected.version.version)
+            click.echo("")
+            click.echo(_terminal_style(f"履约条款 · {selected.version.version}（追偿违约责任，见 admit monitor）", "title"))
+            for label, text in term_lines(selected.version.monitoring):
+                click.echo(f"  {pad(label, 36)}{text}")
         tiers = selected.version.tiers
         click.echo("")
         click.echo(
@@ -555,16 +563,29 @@ def rules_list(project_type: str | None, as_json: bool, as_of: date | None, rule
 @rules_option
 @reports_errors
 def rules_show(rule_id: str, version_name: str | None, rules_dir: Path | None) -> None:
-    """查看一条规则：各版本、各区域分类的门槛，依据，以及所用指标的计算公式。
+    """查看一条规则：各版本、各区域分类的门槛，依据，以及所用指标的计算公式；RULE_ID 为 monitoring 时查看履约条款。
 
     \b
     示例：
       admit rules show tax_per_mu
+      admit rules show monitoring
       admit rules show plot_ratio --version JM-2022
     """
-    from .ruletools import SEVERITY_LABELS, find_rule, indicator_formula, requirement
+    from .ruletools import SEVERITY_LABELS, find_rule, indicator_formula, requirement, term_lines
+    from .text import pad
 
     rulebook = _load_rules(rules_dir)
+    if rule_id in ("monitoring", "履约条款"):
+        for version in rulebook.versions:
+            if version_name not in (None, version.version):
+                continue
+            click.echo(_terminal_style(f"履约条款 · {version.version}（{version.period_text()}）", "title"))
+            for label, text in term_lines(version.monitoring):
+                click.echo(f"  {pad(label, 36)}{text}")
+            terms = version.monitoring
+            for source in dict.fromkeys((terms.source_late, terms.source_idle, terms.source_investment, terms.source_tax)):
+                click.echo(f"  依据：{source}")
+        return
     found = find_rule(rulebook, rule_id, version_name)
     first = found[0][2]
     click.echo(_terminal_style(f"{first.label}（{rule_id}）", "title"))
@@ -708,5 +729,6 @@ def rules_impact(new_dir: Path, paths: tuple[Path, ...], as_json: bool, as_of: d
         click.echo(f"  {safe(change.case_id)}  {safe(change.name)}：{flip}  （{safe(change.source)}）")
 
 
-# The ledger's commands live in their own module; importing it registers them on ``main``.
-from . import cli_ledger  # noqa: E402, F401
+# The ledger's and the monitor's commands live in their own modules; importing them registers
+# them on ``main``.
+from . import cli_ledger, cli_monitor  # noqa: E402, F401

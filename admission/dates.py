@@ -19,3 +19,8 @@ def parse_iso_date(text: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         return None
+
+
+def date_zh(day: date) -> str:
+    """A date as documents write it: 2026年11月28日."""
+    return f"{day.year}年{day.month}月{day.day}日"

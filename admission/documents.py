@@ -209,6 +209,11 @@ def _render(templates: Path | None, name: str, context: dict[str, Any]) -> str:
         raise RenderError(f"模板错误（{name}）：无法读取模板：{error}") from None
 
 
+def render_template(templates: Path | None, name: str, context: dict[str, Any]) -> str:
+    """Any document template (monitor notices, reports) through the one sandboxed environment."""
+    return _render(templates, name, context)
+
+
 def render_opinion_html(decision: Decision, review_date: date, templates: Path | None = None) -> str:
     view = OpinionView.of(decision, "opinion-1", review_date)
     return _render(templates, "opinion.html.j2", {"opinion": view, "running_title": f"项目准入审查意见 · {view.case_id}"})

@@ -145,6 +145,26 @@ class Plausibility(_Strict):
     tax_per_mu: Bounds = Bounds(max=Decimal(2000))
 
 
+class MonitoringTerms(_Strict):
+    """履约 terms: what a land contract and its 监管协议 let the city claim (monitoring contract).
+
+    Versioned with the admission rules: a project is held to the terms of the version that
+    decided its passed resolution. The defaults are the national texts' (see ``source_*``).
+    """
+
+    late_start_rate: Number = Decimal("0.001")  # of the land price, per day late (延期开工违约金)
+    late_completion_rate: Number = Decimal("0.001")  # per day (延期竣工违约金)
+    idle_land_share: Number = Decimal("0.2")  # of the land price (闲置土地费)
+    idle_land_days: Annotated[int, Field(ge=1, le=100000)] = 365
+    reclaim_days: Annotated[int, Field(ge=1, le=100000)] = 730
+    source_late: Annotated[str, Field(min_length=1)] = "国有建设用地使用权出让合同示范文本：延期开工、延期竣工违约金"
+    source_idle: Annotated[str, Field(min_length=1)] = "《闲置土地处置办法》（国土资源部令第 53 号）第十四条：征缴土地闲置费、无偿收回"
+    source_investment: Annotated[str, Field(min_length=1)] = (
+        "国有建设用地使用权出让合同示范文本：按实际差额部分占约定投资总额和投资强度指标的比例支付违约金"
+    )
+    source_tax: Annotated[str, Field(min_length=1)] = "标准地出让监管协议：达产后年度税收未达承诺的，差额补缴"
+
+
 class Version(_Strict):
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     title: str
@@ -155,6 +175,7 @@ class Version(_Strict):
     tiers: Annotated[list[Tier], Field(min_length=1)]
     special_review: SpecialReview | None = None
     plausibility: Plausibility = Plausibility()
+    monitoring: MonitoringTerms = MonitoringTerms()
     rulesets: Annotated[dict[str, RuleSet], Field(min_length=1)]
 
     def in_force(self, on: date) -> bool:
@@ -307,6 +328,12 @@ def _version_problems(version: Version) -> list[tuple[str, str]]:
         bounds: Bounds = getattr(version.plausibility, name)
         if bounds.min is not None and bounds.max is not None and bounds.min >= bounds.max:
             found.append((f"plausibility.{name}", "min 应小于 max"))
+    terms = version.monitoring
+    for key in ("late_start_rate", "late_completion_rate", "idle_land_share"):
+        if not (Decimal(0) <= getattr(terms, key) < 1):
+            found.append((f"monitoring.{key}", "应在 0 与 1 之间（如 0.001 即千分之一）"))
+    if terms.reclaim_days < terms.idle_land_days:
+        found.append(("monitoring.reclaim_days", "建议收回的天数不应少于征缴闲置费的天数"))
     for type_name, ruleset in version.rulesets.items():
         if len(ruleset.rules) > MAX_RULES_PER_SET:
             found.append((f"rulesets.{type_name}.rules", f"规则集有 {len(ruleset.rules)} 条规则，超过上限 {MAX_RULES_PER_SET} 条"))

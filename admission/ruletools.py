@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ from .errors import InvalidInput, Problem, UsageError
 from .exact import json_number, plain
 from .indicators import INDICATORS
 from .review import VERDICT_LABELS, decide, prepare
-from .rulebook import Rule, Rulebook, SelectedRuleSet, Version, load_rulebook
+from .rulebook import MonitoringTerms, Rule, Rulebook, SelectedRuleSet, Version, load_rulebook
 
 SEVERITY_LABELS = {"mandatory": "必备", "advisory": "参考"}
 
@@ -54,6 +55,7 @@ def listing_json(rulebook: Rulebook, on: date, project_type: str | None) -> dict
                 "effective_to": v.effective_to.isoformat() if v.effective_to else None,
                 "types": list(v.rulesets),
                 "special_review": v.special_review is not None,
+                "monitoring": v.monitoring.model_dump(mode="json"),
             }
             for v in rulebook.versions
         ],
@@ -147,8 +149,45 @@ def _version_sets(book: Rulebook, name: str) -> dict[str, SelectedRuleSet]:
     return {t: SelectedRuleSet(version, t, rs) for t, rs in version.rulesets.items()}
 
 
+TERM_LABELS = {
+    "late_start_rate": "延期开工违约金（每日，占出让价款）",
+    "late_completion_rate": "延期竣工违约金（每日，占出让价款）",
+    "idle_land_share": "土地闲置费（占出让价款）",
+    "idle_land_days": "征缴闲置费的未开工天数",
+    "reclaim_days": "建议无偿收回的未开工天数",
+}
+
+
+def _share_text(value: Decimal) -> str:
+    permille = value * 1000
+    if permille == permille.to_integral_value() and 0 < permille < 10:
+        return f"{plain(value)}（千分之{'一二三四五六七八九'[int(permille) - 1]}）"
+    return f"{plain(value)}（{plain((value * 100).normalize())}%）"
+
+
+def term_lines(terms: MonitoringTerms) -> list[tuple[str, str]]:
+    """The 履约 terms of a version as (label, value) for ``rules list`` and ``rules diff``."""
+    lines = []
+    for key, label in TERM_LABELS.items():
+        value = getattr(terms, key)
+        lines.append((label, f"{value} 日" if isinstance(value, int) else _share_text(value)))
+    return lines
+
+
+def _term_changes(old: dict[str, SelectedRuleSet], new: dict[str, SelectedRuleSet]) -> list[Change]:
+    pairs = {(old[t].version.version, new[t].version.version): (old[t].version, new[t].version) for t in old if t in new}
+    changes = []
+    for before, after in pairs.values():
+        for (label, old_text), (_, new_text) in zip(term_lines(before.monitoring), term_lines(after.monitoring), strict=True):
+            if old_text != new_text:
+                key = next(k for k, v in TERM_LABELS.items() if v == label)
+                direction = "提高" if getattr(after.monitoring, key) > getattr(before.monitoring, key) else "降低"
+                changes.append(Change("全部类型", f"monitoring.{key}", label, "—", old_text, new_text, direction))
+    return changes
+
+
 def diff(old: dict[str, SelectedRuleSet], new: dict[str, SelectedRuleSet]) -> list[Change]:
-    changes: list[Change] = []
+    changes: list[Change] = _term_changes(old, new)
     for project_type in list(dict.fromkeys([*old, *new])):
         before = {r.id: (r, old[project_type].version) for r in old[project_type].ruleset.rules} if project_type in old else {}
         after = {r.id: (r, new[project_type].version) for r in new[project_type].ruleset.rules} if project_type in new else {}

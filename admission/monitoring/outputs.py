@@ -1,0 +1,92 @@
+"""What the monitor shows: terminal lines, the district workbook, and the PDF's HTML."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..dates import date_zh
+from ..text import safe
+from .findings import KIND_LABELS
+
+FINDING_HEADERS = ("区域", "案件编号", "项目名称", "核查结果", "年度", "逾期天数", "金额（万元）", "处理情况", "计算说明", "依据")
+
+
+def _amount(value: Any) -> str:
+    return f"{Decimal(str(value)):.2f}" if value is not None else "—"
+
+
+def empty_text(result: dict[str, Any], as_of: date) -> str:
+    if not result["summary"]["projects_checked"]:
+        return f"截至{date_zh(as_of)}，台账中没有过会项目，无需核查。"
+    return f"截至{date_zh(as_of)}，所核查项目均未发现违约情形（约定日期未届满或已按约履行）。"
+
+
+def summary_lines(result: dict[str, Any], as_of: date) -> Iterator[tuple[str, str]]:
+    summary = result["summary"]
+    checked, with_findings = summary["projects_checked"], summary["projects_with_findings"]
+    totals = f"可追偿合计 {_amount(summary['total_amount_wan'])} 万元（未结 {_amount(summary['open_amount_wan'])} 万元）"
+    yield f"履约核查（截至{date_zh(as_of)}）：核查过会项目 {checked} 个，{with_findings} 个有核查结果，{totals}", "title"
+    if not result["findings"]:
+        yield empty_text(result, as_of), "plain"
+        return
+    kinds = [f"{KIND_LABELS[k]} {v['count']} 项 {_amount(v['amount_wan'])} 万元" for k, v in summary["by_kind"].items()]
+    yield "按类型：" + "；".join(kinds), "plain"
+    district = project = None
+    for finding in result["findings"]:
+        if finding["district"] != district:
+            district = finding["district"]
+            yield f"【{district}】", "title"
+        if finding["project"] != project:
+            project = finding["project"]
+            yield f"  {safe(finding['project'])}  {safe(finding['name'])}", "plain"
+        year = f"（{finding['year']} 年）" if finding["year"] else ""
+        role = "warn" if finding["open"] else "plain"
+        yield f"    {finding['kind_label']}{year}：{_amount(finding['amount_wan'])} 万元  [{finding['status_label']}]", role
+        yield f"      {safe(finding['explanation'])}", "plain"
+
+
+def findings_xlsx(result: dict[str, Any]) -> bytes:
+    from ..sheets import Sheet, Value, xlsx_bytes
+
+    rows: list[list[Value]] = [
+        [f["district"], f["project"], f["name"], f["kind_label"], f["year"], f["days"],
+         Decimal(str(f["amount_wan"])) if f["amount_wan"] is not None else None, f["status_label"], f["explanation"], f["basis"]]
+        for f in result["findings"]
+    ]  # fmt: skip
+    totals: dict[tuple[str, str], list[Decimal]] = {}
+    for f in result["findings"]:
+        entry = totals.setdefault((f["district"], f["kind_label"]), [Decimal(0), Decimal(0)])
+        entry[0] += 1
+        entry[1] += Decimal(str(f["amount_wan"] or 0))
+    summary_rows: list[list[Value]] = [[d, k, int(c), a] for (d, k), (c, a) in sorted(totals.items())]
+    return xlsx_bytes([
+        Sheet("核查结果", FINDING_HEADERS, rows, number_formats={6: "#,##0.00"}),
+        Sheet("按区域汇总", ("区域", "核查结果", "项数", "金额（万元）"), summary_rows, number_formats={3: "#,##0.00"}),
+    ])  # fmt: skip
+
+
+def findings_html(result: dict[str, Any], as_of: date, templates: Path | None) -> str:
+    from ..documents import render_template
+
+    findings = [{**f, "amount_text": _amount(f["amount_wan"])} for f in result["findings"]]
+    notices: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        notice = notices.setdefault(f["project"], {"project": f["project"], "name": f["name"], "district": f["district"], "findings": []})
+        notice["findings"].append(f)
+    for notice in notices.values():
+        notice["total"] = _amount(sum((Decimal(str(f["amount_wan"] or 0)) for f in notice["findings"]), Decimal(0)))
+    context = {
+        "title": "江门市招商引资项目履约核查情况",
+        "as_of_zh": date_zh(as_of),
+        "summary": result["summary"],
+        "total": _amount(result["summary"]["total_amount_wan"]),
+        "open_total": _amount(result["summary"]["open_amount_wan"]),
+        "findings": findings,
+        "notices": list(notices.values()),
+        "empty_text": empty_text(result, as_of),
+    }
+    return render_template(templates, "monitor.html.j2", context)

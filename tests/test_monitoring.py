@@ -1,0 +1,244 @@
+"""履约 monitoring: the computation against a reference written from the contract, and the command."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from admission.cli import main
+from admission.monitoring.findings import ProjectFacts, YearFigures, check
+from admission.rulebook import MonitoringTerms
+
+from . import reference_monitoring as reference
+from .conftest import REVIEW_DATE, SAMPLES_DIR
+from .pdf_tools import pdf_text
+from .test_ledger import book
+
+AS_OF = ["--as-of", REVIEW_DATE.isoformat()]
+EDGES = [0, 1, -1, 364, 365, 366, 729, 730, 731]
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+# --- the computation, against the reference ----------------------------------------------------------
+
+# Amounts whose third decimal is 5 (half-up territory), small and large.
+amounts = st.one_of(
+    st.sampled_from([Decimal(x) for x in ("0.005", "0.015", "1234.565", "999.995", "3000", "12.345", "0.01", "100000")]),
+    st.decimals(min_value=Decimal("0.01"), max_value=Decimal("200000"), places=3),
+)
+# Dates near leap days and year ends.
+anchors = st.sampled_from([date(2024, 2, 28), date(2024, 2, 29), date(2023, 3, 1), date(2020, 12, 31), date(2021, 1, 1), date(2022, 6, 15)])
+
+
+@st.composite
+def offset_dates(draw: st.DrawFn, base: date) -> date:
+    return base + timedelta(days=draw(st.one_of(st.sampled_from(EDGES), st.integers(-800, 1500))))
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[ProjectFacts, reference.Project, date]:
+    start = draw(st.one_of(st.none(), anchors, st.dates(date(2018, 1, 1), date(2026, 12, 31))))
+    base = start or draw(anchors)
+    as_of = draw(offset_dates(base))
+    completion = draw(st.one_of(st.none(), offset_dates(base)))
+    full = draw(st.one_of(st.none(), offset_dates(base)))
+    started = draw(st.one_of(st.none(), offset_dates(base), st.just(as_of + timedelta(days=1))))
+    completed = draw(st.one_of(st.none(), offset_dates(completion or base)))
+    price = draw(st.one_of(st.none(), amounts))
+    source = draw(st.sampled_from(["新增供地", "新增供地", "自有用地"]))
+    fixed_committed = draw(st.decimals(min_value=Decimal("1"), max_value=Decimal("300000"), places=2))
+    tax_committed = draw(st.one_of(st.just(Decimal(0)), st.decimals(min_value=Decimal("0"), max_value=Decimal("20000"), places=3)))
+    years = sorted({base.year + d for d in range(-1, 8)})
+    tax = {y: draw(st.one_of(st.none(), amounts, st.just(tax_committed))) for y in years}
+    fixed = {y: draw(st.one_of(st.none(), amounts, st.just(fixed_committed))) for y in years}
+    rate = draw(st.sampled_from([Decimal("0.001"), Decimal("0.0005"), Decimal("0.000333")]))
+    terms = MonitoringTerms(late_start_rate=rate, late_completion_rate=rate)
+    facts = ProjectFacts(
+        "P-1", "项目", "新会区", source, price, start, completion, full, started, completed, fixed_committed, tax_committed, terms,
+        {y: YearFigures(tax[y], fixed[y]) for y in years},
+    )  # fmt: skip
+    model = reference.Project(
+        source, price, start, completion, full, started, completed, fixed_committed, tax_committed,
+        reference.Terms(late_start_rate=rate, late_completion_rate=rate),
+        {y: v for y, v in tax.items() if v is not None}, {y: v for y, v in fixed.items() if v is not None},
+    )  # fmt: skip
+    return facts, model, as_of
+
+
+@settings(max_examples=1500, deadline=None)
+@given(cases())
+def test_findings_agree_with_the_reference(case: tuple[ProjectFacts, reference.Project, date]) -> None:
+    facts, model, as_of = case
+    found = [(f.kind, f.year, f.days, f.amount_wan) for f in check(facts, as_of)]
+    assert found == reference.findings(model, as_of)
+
+
+@settings(max_examples=200, deadline=None)
+@given(cases())
+def test_checking_is_idempotent(case: tuple[ProjectFacts, reference.Project, date]) -> None:
+    facts, _, as_of = case
+    assert check(facts, as_of) == check(facts, as_of)
+
+
+def test_a_known_case_to_the_cent() -> None:
+    facts = ProjectFacts(
+        "P", "项目", "台山市", "新增供地", Decimal("1234.565"), date(2024, 2, 29), date(2025, 2, 28), date(2025, 6, 30), None, None,
+        Decimal("50000"), Decimal("3000"), MonitoringTerms(), {2025: YearFigures(Decimal("2999.995"), Decimal("40000"))},
+    )  # fmt: skip
+    found = {(f.kind, f.year): (f.days, f.amount_wan) for f in check(facts, date(2026, 3, 1))}
+    # 2024-02-29 to 2026-03-01: 731 days (2024 is a leap year, the span crosses no other Feb 29).
+    assert found[("late_start", None)] == (731, Decimal("902.47"))  # 1234.565 × 0.001 × 731 = 902.467…
+    assert found[("idle_land", None)] == (None, Decimal("246.91"))  # 1234.565 × 0.2 = 246.913
+    assert ("reclaim", None) in found
+    assert found[("late_completion", None)] == (366, Decimal("451.85"))  # 366 days: 451.850…
+    assert found[("investment_shortfall", 2025)] == (None, Decimal("246.91"))  # 1234.565 × 10000/50000
+    assert ("tax_shortfall", 2025) not in found  # 2025 is not a full year after 达产 in 2025
+
+
+# --- the command, on a ledger built through the public commands --------------------------------------
+
+
+def _ledger(db: str, tmp_path: Path) -> None:
+    run("ledger", "add", str(SAMPLES_DIR), "--db", db, *AS_OF)
+    path = book(
+        tmp_path / "台账.xlsx",
+        {
+            "项目台账": [
+                {"案件编号": "JM-2026-0101", "出让价款（万元）": 3000, "约定开工日期": date(2023, 9, 1), "约定竣工日期": date(2024, 6, 30),
+                 "约定达产日期": date(2024, 12, 31)},
+                {"案件编号": "JM-2026-0106", "用地来源": "自有用地", "约定开工日期": date(2023, 1, 1), "约定达产日期": date(2023, 6, 30),
+                 "开工日期": date(2023, 2, 1)},
+                {"案件编号": "JM-2026-0301", "出让价款（万元）": 800, "约定开工日期": date(2024, 1, 1)},  # not passed: never checked
+                {"案件编号": "JM-2026-0201", "约定开工日期": date(2022, 1, 1)},  # passed, no land price: late start skipped
+            ],
+            "会议审议": [
+                {"会议编号": 1, "会议日期": date(2023, 1, 5), "案件编号": "JM-2026-0101", "审议结果": "通过"},
+                {"会议编号": 1, "会议日期": date(2023, 1, 5), "案件编号": "JM-2026-0106", "审议结果": "有条件通过", "附加条件": "限期达产"},
+                {"会议编号": 1, "会议日期": date(2023, 1, 5), "案件编号": "JM-2026-0301", "审议结果": "暂缓"},
+                {"会议编号": 1, "会议日期": date(2023, 1, 5), "案件编号": "JM-2026-0201", "审议结果": "通过"},
+            ],
+            "履约数据": [
+                {"案件编号": "JM-2026-0101", "年度": 2025, "实际税收（万元）": 2500.005},
+                {"案件编号": "JM-2026-0106", "年度": 2024, "实际税收（万元）": 100},
+                {"案件编号": "JM-2026-0106", "年度": 2025, "实际税收（万元）": 5000},
+            ],
+        },
+    )  # fmt: skip
+    code, out, err = run("ledger", "import", str(path), "--db", db)
+    assert code == 0, out + err
+
+
+def test_monitor_json_matches_the_reference(db_url: str, tmp_path: Path) -> None:
+    _ledger(db_url, tmp_path)
+    code, out, err = run("monitor", "--db", db_url, "--as-of", "2026-11-21", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["summary"]["projects_checked"] == 3
+    got = [(f["project"], f["kind"], f["year"], f["days"], f["amount_wan"]) for f in result["findings"]]
+    committed = {"JM-2026-0101": (Decimal(40000), Decimal(3000)), "JM-2026-0106": (Decimal(10500), Decimal(750))}
+    expected: list[tuple[Any, ...]] = []
+    models = {
+        "JM-2026-0101": reference.Project("新增供地", Decimal(3000), date(2023, 9, 1), date(2024, 6, 30), date(2024, 12, 31), None, None,
+                                          *committed["JM-2026-0101"], tax={2025: Decimal("2500.005")}),
+        "JM-2026-0106": reference.Project("自有用地", None, date(2023, 1, 1), None, date(2023, 6, 30), date(2023, 2, 1), None,
+                                          *committed["JM-2026-0106"], tax={2024: Decimal(100), 2025: Decimal(5000)}),
+        "JM-2026-0201": reference.Project("新增供地", None, date(2022, 1, 1), None, None, None, None, Decimal(1), Decimal(1)),
+    }  # fmt: skip
+    districts = {"JM-2026-0101": "新会区", "JM-2026-0106": "鹤山市", "JM-2026-0201": "江海区"}
+    for project in sorted(models, key=lambda p: (districts[p], p)):
+        for kind, year, days, amount in reference.findings(models[project], date(2026, 11, 21)):
+            expected.append((project, kind, year, days, float(amount) if amount is not None else None))
+    assert got == expected
+    total = sum(Decimal(str(f["amount_wan"])) for f in result["findings"] if f["amount_wan"] is not None)
+    assert Decimal(str(result["summary"]["total_amount_wan"])) == total
+
+
+def test_committed_figures_come_from_the_resolved_revision(db_url: str, tmp_path: Path) -> None:
+    _ledger(db_url, tmp_path)
+    from .helpers import sample, write_json
+
+    later = sample("industrial-approve.json")
+    later["commitments"]["annual_tax_wan"] = 9000  # a revision after the resolution does not change the promise
+    run("ledger", "add", str(write_json(tmp_path / "a.json", later)), "--db", db_url, *AS_OF)
+    _, out, _ = run("monitor", "--db", db_url, "--as-of", "2026-11-21", "--json")
+    tax = [f for f in json.loads(out)["findings"] if f["project"] == "JM-2026-0101" and f["kind"] == "tax_shortfall"]
+    assert [f["amount_wan"] for f in tax] == [500.0]  # 3000 − 2500.005 = 499.995, half-up
+
+
+def test_statuses_are_ledger_events_and_close_findings(db_url: str, tmp_path: Path) -> None:
+    _ledger(db_url, tmp_path)
+    base = ["--db", db_url, "--as-of", "2026-11-21"]
+    code, _, err = run("monitor", "mark", "JM-2026-0101", "late_start", "--status", "paid", "--by", "王五", *base)
+    assert code == 0, err
+    code, _, err = run("monitor", "mark", "JM-2026-0101", "idle_land", "--status", "waived", *base)
+    assert code == 2 and "理由" in err
+    code, _, err = run("monitor", "mark", "JM-2026-0301", "late_start", "--status", "notified", *base)
+    assert code == 2 and "没有" in err
+    _, out, _ = run("monitor", *base, "--json")
+    result = json.loads(out)
+    late = next(f for f in result["findings"] if f["project"] == "JM-2026-0101" and f["kind"] == "late_start")
+    assert late["status"] == "paid" and not late["open"] and late["status_detail"]["by"] == "王五"
+    assert Decimal(str(result["summary"]["open_amount_wan"])) == Decimal(str(result["summary"]["total_amount_wan"])) - Decimal(
+        str(late["amount_wan"])
+    )
+    detail = json.loads(run("ledger", "show", "JM-2026-0101", "--json", "--db", db_url)[1])
+    assert detail["events"][-1]["kind"] == "finding_status" and detail["events"][-1]["actor"] == "王五"
+    assert run("ledger", "verify", "--db", db_url)[0] == 0
+
+
+def test_monitoring_writes_nothing(db_url: str, tmp_path: Path) -> None:
+    _ledger(db_url, tmp_path)
+    before = run("ledger", "verify", "--db", db_url)[1]
+    first = run("monitor", "--db", db_url, "--as-of", "2026-11-21", "--json")[1]
+    assert run("monitor", "--db", db_url, "--as-of", "2026-11-21", "--json")[1] == first
+    assert run("ledger", "verify", "--db", db_url)[1] == before
+
+
+def test_an_as_of_before_every_contract_is_an_empty_clear_result(db_url: str, tmp_path: Path) -> None:
+    _ledger(db_url, tmp_path)
+    code, out, _ = run("monitor", "--db", db_url, "--as-of", "2021-01-01")
+    assert code == 0 and "均未发现违约情形" in out
+    code, out, _ = run("monitor", "--db", db_url, "--as-of", "2021-01-01", "--district", "台山市", "--json")
+    assert json.loads(out)["findings"] == []
+    code, _, err = run("monitor", "--db", db_url, "--district", "火星区")
+    assert code == 2 and "未知的区域" in err
+
+
+def test_monitor_pdf_and_xlsx(tmp_path: Path) -> None:
+    db = str(tmp_path / "admit.db")
+    _ledger(db, tmp_path)
+    pdf, xlsx = tmp_path / "m.pdf", tmp_path / "m.xlsx"
+    code, _, err = run("monitor", "--db", db, "--as-of", "2026-11-21", "--pdf", str(pdf), "--xlsx", str(xlsx))
+    assert code == 0, err
+    text = pdf_text(pdf)
+    assert "履约核查通知书" in text and "3000万元×每日0.001×1177日=3531.00万元" in text and "2026年11月21日" in text
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(xlsx)
+    assert workbook.sheetnames == ["核查结果", "按区域汇总"]
+    assert workbook["核查结果"].cell(row=1, column=7).value == "金额（万元）"
+
+
+def test_terms_are_rule_book_data(tmp_path: Path) -> None:
+    from .helpers import copy_rules, edit_rules
+
+    rules = copy_rules(tmp_path)
+    edit_rules(rules, "JM-2022.toml", "late_start_rate = 0.001", "late_start_rate = 1.5")
+    code, _, err = run("rules", "validate", str(rules))
+    assert code == 2 and "monitoring.late_start_rate" in err
+    edit_rules(rules, "JM-2022.toml", "late_start_rate = 1.5", "late_start_rate = 0.002")
+    code, out, _ = run("rules", "diff", "JM-2022", f"{rules}:JM-2022")
+    assert code == 0 and "延期开工违约金" in out and "0.002" in out
+    code, out, _ = run("rules", "list", "--as-of", "2026-11-21")
+    assert "履约条款" in out and "千分之一" in out
