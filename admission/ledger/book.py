@@ -301,7 +301,7 @@ class _Applier:
             raise RowError(problems)
         if stored is None:
             fields.setdefault("land_source", LAND_SOURCES[0])
-        changed = update_project(self.connection, self.log, case_id, fields, source, create=stored is None)
+        changed = update_project(self.connection, self.log, case_id, fields, source, stored)
         self._projects[case_id] = merged
         return changed
 

@@ -176,7 +176,17 @@ def _sqlite_begin(connection: sa.Connection) -> None:
 
 
 def current_revision(connection: sa.Connection) -> str | None:
-    """The schema revision recorded in the database, None for an empty one."""
+    """The schema revision recorded in the database, None for an empty one.
+
+    The common case (an admit ledger) is one query; only a database without the version table
+    is looked at more closely (catalogue queries cost a PostgreSQL round trip each).
+    """
+    try:
+        with connection.begin_nested():
+            row = connection.execute(sa.text("SELECT version_num FROM alembic_version")).first()
+        return str(row[0]) if row else None
+    except (sa.exc.ProgrammingError, sa.exc.OperationalError):
+        pass  # no version table: empty, or not ours
     tables = set(sa.inspect(connection).get_table_names())
     if "alembic_version" not in tables:
         if tables:

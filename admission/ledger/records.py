@@ -225,20 +225,20 @@ def record_resolution(
 # --- project rows and yearly results -------------------------------------------------------------
 
 
-def update_project(connection: sa.Connection, log: EventLog, case_id: str, values: dict[str, Any], source: str, create: bool) -> bool:
-    """Set the given fields of a project (creating it when ``create``); False when nothing changes."""
-    current = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
+def update_project(
+    connection: sa.Connection, log: EventLog, case_id: str, values: dict[str, Any], source: str, current: dict[str, Any] | None
+) -> bool:
+    """Set the given fields of a project, or create it when ``current`` (its stored row) is None;
+    False when nothing changes. The caller knows the stored row: no query per row of a workbook."""
     if current is None:
-        if not create:
-            raise RowError([("案件编号", f"{case_id} 不在台账中")])
         connection.execute(projects.insert().values(id=case_id, **values))
         log.record("project_added", case_id, source, {k: _plain(v) for k, v in values.items()})
         return True
-    changes = {k: v for k, v in values.items() if getattr(current, k) != v}
+    changes = {k: v for k, v in values.items() if current.get(k) != v}
     if not changes:
         return False
     connection.execute(projects.update().where(projects.c.id == case_id).values(changes))
-    detail = {k: {"before": _plain(getattr(current, k)), "after": _plain(v)} for k, v in changes.items()}
+    detail = {k: {"before": _plain(current.get(k)), "after": _plain(v)} for k, v in changes.items()}
     log.record("project_updated", case_id, source, detail)
     return True
 
