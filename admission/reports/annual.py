@@ -1,0 +1,192 @@
+"""The annual report (年度过会项目总体情况通报): every figure from the ledger, as the reports contract defines it.
+
+Sums are exact (Fractions of the decimals as recorded) and rounded half-up once: amounts in 亿元
+and averages and maxima to 2 decimals, rates and shares to 4. The averages are ratios of sums, as
+亩均 figures of a region are computed. A milestone counts when its date is on or before as-of.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..exact import json_number, round_half_up
+from ..ledger.records import PASSED
+from ..ledger.schema import meetings, projects, resolutions, revisions
+from ..ledger.views import TYPE_NAMES, VERDICT_NAMES
+from ..rulebook import Rulebook
+
+MU_PER_M2 = Fraction(15, 10000)
+WAN_PER_YI = 10000
+ATTRACTION_MIN = 10000  # 万元: 1 亿元, included
+OVER_10YI = 100000
+OVER_50YI = 500000
+FUNNEL = (("listed", "listed_on", "挂网"), ("land_supplied", "supplied_on", "供地"), ("land_delivered", "delivered_on", "交地"),
+          ("started", "started_on", "开工"))  # fmt: skip
+TYPE_ORDER = ("industrial", "industrial_real_estate", "logistics", "other")
+
+
+def _yi(wan: Fraction) -> Decimal:
+    return round_half_up(wan / WAN_PER_YI, 2)
+
+
+def _rate(part: int | Fraction, whole: int | Fraction) -> Decimal:
+    return round_half_up(Fraction(part) / Fraction(whole), 4) if whole else Decimal("0.0000")
+
+
+def _number(value: Decimal) -> int | float:
+    return json_number(value)
+
+
+@dataclass(frozen=True)
+class Passed:
+    """One passed project, with the figures of the revision its resolution was made on."""
+
+    project: str
+    name: str
+    district: str
+    type: str
+    land_source: str
+    milestones: dict[str, date | None]
+    total: Fraction
+    fixed: Fraction
+    tax: Fraction
+    land_mu: Fraction
+    floor_mu: Fraction  # floor area × 0.0015
+
+
+def _in(day: date | None, as_of: date) -> bool:
+    return day is not None and day <= as_of
+
+
+def annual(connection: sa.Connection, rulebook: Rulebook, year: int, as_of: date) -> dict[str, Any]:
+    """The ``admit report annual --json`` object for ``year`` as of ``as_of``."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    held = connection.execute(
+        sa.select(meetings.c.id, meetings.c.number, meetings.c.held_on).where(meetings.c.held_on >= first, meetings.c.held_on <= last)
+    ).all()
+    meeting_ids = [m.id for m in held]
+    resolved = connection.execute(
+        sa.select(resolutions, meetings.c.held_on, meetings.c.number.label("meeting_number"))
+        .join(meetings, meetings.c.id == resolutions.c.meeting_id)
+        .where(resolutions.c.meeting_id.in_(meeting_ids))
+        .order_by(meetings.c.held_on, resolutions.c.id)
+    ).all() if meeting_ids else []  # fmt: skip
+    last_resolution = {row.project_id: row for row in resolved}  # ordered: the last one in the year wins
+    project_rows = {row.id: row for row in connection.execute(sa.select(projects))}
+    passed_refs = {pid: row.revision for pid, row in last_resolution.items() if row.result in PASSED}
+    contents = {}
+    if passed_refs:
+        for row in connection.execute(
+            sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content).where(revisions.c.project_id.in_(list(passed_refs)))
+        ):
+            if passed_refs[row.project_id] == row.number:
+                contents[row.project_id] = json.loads(row.content)
+    passed = [_passed(project_rows[pid], contents[pid]) for pid in sorted(passed_refs)]
+    return _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, list(project_rows.values()), resolved)
+
+
+def _passed(project: Any, application: dict[str, Any]) -> Passed:
+    land = application["land"]
+    land_mu = Fraction(str(land["area_mu"])) if "area_mu" in land else Fraction(str(land["area_m2"])) * MU_PER_M2
+    return Passed(
+        project.id, project.name, project.district, project.type, project.land_source,
+        {key: getattr(project, column) for key, column, _ in FUNNEL},
+        Fraction(str(application["investment"]["total_wan"])), Fraction(str(application["investment"]["fixed_assets_wan"])),
+        Fraction(str(application["commitments"]["annual_tax_wan"])), land_mu, Fraction(str(application["floor_area_m2"])) * MU_PER_M2,
+    )  # fmt: skip
+
+
+def _figures(
+    rulebook: Rulebook, year: int, as_of: date, meeting_count: int, reviewed: int, passed: list[Passed], all_projects: list[Any],
+    resolved: list[Any],
+) -> dict[str, Any]:  # fmt: skip
+    land = sum((p.land_mu for p in passed), Fraction(0))
+
+    def average(values: list[Fraction]) -> int | float:
+        return _number(round_half_up(sum(values, Fraction(0)) / land, 2)) if land else 0
+
+    def maximum(values: list[Fraction]) -> int | float:
+        return _number(round_half_up(max(values), 2)) if values else 0
+
+    cohort = [p for p in passed if p.land_source == "新增供地"]
+    funnel = {key: sum(1 for p in cohort if _in(p.milestones[key], as_of)) for key, _, _ in FUNNEL}
+    attraction = _attraction(all_projects, year, as_of)
+    deviations = [
+        {"project": r.project_id, "meeting": f"{r.held_on.year} 年第 {r.meeting_number} 次", "date": r.held_on.isoformat(),
+         "result": r.result, "verdict": r.verdict, "verdict_label": VERDICT_NAMES.get(r.verdict or "", "")}
+        for r in resolved if r.deviation
+    ]  # fmt: skip
+    by_district = []
+    for district in rulebook.districts:
+        here = [p for p in passed if p.district == district]
+        land_here = [p for p in here if p.land_source == "新增供地"]
+        by_district.append(
+            {"district": district, "passed": len(here), "passed_investment_yi": _number(_yi(sum((p.total for p in here), Fraction(0)))),
+             "listed": sum(1 for p in land_here if _in(p.milestones["listed"], as_of)),
+             "started": sum(1 for p in land_here if _in(p.milestones["started"], as_of))}
+        )  # fmt: skip
+    types = sorted({p.type for p in passed}, key=lambda t: TYPE_ORDER.index(t) if t in TYPE_ORDER else len(TYPE_ORDER))
+    by_type = [
+        {"type": t, "label": TYPE_NAMES.get(t, t), "passed": sum(1 for p in passed if p.type == t),
+         "passed_investment_yi": _number(_yi(sum((p.total for p in passed if p.type == t), Fraction(0))))}
+        for t in types
+    ]  # fmt: skip
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "meetings": meeting_count,
+        "reviewed": reviewed,
+        "passed": len(passed),
+        "passed_investment_yi": _number(_yi(sum((p.total for p in passed), Fraction(0)))),
+        "averages": {
+            "plot_ratio": average([p.floor_mu for p in passed]),
+            "investment_intensity": average([p.fixed for p in passed]),
+            "tax_per_mu": average([p.tax for p in passed]),
+        },
+        "maxima": {
+            "plot_ratio": maximum([p.floor_mu / p.land_mu for p in passed]),
+            "investment_intensity": maximum([p.fixed / p.land_mu for p in passed]),
+            "tax_per_mu": maximum([p.tax / p.land_mu for p in passed]),
+        },
+        "land_cohort": len(cohort),
+        "funnel": funnel,
+        "rates": {key: _number(_rate(count, len(cohort))) for key, count in funnel.items()},
+        "attraction": attraction,
+        "deviations": len(deviations),
+        "deviation_list": deviations,
+        "by_district": by_district,
+        "by_type": by_type,
+    }
+
+
+def _attraction(all_projects: list[Any], year: int, as_of: date) -> dict[str, Any]:
+    signed = [
+        p for p in all_projects
+        if p.signed_on is not None and p.signed_on.year == year and p.signed_on <= as_of and p.total_investment is not None
+        and Fraction(p.total_investment) >= ATTRACTION_MIN
+    ]  # fmt: skip
+
+    def group(members: list[Any]) -> dict[str, Any]:
+        return {"count": len(members), "investment_yi": _number(_yi(sum((Fraction(p.total_investment) for p in members), Fraction(0))))}
+
+    total = sum((Fraction(p.total_investment) for p in signed), Fraction(0))
+    key_chain = [p for p in signed if p.chain]
+    key_total = sum((Fraction(p.total_investment) for p in key_chain), Fraction(0))
+    started = sum(1 for p in signed if _in(p.started_on, as_of))
+    return {
+        **group(signed),
+        "manufacturing": group([p for p in signed if (p.industry_code or "").startswith("C")]),
+        "key_chain": group(key_chain),
+        "key_chain_share": _number(_rate(key_total, total)),
+        "over_10yi": group([p for p in signed if Fraction(p.total_investment) >= OVER_10YI]),
+        "over_50yi": group([p for p in signed if Fraction(p.total_investment) >= OVER_50YI]),
+        "started": started,
+        "landing_rate": _number(_rate(started, len(signed))),
+    }

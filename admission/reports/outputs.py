@@ -1,0 +1,185 @@
+"""What the 通报 show: the paragraph in the office's words, tables, charts, workbook and PDF.
+
+Every number here is taken from the figures the report computed; nothing is recomputed. Text
+may show fewer digits than the JSON (约 2.1, 65.1%), never different ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ..dates import date_zh
+
+CJK_FONT = "Noto Sans CJK SC"
+
+
+def _n(value: Any) -> str:
+    """A figure without trailing zeros: 1071, 1289.3, 2.1."""
+    number = Decimal(str(value)).normalize()
+    return f"{number:f}"
+
+
+def _pct(value: Any) -> str:
+    return f"{Decimal(str(value)) * 100:.1f}%"
+
+
+def annual_paragraph(f: dict[str, Any]) -> str:
+    year = f["year"]
+    if not f["meetings"] and not f["attraction"]["count"]:
+        return f"截至{date_zh(date.fromisoformat(f['as_of']))}，台账中没有 {year} 年的联席会议和签约项目记录，各项指标均为零。"
+    avg, top, rates, funnel = f["averages"], f["maxima"], f["rates"], f["funnel"]
+    text = f"{year} 年，全年召开市招商引资工作联席会议 {f['meetings']} 场，评审过会项目 {f['passed']} 个，计划投资约 {_n(f['passed_investment_yi'])} 亿元"
+    if f["passed"]:
+        text += (
+            f"，平均容积率约 {_n(avg['plot_ratio'])}，最高达 {_n(top['plot_ratio'])}；平均投资强度 {_n(avg['investment_intensity'])} 万元/亩，"
+            f"企业承诺平均税收约 {_n(avg['tax_per_mu'])} 万元/亩，最高 {_n(top['tax_per_mu'])} 万元/亩。"
+            f"过会项目中新增供地项目 {f['land_cohort']} 个，已挂网 {funnel['listed']} 个，挂网率 {_pct(rates['listed'])}；"
+            f"供地 {funnel['land_supplied']} 个，供地率 {_pct(rates['land_supplied'])}；交地 {funnel['land_delivered']} 个；"
+            f"动工 {funnel['started']} 个，动工率约 {_pct(rates['started'])}。"
+        )
+    else:
+        text += "。"
+    a = f["attraction"]
+    if a["count"]:
+        text += (
+            f"全市引进投资 1 亿元以上（含）项目 {a['count']} 个，投资额 {_n(a['investment_yi'])} 亿元；其中制造业项目 {a['manufacturing']['count']} 个，"
+            f"计划投资额 {_n(a['manufacturing']['investment_yi'])} 亿元；重点产业链项目 {a['key_chain']['count']} 个，计划投资额 "
+            f"{_n(a['key_chain']['investment_yi'])} 亿元，占总投资额的 {_pct(a['key_chain_share'])}；投资 10 亿元以上项目 "
+            f"{a['over_10yi']['count']} 个，计划投资额 {_n(a['over_10yi']['investment_yi'])} 亿元；投资 50 亿元以上项目 {a['over_50yi']['count']} 个，"
+            f"计划投资额 {_n(a['over_50yi']['investment_yi'])} 亿元。已动工项目 {a['started']} 个，落地率 {_pct(a['landing_rate'])}。"
+        )
+    if f["deviations"]:
+        text += f"联席会议审议结果与审查结论不一致的 {f['deviations']} 个，已列明。"
+    return text
+
+
+# --- charts ---------------------------------------------------------------------------------------
+
+
+def _svg(draw: Any) -> str:
+    """A matplotlib drawing as an SVG data URL: vector, text kept as text in the CJK font,
+    no date or random ids in it, so the same figures give the same bytes."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with matplotlib.rc_context(
+        {"svg.fonttype": "none", "svg.hashsalt": "admit", "font.family": [CJK_FONT, "sans-serif"], "font.size": 9,
+         "axes.spines.top": False, "axes.spines.right": False}
+    ):  # fmt: skip
+        figure, axes = plt.subplots(figsize=(6.2, 2.6))
+        try:
+            draw(axes)
+            figure.tight_layout()
+            buffer = io.StringIO()
+            figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+        finally:
+            plt.close(figure)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue().encode("utf-8")).decode("ascii")
+
+
+def _bars(labels: Sequence[str], values: Sequence[float], unit: str, colour: str) -> Any:
+    def draw(axes: Any) -> None:
+        positions = range(len(labels))
+        bars = axes.bar(positions, values, color=colour, width=0.6)
+        axes.set_xticks(list(positions), list(labels))
+        axes.set_ylabel(unit)
+        for bar, value in zip(bars, values, strict=True):
+            axes.annotate(_n(value), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)
+
+    return draw
+
+
+def annual_charts(f: dict[str, Any]) -> dict[str, str]:
+    funnel = [("过会", f["passed"]), ("新增供地", f["land_cohort"])] + [
+        (label, f["funnel"][key]) for key, label in (("listed", "挂网"), ("land_supplied", "供地"), ("land_delivered", "交地"), ("started", "开工"))
+    ]
+    districts = [d for d in f["by_district"]]
+    return {
+        "funnel": _svg(_bars([k for k, _ in funnel], [v for _, v in funnel], "项目数（个）", "#4472c4")),
+        "districts": _svg(_bars([d["district"] for d in districts], [float(d["passed_investment_yi"]) for d in districts], "计划投资（亿元）", "#ed7d31")),
+        "types": _svg(_bars([t["label"] for t in f["by_type"]], [t["passed"] for t in f["by_type"]], "过会项目（个）", "#70ad47")),
+    }
+
+
+# --- documents ------------------------------------------------------------------------------------
+
+
+def annual_html(f: dict[str, Any], templates: Path | None) -> str:
+    from ..documents import render_template
+
+    context = {
+        "title": f"{f['year']} 年度过会项目总体情况通报",
+        "as_of_zh": date_zh(date.fromisoformat(f["as_of"])),
+        "paragraph": annual_paragraph(f),
+        "f": f,
+        "charts": annual_charts(f) if f["passed"] or f["attraction"]["count"] else {},
+        "rates": {k: _pct(v) for k, v in f["rates"].items()},
+        "n": {k: _n(v) for k, v in {**f["averages"], "passed_investment_yi": f["passed_investment_yi"]}.items()},
+        "districts": [{**d, "investment": _n(d["passed_investment_yi"])} for d in f["by_district"]],
+        "types": [{**t, "investment": _n(t["passed_investment_yi"])} for t in f["by_type"]],
+    }
+    return render_template(templates, "annual.html.j2", context)
+
+
+def annual_xlsx(f: dict[str, Any]) -> bytes:
+    """The report's tables as numbers (formats set, header frozen) with native Excel charts."""
+    from openpyxl.chart import BarChart, Reference
+
+    from ..sheets import Sheet, Value, xlsx_bytes
+
+    a = f["attraction"]
+    overview: list[list[Value]] = [
+        ["联席会议（场）", f["meetings"]], ["评审项目（个）", f["reviewed"]], ["过会项目（个）", f["passed"]],
+        ["过会项目计划投资（亿元）", Decimal(str(f["passed_investment_yi"]))],
+        ["平均容积率", Decimal(str(f["averages"]["plot_ratio"]))], ["平均投资强度（万元/亩）", Decimal(str(f["averages"]["investment_intensity"]))],
+        ["平均亩均税收（万元/亩）", Decimal(str(f["averages"]["tax_per_mu"]))], ["新增供地过会项目（个）", f["land_cohort"]],
+        ["挂网（个）", f["funnel"]["listed"]], ["挂网率", Decimal(str(f["rates"]["listed"]))],
+        ["供地（个）", f["funnel"]["land_supplied"]], ["供地率", Decimal(str(f["rates"]["land_supplied"]))],
+        ["交地（个）", f["funnel"]["land_delivered"]], ["交地率", Decimal(str(f["rates"]["land_delivered"]))],
+        ["开工（个）", f["funnel"]["started"]], ["动工率", Decimal(str(f["rates"]["started"]))],
+        ["引进 1 亿元以上项目（个）", a["count"]], ["投资额（亿元）", Decimal(str(a["investment_yi"]))],
+        ["制造业项目（个）", a["manufacturing"]["count"]], ["制造业投资额（亿元）", Decimal(str(a["manufacturing"]["investment_yi"]))],
+        ["重点产业链项目（个）", a["key_chain"]["count"]], ["产业链投资额（亿元）", Decimal(str(a["key_chain"]["investment_yi"]))],
+        ["产业链投资占比", Decimal(str(a["key_chain_share"]))], ["10 亿元以上项目（个）", a["over_10yi"]["count"]],
+        ["10 亿元以上投资额（亿元）", Decimal(str(a["over_10yi"]["investment_yi"]))], ["50 亿元以上项目（个）", a["over_50yi"]["count"]],
+        ["50 亿元以上投资额（亿元）", Decimal(str(a["over_50yi"]["investment_yi"]))], ["已动工项目（个）", a["started"]],
+        ["落地率", Decimal(str(a["landing_rate"]))], ["与审查结论不一致（个）", f["deviations"]],
+    ]  # fmt: skip
+    funnel_rows: list[list[Value]] = [["过会", f["passed"]], ["新增供地", f["land_cohort"]]] + [
+        [label, f["funnel"][key]] for key, label in (("listed", "挂网"), ("land_supplied", "供地"), ("land_delivered", "交地"), ("started", "开工"))
+    ]
+    district_rows: list[list[Value]] = [
+        [d["district"], d["passed"], Decimal(str(d["passed_investment_yi"])), d["listed"], d["started"]] for d in f["by_district"]
+    ]
+    type_rows: list[list[Value]] = [[t["label"], t["passed"], Decimal(str(t["passed_investment_yi"]))] for t in f["by_type"]]
+    data = xlsx_bytes([
+        Sheet("总体情况", ("指标", "数值"), overview, number_formats={1: "#,##0.00##"}),
+        Sheet("过会与供地", ("环节", "项目数"), funnel_rows),
+        Sheet("分区域", ("区域", "过会项目", "计划投资（亿元）", "挂网", "开工"), district_rows, number_formats={2: "#,##0.00"}),
+        Sheet("分类型", ("项目类型", "过会项目", "计划投资（亿元）"), type_rows, number_formats={2: "#,##0.00"}),
+    ])  # fmt: skip
+    from openpyxl import load_workbook
+
+    from ..sheets import workbook_bytes
+
+    workbook = load_workbook(io.BytesIO(data))
+    for sheet_name, column, title, anchor in (("过会与供地", 2, "过会 → 挂网 → 供地 → 交地 → 开工", "D2"),
+                                              ("分区域", 3, "过会项目计划投资（亿元）", "G2"), ("分类型", 2, "过会项目（个）", "E2")):  # fmt: skip
+        sheet = workbook[sheet_name]
+        chart = BarChart()
+        chart.title = title
+        chart.legend = None
+        rows = sheet.max_row
+        chart.add_data(Reference(sheet, min_col=column, min_row=1, max_row=rows), titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=1, min_row=2, max_row=rows))
+        chart.width, chart.height = 16, 8
+        sheet.add_chart(chart, anchor)
+    return workbook_bytes(workbook)
