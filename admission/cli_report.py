@@ -89,3 +89,64 @@ def report_annual(
         return
     click.echo(click.style(f"{year} 年度过会项目总体情况通报（统计截至 {on.isoformat()}）", bold=True))
     click.echo(annual_paragraph(figures))
+
+
+@report.command("monthly")
+@click.option("--month", required=True, metavar="YYYY-MM", help="月份，如 2026-11。")
+@click.option("--district", default=None, help="只通报这一区域。")
+@json_option
+@pdf_option
+@xlsx_option
+@html_option
+@db_option
+@rules_option
+@templates_option
+@font_dir_option
+@reports_errors
+def report_monthly(
+    month: str,
+    district: str | None,
+    as_json: bool,
+    pdf_path: Path | None,
+    xlsx_path: Path | None,
+    html_path: Path | None,
+    db_target: str | None,
+    rules_dir: Path | None,
+    templates_dir: Path | None,
+    font_dir: Path | None,
+) -> None:
+    """月通报：本月受理申请与审查结论、联席会议审议结果、各区域项目进度，以及月末督办事项。
+
+    \b
+    示例：
+      admit report monthly --month 2026-11
+      admit report monthly --month 2026-11 --district 新会区 --pdf 11月通报.pdf --xlsx 11月通报.xlsx
+    """
+    from .errors import UsageError
+    from .ledger.database import open_ledger
+    from .reports.monthly import monthly_report, parse_month
+    from .reports.outputs import monthly_html, monthly_lines, monthly_xlsx
+
+    parsed = parse_month(month)
+    if parsed is None:
+        raise UsageError(f"月份应为 YYYY-MM（如 2026-11），实际为 {month!r}")
+    check_outputs([pdf_path, xlsx_path, html_path])
+    rulebook = _load_rules(rules_dir)
+    if district is not None and district not in rulebook.districts:
+        raise UsageError(f"未知的区域 {district}；可选：{'、'.join(rulebook.districts)}")
+    store = open_ledger(db_target, create=False)
+    try:
+        figures = monthly_report(store, rulebook, parsed[0], parsed[1], district)
+    finally:
+        store.close()
+    if xlsx_path is not None:
+        write_files({xlsx_path: monthly_xlsx(figures)})
+    if pdf_path is not None or html_path is not None:
+        if pdf_path is not None:
+            use_font_dir(font_dir)
+        _write_documents(monthly_html(figures, templates_dir), pdf_path, html_path, templates_dir, font_dir)
+    if as_json:
+        _emit_json(figures)
+        return
+    for line in monthly_lines(figures):
+        click.echo(line)

@@ -157,6 +157,8 @@ class MonitoringTerms(_Strict):
     idle_land_share: Number = Decimal("0.2")  # of the land price (闲置土地费)
     idle_land_days: Annotated[int, Field(ge=1, le=100000)] = 365
     reclaim_days: Annotated[int, Field(ge=1, le=100000)] = 730
+    # 月通报: a passed 新增供地 project not yet 挂网 this many months after its meeting is to be chased.
+    listing_due_months: Annotated[int, Field(ge=1, le=120)] = 6
     source_late: Annotated[str, Field(min_length=1)] = "国有建设用地使用权出让合同示范文本：延期开工、延期竣工违约金"
     source_idle: Annotated[str, Field(min_length=1)] = "《闲置土地处置办法》（国土资源部令第 53 号）第十四条：征缴土地闲置费、无偿收回"
     source_investment: Annotated[str, Field(min_length=1)] = (

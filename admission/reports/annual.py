@@ -89,7 +89,7 @@ def annual(connection: sa.Connection, rulebook: Rulebook, year: int, as_of: date
             if passed_refs[row.project_id] == row.number:
                 contents[row.project_id] = json.loads(row.content)
     passed = [_passed(project_rows[pid], contents[pid]) for pid in sorted(passed_refs)]
-    return _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, list(project_rows.values()), resolved)
+    return _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, list(project_rows.values()), list(resolved))
 
 
 def _passed(project: Any, application: dict[str, Any]) -> Passed:

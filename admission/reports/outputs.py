@@ -17,6 +17,7 @@ from typing import Any
 from ..dates import date_zh
 
 CJK_FONT = "Noto Sans CJK SC"
+STEPS = (("listed", "挂网"), ("land_supplied", "供地"), ("land_delivered", "交地"), ("started", "开工"))
 
 
 def _n(value: Any) -> str:
@@ -34,10 +35,12 @@ def annual_paragraph(f: dict[str, Any]) -> str:
     if not f["meetings"] and not f["attraction"]["count"]:
         return f"截至{date_zh(date.fromisoformat(f['as_of']))}，台账中没有 {year} 年的联席会议和签约项目记录，各项指标均为零。"
     avg, top, rates, funnel = f["averages"], f["maxima"], f["rates"], f["funnel"]
-    text = f"{year} 年，全年召开市招商引资工作联席会议 {f['meetings']} 场，评审过会项目 {f['passed']} 个，计划投资约 {_n(f['passed_investment_yi'])} 亿元"
+    text = f"{year} 年，全年召开市招商引资工作联席会议 {f['meetings']} 场，评审过会项目 {f['passed']} 个，"
+    text += f"计划投资约 {_n(f['passed_investment_yi'])} 亿元"
     if f["passed"]:
         text += (
-            f"，平均容积率约 {_n(avg['plot_ratio'])}，最高达 {_n(top['plot_ratio'])}；平均投资强度 {_n(avg['investment_intensity'])} 万元/亩，"
+            f"，平均容积率约 {_n(avg['plot_ratio'])}，最高达 {_n(top['plot_ratio'])}；"
+            f"平均投资强度 {_n(avg['investment_intensity'])} 万元/亩，"
             f"企业承诺平均税收约 {_n(avg['tax_per_mu'])} 万元/亩，最高 {_n(top['tax_per_mu'])} 万元/亩。"
             f"过会项目中新增供地项目 {f['land_cohort']} 个，已挂网 {funnel['listed']} 个，挂网率 {_pct(rates['listed'])}；"
             f"供地 {funnel['land_supplied']} 个，供地率 {_pct(rates['land_supplied'])}；交地 {funnel['land_delivered']} 个；"
@@ -48,10 +51,12 @@ def annual_paragraph(f: dict[str, Any]) -> str:
     a = f["attraction"]
     if a["count"]:
         text += (
-            f"全市引进投资 1 亿元以上（含）项目 {a['count']} 个，投资额 {_n(a['investment_yi'])} 亿元；其中制造业项目 {a['manufacturing']['count']} 个，"
+            f"全市引进投资 1 亿元以上（含）项目 {a['count']} 个，投资额 {_n(a['investment_yi'])} 亿元；"
+            f"其中制造业项目 {a['manufacturing']['count']} 个，"
             f"计划投资额 {_n(a['manufacturing']['investment_yi'])} 亿元；重点产业链项目 {a['key_chain']['count']} 个，计划投资额 "
             f"{_n(a['key_chain']['investment_yi'])} 亿元，占总投资额的 {_pct(a['key_chain_share'])}；投资 10 亿元以上项目 "
-            f"{a['over_10yi']['count']} 个，计划投资额 {_n(a['over_10yi']['investment_yi'])} 亿元；投资 50 亿元以上项目 {a['over_50yi']['count']} 个，"
+            f"{a['over_10yi']['count']} 个，计划投资额 {_n(a['over_10yi']['investment_yi'])} 亿元；"
+            f"投资 50 亿元以上项目 {a['over_50yi']['count']} 个，"
             f"计划投资额 {_n(a['over_50yi']['investment_yi'])} 亿元。已动工项目 {a['started']} 个，落地率 {_pct(a['landing_rate'])}。"
         )
     if f["deviations"]:
@@ -99,12 +104,14 @@ def _bars(labels: Sequence[str], values: Sequence[float], unit: str, colour: str
 
 def annual_charts(f: dict[str, Any]) -> dict[str, str]:
     funnel = [("过会", f["passed"]), ("新增供地", f["land_cohort"])] + [
-        (label, f["funnel"][key]) for key, label in (("listed", "挂网"), ("land_supplied", "供地"), ("land_delivered", "交地"), ("started", "开工"))
+        (label, f["funnel"][key]) for key, label in STEPS
     ]
     districts = [d for d in f["by_district"]]
     return {
         "funnel": _svg(_bars([k for k, _ in funnel], [v for _, v in funnel], "项目数（个）", "#4472c4")),
-        "districts": _svg(_bars([d["district"] for d in districts], [float(d["passed_investment_yi"]) for d in districts], "计划投资（亿元）", "#ed7d31")),
+        "districts": _svg(
+            _bars([d["district"] for d in districts], [float(d["passed_investment_yi"]) for d in districts], "计划投资（亿元）", "#ed7d31")
+        ),
         "types": _svg(_bars([t["label"] for t in f["by_type"]], [t["passed"] for t in f["by_type"]], "过会项目（个）", "#70ad47")),
     }
 
@@ -139,7 +146,8 @@ def annual_xlsx(f: dict[str, Any]) -> bytes:
     overview: list[list[Value]] = [
         ["联席会议（场）", f["meetings"]], ["评审项目（个）", f["reviewed"]], ["过会项目（个）", f["passed"]],
         ["过会项目计划投资（亿元）", Decimal(str(f["passed_investment_yi"]))],
-        ["平均容积率", Decimal(str(f["averages"]["plot_ratio"]))], ["平均投资强度（万元/亩）", Decimal(str(f["averages"]["investment_intensity"]))],
+        ["平均容积率", Decimal(str(f["averages"]["plot_ratio"]))],
+        ["平均投资强度（万元/亩）", Decimal(str(f["averages"]["investment_intensity"]))],
         ["平均亩均税收（万元/亩）", Decimal(str(f["averages"]["tax_per_mu"]))], ["新增供地过会项目（个）", f["land_cohort"]],
         ["挂网（个）", f["funnel"]["listed"]], ["挂网率", Decimal(str(f["rates"]["listed"]))],
         ["供地（个）", f["funnel"]["land_supplied"]], ["供地率", Decimal(str(f["rates"]["land_supplied"]))],
@@ -154,7 +162,7 @@ def annual_xlsx(f: dict[str, Any]) -> bytes:
         ["落地率", Decimal(str(a["landing_rate"]))], ["与审查结论不一致（个）", f["deviations"]],
     ]  # fmt: skip
     funnel_rows: list[list[Value]] = [["过会", f["passed"]], ["新增供地", f["land_cohort"]]] + [
-        [label, f["funnel"][key]] for key, label in (("listed", "挂网"), ("land_supplied", "供地"), ("land_delivered", "交地"), ("started", "开工"))
+        [label, f["funnel"][key]] for key, label in STEPS
     ]
     district_rows: list[list[Value]] = [
         [d["district"], d["passed"], Decimal(str(d["passed_investment_yi"])), d["listed"], d["started"]] for d in f["by_district"]
@@ -171,8 +179,9 @@ def annual_xlsx(f: dict[str, Any]) -> bytes:
     from ..sheets import workbook_bytes
 
     workbook = load_workbook(io.BytesIO(data))
-    for sheet_name, column, title, anchor in (("过会与供地", 2, "过会 → 挂网 → 供地 → 交地 → 开工", "D2"),
-                                              ("分区域", 3, "过会项目计划投资（亿元）", "G2"), ("分类型", 2, "过会项目（个）", "E2")):  # fmt: skip
+    charts = (("过会与供地", 2, "过会 → 挂网 → 供地 → 交地 → 开工", "D2"), ("分区域", 3, "过会项目计划投资（亿元）", "G2"),
+              ("分类型", 2, "过会项目（个）", "E2"))  # fmt: skip
+    for sheet_name, column, title, anchor in charts:
         sheet = workbook[sheet_name]
         chart = BarChart()
         chart.title = title
@@ -183,3 +192,77 @@ def annual_xlsx(f: dict[str, Any]) -> bytes:
         chart.width, chart.height = 16, 8
         sheet.add_chart(chart, anchor)
     return workbook_bytes(workbook)
+
+
+# --- the monthly report ----------------------------------------------------------------------------
+
+
+def monthly_lines(m: dict[str, Any]) -> list[str]:
+    year, month = m["month"].split("-")
+    where = f"（{m['district']}）" if m["district"] else ""
+    lines = [f"{int(year)} 年 {int(month)} 月招商引资项目月通报{where}（截至{date_zh(date.fromisoformat(m['as_of']))}）"]
+    apps = m["applications"]
+    verdicts = "，".join(f"{label} {count} 个" for label, count in apps["by_verdict"].items())
+    lines.append(f"一、受理申请 {apps['count']} 份：{verdicts}。")
+    for item in apps["items"]:
+        lines.append(f"    {item['district']}  {item['project']}  {item['name']}：{item['verdict_label'] or '未审查'}")
+    lines.append(f"二、召开联席会议 {len(m['meetings'])} 场。")
+    for meeting in m["meetings"]:
+        lines.append(f"    第 {meeting['number']} 次（{meeting['date']}）：审议 {len(meeting['resolutions'])} 个项目")
+        for r in meeting["resolutions"]:
+            flag = "（与审查结论不一致）" if r["deviation"] else ""
+            lines.append(f"      {r['district']}  {r['project']}  {r['name']}：{r['result']}{flag}")
+    lines.append("三、本月各区域项目进度（个）：")
+    for row in m["milestones"]:
+        reached = "，".join(f"{k} {v}" for k, v in row.items() if k != "district" and v)
+        lines.append(f"    {row['district']}：{reached or '无'}")
+    chase = m["to_chase"]
+    lines.append(f"四、督办事项：履约核查结果 {len(chase['monitor'])} 项，过会满期未挂网项目 {len(chase['not_listed'])} 个。")
+    for f in chase["monitor"]:
+        year_text = f"（{f['year']} 年）" if f["year"] else ""
+        amount = f"，{_n(f['amount_wan'])} 万元" if f["amount_wan"] is not None else ""
+        lines.append(f"    {f['district']}  {f['project']}  {f['name']}：{f['kind_label']}{year_text}{amount}［{f['status_label']}］")
+    for p in chase["not_listed"]:
+        overdue = f"{p['meeting_date']} 过会，满 {p['months']} 个月（{p['due']}）仍未挂网"
+        lines.append(f"    {p['district']}  {p['project']}  {p['name']}：{overdue}")
+    return lines
+
+
+def monthly_html(m: dict[str, Any], templates: Path | None) -> str:
+    from ..documents import render_template
+
+    year, month = m["month"].split("-")
+    context = {
+        "title": f"{int(year)} 年 {int(month)} 月招商引资项目月通报" + (f"（{m['district']}）" if m["district"] else ""),
+        "as_of_zh": date_zh(date.fromisoformat(m["as_of"])),
+        "m": m,
+        "milestone_names": [k for k in m["milestones"][0] if k != "district"] if m["milestones"] else [],
+        "findings": [{**f, "amount_text": _n(f["amount_wan"]) if f["amount_wan"] is not None else "—"} for f in m["to_chase"]["monitor"]],
+    }
+    return render_template(templates, "monthly.html.j2", context)
+
+
+def monthly_xlsx(m: dict[str, Any]) -> bytes:
+    from ..sheets import Sheet, Value, xlsx_bytes
+
+    apps: list[list[Value]] = [[i["district"], i["project"], i["name"], i["date"], i["verdict_label"]] for i in m["applications"]["items"]]
+    resolutions: list[list[Value]] = [
+        [f"第 {mt['number']} 次", mt["date"], r["district"], r["project"], r["name"], r["result"], "是" if r["deviation"] else ""]
+        for mt in m["meetings"] for r in mt["resolutions"]
+    ]  # fmt: skip
+    names = [k for k in m["milestones"][0] if k != "district"] if m["milestones"] else []
+    progress: list[list[Value]] = [[row["district"], *(row[k] for k in names)] for row in m["milestones"]]
+    chase: list[list[Value]] = [
+        [f["district"], f["project"], f["name"], f["kind_label"], f["year"],
+         Decimal(str(f["amount_wan"])) if f["amount_wan"] is not None else None, f["status_label"]]
+        for f in m["to_chase"]["monitor"]
+    ]  # fmt: skip
+    for p in m["to_chase"]["not_listed"]:
+        chase.append([p["district"], p["project"], p["name"], "过会满期未挂网", None, None, f"{p['meeting_date']} 过会"])
+    return xlsx_bytes([
+        Sheet("受理申请", ("区域", "案件编号", "项目名称", "受理日期", "审查结论"), apps),
+        Sheet("会议审议", ("会议", "日期", "区域", "案件编号", "项目名称", "审议结果", "与审查结论不一致"), resolutions),
+        Sheet("项目进度", ("区域", *names), progress),
+        Sheet("督办事项", ("区域", "案件编号", "项目名称", "事项", "年度", "金额（万元）", "处理情况"), chase,
+              number_formats={5: "#,##0.00"}),
+    ])  # fmt: skip

@@ -1,0 +1,141 @@
+"""The monthly report (月通报): what happened in a month, by district, and whom to chase at its end.
+
+- applications received in the month (by 受理日期, else the day recorded) and their verdicts;
+- meetings held in the month and their resolutions (deviations marked);
+- milestones reached in the month (签约 … 达产), by district;
+- to chase as of the month's last day: every finding of the 履约 monitor, and every passed
+  新增供地 project still not 挂网 ``listing_due_months`` (rule-book data, default 6) after its meeting.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..ledger.records import PASSED
+from ..ledger.schema import MILESTONES, decisions, meetings, projects, resolutions, revisions
+from ..ledger.views import VERDICT_NAMES
+from ..rulebook import MonitoringTerms, Rulebook
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(text: str) -> tuple[int, int] | None:
+    """``YYYY-MM`` exactly, a real month; None otherwise."""
+    found = _MONTH.match(text)
+    if not found:
+        return None
+    year, month = int(found.group(1)), int(found.group(2))
+    return (year, month) if 1990 <= year <= 9999 and 1 <= month <= 12 else None
+
+
+def month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(day: date, months: int) -> date:
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def monthly(connection: sa.Connection, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
+    first, last = date(year, month, 1), month_end(year, month)
+    rows = {row.id: row for row in connection.execute(sa.select(projects))}
+
+    def wanted(project_id: str) -> bool:
+        row = rows.get(project_id)
+        return row is not None and (district is None or row.district == district)
+
+    received = []
+    latest_verdict: dict[tuple[str, int], str] = {}
+    for made in connection.execute(sa.select(decisions.c.project_id, decisions.c.revision, decisions.c.verdict).order_by(decisions.c.id)):
+        latest_verdict[(made.project_id, made.revision)] = made.verdict
+    for row in connection.execute(sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content, revisions.c.recorded_at)):
+        submitted = json.loads(row.content).get("submitted_on") or row.recorded_at[:10]
+        day = date.fromisoformat(submitted)
+        if first <= day <= last and wanted(row.project_id):
+            verdict = latest_verdict.get((row.project_id, row.number))
+            received.append({"project": row.project_id, "name": rows[row.project_id].name, "district": rows[row.project_id].district,
+                             "revision": row.number, "date": day.isoformat(), "verdict": verdict,
+                             "verdict_label": VERDICT_NAMES.get(verdict or "", "")})  # fmt: skip
+    held = connection.execute(
+        sa.select(meetings).where(meetings.c.held_on >= first, meetings.c.held_on <= last).order_by(meetings.c.held_on, meetings.c.number)
+    ).all()
+    meeting_list = []
+    for meeting in held:
+        decided = [
+            {"project": r.project_id, "name": rows[r.project_id].name, "district": rows[r.project_id].district, "result": r.result,
+             "conditions": r.conditions, "verdict": r.verdict, "deviation": bool(r.deviation)}
+            for r in connection.execute(sa.select(resolutions).where(resolutions.c.meeting_id == meeting.id).order_by(resolutions.c.id))
+            if wanted(r.project_id)
+        ]  # fmt: skip
+        meeting_list.append({"number": meeting.number, "date": meeting.held_on.isoformat(), "resolutions": decided})
+    districts = [district] if district else list(rulebook.districts)
+
+    def order(item: dict[str, Any]) -> tuple[int, str]:
+        """By district in the rule book's order (as the office lists them), then by project."""
+        known = rulebook.districts
+        return (known.index(item["district"]) if item["district"] in known else len(known)), item["project"]
+
+    milestones = []
+    for name in districts:
+        counts = {
+            label.removesuffix("日期"): sum(1 for r in rows.values() if r.district == name and _within(getattr(r, key), first, last))
+            for key, label in MILESTONES
+        }
+        milestones.append({"district": name, **counts})
+    return {
+        "month": f"{year:04d}-{month:02d}",
+        "as_of": last.isoformat(),
+        "district": district,
+        "applications": {"count": len(received), "by_verdict": _by_verdict(received), "items": sorted(received, key=order)},
+        "meetings": meeting_list,
+        "milestones": milestones,
+        "not_listed": sorted(_not_listed(connection, rulebook, rows, last, wanted), key=order),
+    }
+
+
+def _within(day: date | None, first: date, last: date) -> bool:
+    return day is not None and first <= day <= last
+
+
+def _by_verdict(items: list[dict[str, Any]]) -> dict[str, int]:
+    return {label: sum(1 for i in items if i["verdict"] == code) for code, label in VERDICT_NAMES.items()}
+
+
+def _not_listed(connection: sa.Connection, rulebook: Rulebook, rows: dict[str, Any], as_of: date, wanted: Any) -> list[dict[str, Any]]:
+    latest = sa.select(resolutions.c.project_id, sa.func.max(resolutions.c.id).label("id")).group_by(resolutions.c.project_id).subquery()
+    found = []
+    versions = {(r.project_id, r.revision): r.rulebook_version for r in connection.execute(sa.select(decisions))}
+    for row in connection.execute(
+        sa.select(resolutions.c.project_id, resolutions.c.result, resolutions.c.revision, meetings.c.held_on)
+        .join(latest, latest.c.id == resolutions.c.id)
+        .join(meetings, meetings.c.id == resolutions.c.meeting_id)
+    ):
+        project = rows[row.project_id]
+        if row.result not in PASSED or project.land_source != "新增供地" or not wanted(row.project_id):
+            continue
+        version = rulebook.version(versions.get((row.project_id, row.revision), ""))
+        months = (version.monitoring if version else MonitoringTerms()).listing_due_months
+        due = _add_months(row.held_on, months)
+        if due <= as_of and (project.listed_on is None or project.listed_on > as_of):
+            found.append({"project": row.project_id, "name": project.name, "district": project.district,
+                          "meeting_date": row.held_on.isoformat(), "due": due.isoformat(), "months": months})  # fmt: skip
+    return found
+
+
+def monthly_report(ledger: Any, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
+    """The ``admit report monthly --json`` object: the month's figures and whom to chase at its end."""
+    from ..monitoring.ledger import monitor
+
+    with ledger.reading() as connection:
+        figures = monthly(connection, rulebook, year, month, district)
+    chase = monitor(ledger, rulebook, month_end(year, month), district)
+    figures["to_chase"] = {"monitor": chase["findings"], "monitor_summary": chase["summary"], "not_listed": figures.pop("not_listed")}
+    return figures
