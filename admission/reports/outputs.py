@@ -26,6 +26,12 @@ def _n(value: Any) -> str:
     return f"{number:f}"
 
 
+def _ratio(value: Any) -> str:
+    """容积率 with at least one decimal, as the office writes it: 2.1, 4.0."""
+    number = Decimal(str(value)).normalize()
+    return f"{number:.1f}" if number == number.to_integral_value() else f"{number:f}"
+
+
 def _pct(value: Any) -> str:
     return f"{Decimal(str(value)) * 100:.1f}%"
 
@@ -39,7 +45,7 @@ def annual_paragraph(f: dict[str, Any]) -> str:
     text += f"计划投资约 {_n(f['passed_investment_yi'])} 亿元"
     if f["passed"]:
         text += (
-            f"，平均容积率约 {_n(avg['plot_ratio'])}，最高达 {_n(top['plot_ratio'])}；"
+            f"，平均容积率约 {_ratio(avg['plot_ratio'])}，最高达 {_ratio(top['plot_ratio'])}；"
             f"平均投资强度 {_n(avg['investment_intensity'])} 万元/亩，"
             f"企业承诺平均税收约 {_n(avg['tax_per_mu'])} 万元/亩，最高 {_n(top['tax_per_mu'])} 万元/亩。"
             f"过会项目中新增供地项目 {f['land_cohort']} 个，已挂网 {funnel['listed']} 个，挂网率 {_pct(rates['listed'])}；"
