@@ -1,6 +1,9 @@
 """Build the 2022 sample ledger: synthetic raw records whose report reproduces Jiangmen's published 2022 figures.
 
-    python samples/ledger-2022/build.py        # writes applications/*.json and 台账.xlsx beside this file
+    python samples/ledger-2022/build.py        # writes 申请汇总表.xlsx and 台账.xlsx beside this file
+
+(The applications are an intake workbook, not JSON files, so that `admit screen samples/` still
+means the single-application samples.)
 
 Published (江门市 2022 年度过会项目总体情况): 32 joint meetings; 173 projects passed, 1071 亿元 planned
 investment; average 容积率 2.1 (one project 4.0), 投资强度 504.5 万元/亩, committed 亩均税收 40 万元/亩 (one
@@ -18,8 +21,6 @@ too. Everything is deterministic: the same files every run.
 
 from __future__ import annotations
 
-import json
-import shutil
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -107,17 +108,37 @@ def application(index: int, figures: dict[str, Any], kind: str, submitted: date)
     return app
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=lambda d: float(d) if d != d.to_integral_value() else int(d)) + "\n"
+def _cell(value: Any) -> Any:
+    return (int(value) if value == value.to_integral_value() else float(value)) if isinstance(value, Decimal) else value
+
+
+def write_intake(path: Path, apps: list[dict[str, Any]]) -> None:
+    """The applications as an intake workbook (申请汇总表), one row each, in admit's layout."""
+    from openpyxl import Workbook
+
+    from admission.intake import COLUMNS, TYPE_LABELS
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "申请汇总表"
+    sheet.append([c.header for c in COLUMNS])
+    for app in apps:
+        row = []
+        for column in COLUMNS:
+            value: Any = app
+            for part in column.path.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            row.append(TYPE_LABELS[value] if column.path == "type" else _cell(value))
+        sheet.append(row)
+    workbook.save(path)
 
 
 def build(target: Path = HERE) -> None:
     from openpyxl import Workbook
 
-    folder = target / "applications"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
     figures = passed_figures()
+    apps: list[dict[str, Any]] = []
     kinds = ["industrial"] * 150 + ["industrial_real_estate"] * 10 + ["logistics"] * 13
     reviewed: list[tuple[str, int, str]] = []  # (id, meeting index, result)
     project_rows: list[dict[str, Any]] = []
@@ -129,7 +150,7 @@ def build(target: Path = HERE) -> None:
             kind = "industrial"
         meeting = min(31, index * 32 // 180)
         app = application(index, data, kind, MEETING_DATES[meeting] - timedelta(days=20))
-        (folder / f"{app['id']}.json").write_text(_json(app), encoding="utf-8")
+        apps.append(app)
         result = "通过" if index < 173 else ("暂缓" if index < 177 else "不予通过")
         if index == 20:  # first deferred, passed at a later meeting: the last resolution of the year counts
             reviewed.append((app["id"], meeting, "暂缓"))
@@ -141,7 +162,8 @@ def build(target: Path = HERE) -> None:
     old = application(999, {"land": D(50), "floor": D(60000), "fixed": D(15000), "tax": D(1500), "total": D(20000)}, "industrial",
                       date(2021, 11, 1))  # fmt: skip
     old["id"] = "JM-2021-0999"
-    (folder / "JM-2021-0999.json").write_text(_json(old), encoding="utf-8")
+    apps.append(old)
+    write_intake(target / "申请汇总表.xlsx", apps)
 
     signed = []
     for number, item in enumerate(attraction_projects(), 1):
@@ -174,7 +196,7 @@ def build(target: Path = HERE) -> None:
     headers = [c.header for c in PROJECT_COLUMNS]
     sheet.append(headers)
     for row in project_rows + signed:
-        sheet.append([float(v) if isinstance(v, Decimal) else v for v in (row.get(h) for h in headers)])
+        sheet.append([_cell(row.get(h)) for h in headers])
     meetings_sheet = workbook.create_sheet("会议审议")
     meetings_sheet.append([c.header for c in MEETING_COLUMNS])
     for case_id, meeting, result in reviewed:
@@ -206,4 +228,4 @@ if __name__ == "__main__":
 
     sys.path.insert(0, str(HERE.parent.parent))
     build()
-    print(f"written: {HERE / 'applications'} and {HERE / '台账.xlsx'}")
+    print(f"written: {HERE / '申请汇总表.xlsx'} and {HERE / '台账.xlsx'}")
