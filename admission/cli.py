@@ -731,4 +731,4 @@ def rules_impact(new_dir: Path, paths: tuple[Path, ...], as_json: bool, as_of: d
 
 # The ledger's and the monitor's commands live in their own modules; importing them registers
 # them on ``main``.
-from . import cli_ledger, cli_monitor, cli_report  # noqa: E402, F401
+from . import cli_ledger, cli_monitor, cli_report, cli_web  # noqa: E402, F401

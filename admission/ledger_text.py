@@ -7,18 +7,6 @@ from typing import Any
 from .ledger.views import DEVIATION
 from .text import pad, safe
 
-EVENT_KINDS = {
-    "application_added": "登记申请",
-    "application_revised": "申请修订",
-    "project_added": "新建项目",
-    "project_updated": "更新项目",
-    "meeting_added": "登记会议",
-    "resolution_recorded": "登记审议结果",
-    "results_recorded": "登记履约数据",
-    "results_updated": "更新履约数据",
-    "agenda_set": "设定议程",
-}
-
 
 def render_project(detail: dict[str, Any], style: Any) -> str:
     lines = [style(f"{safe(detail['id'])}  {safe(detail['name'])}", "title")]
@@ -64,6 +52,6 @@ def render_project(detail: dict[str, Any], style: Any) -> str:
         lines.append(f"  {result['year']} 年  {figures}")
     lines.append(style("变更记录", "title"))
     for event in detail["events"]:
-        kind = EVENT_KINDS.get(event["kind"], event["kind"])
+        kind = event["kind_label"]
         lines.append(f"  #{event['seq']}  {event['at'][:19]}  {safe(event['actor'])}  {kind}  {safe(event['source'])}")
     return "\n".join(lines)

@@ -275,28 +275,8 @@ class _Applier:
         stored = self._projects.get(case_id)
         fields = {k: v for k, v in values.items() if k != "id"}
         problems = self._identity_problems(case_id, stored, fields)
+        problems += progress_problems(stored, fields, self.today)
         merged = {**(stored or {}), **fields}
-        land_source = merged.get("land_source") or LAND_SOURCES[0]
-        if "land_source" in fields and fields["land_source"] not in LAND_SOURCES:
-            problems.append(("用地来源", f"应为 {' 或 '.join(LAND_SOURCES)}，实际为“{excerpt(fields['land_source'])}”"))
-        for key, label in (*MILESTONES, *CONTRACT_DATES):
-            if key in fields and key in dict(MILESTONES) and fields[key] > self.today:
-                problems.append((label, f"{fields[key].isoformat()} 晚于今天（{self.today.isoformat()}），不能登记未来的日期"))
-        if land_source == "自有用地":
-            problems += [(dict(MILESTONES)[k], "自有用地项目没有挂网、供地、交地环节") for k in LAND_MILESTONES if merged.get(k)]
-        present = [(k, merged[k]) for k in ORDERED_MILESTONES if merged.get(k)]
-        labels = dict(MILESTONES)
-        for (k1, d1), (k2, d2) in itertools.pairwise(present):
-            if d2 < d1:
-                order = "顺序应为挂网、供地、交地、开工、竣工、投产、达产"
-                problems.append((labels[k2], f"{labels[k2]} {d2.isoformat()} 早于{labels[k1]} {d1.isoformat()}，{order}"))
-        if "land_price" in fields and Decimal(fields["land_price"]) <= 0:
-            problems.append(("出让价款（万元）", "应大于 0"))
-        agreed = [(k, merged[k]) for k, _ in CONTRACT_DATES if merged.get(k)]
-        for (k1, d1), (k2, d2) in itertools.pairwise(agreed):
-            if d2 < d1:
-                labels = dict(CONTRACT_DATES)
-                problems.append((labels[k2], f"{labels[k2]} {d2.isoformat()} 早于{labels[k1]} {d1.isoformat()}"))
         if problems:
             raise RowError(problems)
         if stored is None:
@@ -358,6 +338,66 @@ class _Applier:
             raise RowError([("案件编号", f"{case_id} 不在台账中")])
         figures: dict[str, str] = {k: values[k] for k in ("tax", "output", "fixed_assets") if k in values}
         return record_year(self.connection, self.log, case_id, year, figures, source)
+
+
+def progress_problems(stored: dict[str, Any] | None, fields: dict[str, Any], today: date) -> list[tuple[str, str]]:
+    """What is wrong with setting ``fields`` (milestones, land source, land contract) on a project
+    whose stored row is ``stored``: the same checks and words for a workbook row, a web form and
+    the API."""
+    problems: list[tuple[str, str]] = []
+    merged = {**(stored or {}), **fields}
+    land_source = merged.get("land_source") or LAND_SOURCES[0]
+    if "land_source" in fields and fields["land_source"] not in LAND_SOURCES:
+        problems.append(("用地来源", f"应为 {' 或 '.join(LAND_SOURCES)}，实际为“{excerpt(fields['land_source'])}”"))
+    labels = dict(MILESTONES)
+    for key, label in MILESTONES:
+        if key in fields and fields[key] > today:
+            problems.append((label, f"{fields[key].isoformat()} 晚于今天（{today.isoformat()}），不能登记未来的日期"))
+    if land_source == "自有用地":
+        problems += [(labels[k], "自有用地项目没有挂网、供地、交地环节") for k in LAND_MILESTONES if merged.get(k)]
+    present = [(k, merged[k]) for k in ORDERED_MILESTONES if merged.get(k)]
+    for (k1, d1), (k2, d2) in itertools.pairwise(present):
+        if d2 < d1:
+            order = "顺序应为挂网、供地、交地、开工、竣工、投产、达产"
+            problems.append((labels[k2], f"{labels[k2]} {d2.isoformat()} 早于{labels[k1]} {d1.isoformat()}，{order}"))
+    if "land_price" in fields and Decimal(fields["land_price"]) <= 0:
+        problems.append(("出让价款（万元）", "应大于 0"))
+    agreed = [(k, merged[k]) for k, _ in CONTRACT_DATES if merged.get(k)]
+    contract = dict(CONTRACT_DATES)
+    for (k1, d1), (k2, d2) in itertools.pairwise(agreed):
+        if d2 < d1:
+            problems.append((contract[k2], f"{contract[k2]} {d2.isoformat()} 早于{contract[k1]} {d1.isoformat()}"))
+    return problems
+
+
+def set_progress(ledger: Ledger, case_id: str, fields: dict[str, Any], actor: str, today: date, source: str) -> None:
+    """Set milestones (or land-contract fields) of one project, checked as an import row is."""
+    with ledger.writing() as connection:
+        row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
+        if row is None:
+            raise RowError([("案件编号", f"{case_id} 不在台账中")])
+        stored = dict(row._mapping)
+        problems = progress_problems(stored, fields, today)
+        if problems:
+            raise RowError(problems)
+        log = EventLog(connection, actor)
+        update_project(connection, log, case_id, fields, source, stored)
+        log.flush()
+
+
+def set_year(ledger: Ledger, case_id: str, year: int, figures: dict[str, str], actor: str, today: date, source: str) -> None:
+    """One year's actual figures of one project, checked as a 履约数据 row is."""
+    if not 1990 <= year <= today.year:
+        raise RowError([("年度", f"{year} 不是有效的年度（1990 至 {today.year}）")])
+    with ledger.writing() as connection:
+        log = EventLog(connection, actor)
+        record_year(connection, log, case_id, year, figures, source)
+        log.flush()
+
+
+def amount_text(value: Any) -> str:
+    """A figure typed in a form or sent to the API, checked as a workbook cell is (万元, ≥ 0)."""
+    return _amount(value)
 
 
 # --- exporting and the empty template ----------------------------------------------------------------

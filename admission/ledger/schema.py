@@ -124,6 +124,27 @@ events = sa.Table(
     sa.Column("hash", sa.String(64), nullable=False),
 )
 
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("role", sa.String(16), nullable=False),  # reviewer | district | viewer
+    sa.Column("district", sa.String(40)),
+    sa.Column("password_hash", sa.Text),  # argon2id, salted; never the password
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
+api_tokens = sa.Table(
+    "api_tokens",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_id", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("token_hash", sa.Text, nullable=False),  # argon2id of the secret part; the token is shown once
+    sa.Column("created_at", sa.String(32), nullable=False),
+)
+
 MILESTONES: tuple[tuple[str, str], ...] = (
     ("signed_on", "签约日期"),
     ("registered_on", "注册日期"),

@@ -34,6 +34,23 @@ DEVIATION = "与审查结论不一致"
 STAGES = ("已申请", "已过会", *(label.removesuffix("日期") for _, label in MILESTONES))
 
 
+EVENT_KINDS = {
+    "application_added": "登记申请",
+    "application_revised": "申请修订",
+    "project_added": "新建项目",
+    "project_updated": "更新项目",
+    "meeting_added": "登记会议",
+    "resolution_recorded": "登记审议结果",
+    "results_recorded": "登记履约数据",
+    "results_updated": "更新履约数据",
+    "agenda_set": "设定议程",
+    "finding_status": "登记核查处理情况",
+    "user_added": "新建账户",
+    "token_issued": "发放接口令牌",
+    "user_disabled": "停用账户",
+}
+
+
 class NotFound(LookupError):
     pass
 

@@ -65,8 +65,11 @@ def _in(day: date | None, as_of: date) -> bool:
     return day is not None and day <= as_of
 
 
-def annual(connection: sa.Connection, rulebook: Rulebook, year: int, as_of: date) -> dict[str, Any]:
-    """The ``admit report annual --json`` object for ``year`` as of ``as_of``."""
+def annual(connection: sa.Connection, rulebook: Rulebook, year: int, as_of: date, district: str | None = None) -> dict[str, Any]:
+    """The ``admit report annual --json`` object for ``year`` as of ``as_of``.
+
+    With ``district``, every project figure is that district's own (the meetings are the city's).
+    """
     first, last = date(year, 1, 1), date(year, 12, 31)
     held = connection.execute(
         sa.select(meetings.c.id, meetings.c.number, meetings.c.held_on).where(meetings.c.held_on >= first, meetings.c.held_on <= last)
@@ -78,8 +81,9 @@ def annual(connection: sa.Connection, rulebook: Rulebook, year: int, as_of: date
         .where(resolutions.c.meeting_id.in_(meeting_ids))
         .order_by(meetings.c.held_on, resolutions.c.id)
     ).all() if meeting_ids else []  # fmt: skip
+    project_rows = {row.id: row for row in connection.execute(sa.select(projects)) if district in (None, row.district)}
+    resolved = [row for row in resolved if row.project_id in project_rows]
     last_resolution = {row.project_id: row for row in resolved}  # ordered: the last one in the year wins
-    project_rows = {row.id: row for row in connection.execute(sa.select(projects))}
     passed_refs = {pid: row.revision for pid, row in last_resolution.items() if row.result in PASSED}
     contents = {}
     if passed_refs:
@@ -89,7 +93,11 @@ def annual(connection: sa.Connection, rulebook: Rulebook, year: int, as_of: date
             if passed_refs[row.project_id] == row.number:
                 contents[row.project_id] = json.loads(row.content)
     passed = [_passed(project_rows[pid], contents[pid]) for pid in sorted(passed_refs)]
-    return _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, list(project_rows.values()), list(resolved))
+    figures = _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, list(project_rows.values()), resolved)
+    if district is not None:
+        figures["district"] = district
+        figures["by_district"] = [d for d in figures["by_district"] if d["district"] == district]
+    return figures
 
 
 def _passed(project: Any, application: dict[str, Any]) -> Passed:
