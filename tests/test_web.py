@@ -1,0 +1,298 @@
+"""`admit serve` over HTTP: every API path, the authorization matrix, CSRF, sessions and limits."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+
+from admission.cli import main
+from admission.ledger.database import open_ledger
+from admission.rulebook import load_rulebook
+from admission.web.app import create_app
+
+from .conftest import RULES_DIR, SAMPLES_DIR
+from .helpers import sample
+
+PASSWORD = "correct-horse-7"
+OWN, OTHER = "JM-2026-0101", "JM-2026-0103"  # 新会区, 台山市
+TODAY = date.today()
+
+
+def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@dataclass
+class Site:
+    db: str
+    client: TestClient
+    tokens: dict[str, str]
+
+    def api(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[role]}"}
+
+    def browser(self, name: str) -> tuple[TestClient, str]:
+        """A client signed in as ``name`` through the login form; and its CSRF token."""
+        client = TestClient(self.client.app, follow_redirects=False)
+        csrf = _csrf(client.get("/login").text)
+        answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf": csrf})
+        assert answer.status_code == 303, answer.text
+        return client, _csrf(client.get("/").text)
+
+
+def _csrf(page: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert found, page[:300]
+    return found.group(1)
+
+
+USERS = {"reviewer": ("审查员甲", []), "district": ("新会专员", ["--district", "新会区"]), "viewer": ("只读乙", [])}
+
+
+@pytest.fixture
+def site(db_url: str) -> Site:
+    run("ledger", "add", str(SAMPLES_DIR), "--db", db_url, "--as-of", "2026-11-21")
+    tokens = {}
+    for role, (name, extra) in USERS.items():
+        code, _, err = run("user", "add", name, "--role", role, *extra, "--password-stdin", "--db", db_url, stdin=PASSWORD + "\n")
+        assert code == 0, err
+        code, out, _ = run("user", "token", name, "--db", db_url)
+        tokens[role] = out.strip()
+    app = create_app(open_ledger(db_url), load_rulebook(RULES_DIR), secret="test-secret")
+    return Site(db_url, TestClient(app, follow_redirects=False), tokens)
+
+
+# --- the API --------------------------------------------------------------------------------------
+
+
+def test_api_check_answers_like_the_cli(site: Site) -> None:
+    body = (SAMPLES_DIR / "industrial-conditional.json").read_bytes()
+    answer = site.client.post("/api/check", content=body, headers=site.api("viewer"))
+    assert answer.status_code == 200
+    code, out, _ = run("check", "--json", str(SAMPLES_DIR / "industrial-conditional.json"))
+    expected = json.loads(out)
+    got = answer.json()
+    assert got.pop("exit_code") == code == 3
+    assert got == expected
+
+
+@pytest.mark.parametrize("name", ["invalid-numbers.json", "invalid-typo-area-mou.json", "invalid-credit-code-and-cross-fields.json",
+                                  "invalid-not-json.json", "invalid-duplicate-key-nan.json", "invalid-empty.json"])  # fmt: skip
+def test_api_check_refuses_invalid_input_with_the_cli_problems(site: Site, name: str) -> None:
+    answer = site.client.post("/api/check", content=(SAMPLES_DIR / name).read_bytes(), headers=site.api("reviewer"))
+    assert answer.status_code == 422
+    _, out, _ = run("check", "--json", str(SAMPLES_DIR / name))
+    assert answer.json() == json.loads(out)
+
+
+def test_api_project_milestone_report_monitor_and_openapi(site: Site) -> None:
+    headers = site.api("reviewer")
+    project = site.client.get(f"/api/projects/{OWN}", headers=headers)
+    assert project.status_code == 200
+    _, out, _ = run("ledger", "show", OWN, "--json", "--db", site.db)
+    assert project.json() == json.loads(out)
+    day = (TODAY - timedelta(days=3)).isoformat()
+    answer = site.client.post(f"/api/projects/{OWN}/milestones", json={"milestone": "签约", "date": day}, headers=headers)
+    assert answer.status_code == 200 and answer.json()["milestones"]["签约日期"] == day
+    assert answer.json()["events"][-1]["actor"] == "审查员甲"  # every change is an event with the user's name
+    future = (TODAY + timedelta(days=3)).isoformat()
+    refused = site.client.post(f"/api/projects/{OWN}/milestones", json={"milestone": "开工", "date": future}, headers=headers)
+    assert refused.status_code == 422
+    assert "晚于今天" in refused.json()["error"]["problems"][0]["message"]  # the import's own words
+    annual = site.client.get(f"/api/reports/annual?year={TODAY.year}", headers=headers)
+    _, out, _ = run("report", "annual", "--year", str(TODAY.year), "--json", "--db", site.db)
+    assert annual.status_code == 200 and annual.json() == json.loads(out)
+    monitor = site.client.get("/api/monitor?as_of=2026-11-21", headers=headers)
+    _, out, _ = run("monitor", "--as-of", "2026-11-21", "--json", "--db", site.db)
+    assert monitor.status_code == 200 and monitor.json() == json.loads(out)
+    schema = site.client.get("/openapi.json")
+    assert schema.status_code == 200 and "/api/check" in schema.json()["paths"]
+
+
+def test_unauthenticated_and_bad_tokens_are_401(site: Site) -> None:
+    for headers in ({}, {"Authorization": "Bearer 1.wrong"}, {"Authorization": "Bearer nonsense"}, {"Authorization": "Basic abc"}):
+        assert site.client.get(f"/api/projects/{OWN}", headers=headers).status_code == 401
+    run("user", "disable", "只读乙", "--db", site.db)
+    assert site.client.get(f"/api/projects/{OWN}", headers=site.api("viewer")).status_code == 401
+
+
+def test_a_district_user_sees_only_its_district(site: Site) -> None:
+    headers = site.api("district")
+    assert site.client.get(f"/api/projects/{OWN}", headers=headers).status_code == 200
+    hidden = site.client.get(f"/api/projects/{OTHER}", headers=headers)
+    missing = site.client.get("/api/projects/JM-NO-SUCH", headers=headers)
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["error"]["message"].replace(OTHER, "X") == missing.json()["error"]["message"].replace("JM-NO-SUCH", "X")
+    report = site.client.get(f"/api/reports/annual?year={TODAY.year}", headers=headers).json()
+    assert [d["district"] for d in report["by_district"]] == ["新会区"]
+    monitor = site.client.get("/api/monitor", headers=headers).json()
+    assert all(f["district"] == "新会区" for f in monitor["findings"])
+
+
+# --- the authorization matrix: every route × role × own/other district × read/change --------------
+
+DAY = (TODAY - timedelta(days=1)).isoformat()
+# (method, path, form, kind): kind "read" or "change"; {id} is filled with the own or the other project.
+ROUTES: list[tuple[str, str, dict[str, str], str]] = [
+    ("GET", "/", {}, "read"), ("GET", "/screen", {}, "read"), ("GET", "/projects", {}, "read"), ("GET", "/meetings", {}, "read"),
+    ("GET", "/reports/annual", {}, "read"), ("GET", "/reports/monthly", {}, "read"), ("GET", "/monitor", {}, "read"),
+    ("GET", "/projects/{id}", {}, "read"), ("GET", "/api/projects/{id}", {}, "read"),
+    ("POST", "/projects/{id}/milestones", {"milestone": "签约", "day": DAY}, "progress"),
+    ("POST", "/projects/{id}/results", {"year": str(TODAY.year - 1), "tax": "10"}, "progress"),
+    ("POST", "/meetings/agenda", {"number": "9", "held_on": DAY, "ids": "{id}"}, "review"),
+    ("POST", "/meetings/resolution", {"number": "9", "held_on": DAY, "case_id": "{id}", "result": "暂缓"}, "review"),
+    ("POST", "/monitor/mark", {"project": "{id}", "kind": "late_start", "status": "notified"}, "review"),
+]  # fmt: skip
+
+
+def _expected(role: str, own: bool, kind: str, project_route: bool) -> set[int]:
+    hidden = role == "district" and not own and project_route
+    if kind == "read":
+        return {404} if hidden else {200}
+    if hidden:
+        return {404}
+    allowed = role == "reviewer" or (kind == "progress" and role == "district")
+    return {303, 422} if allowed else {403}  # 422: allowed, but this finding does not exist
+
+
+@pytest.mark.parametrize("role", ["reviewer", "district", "viewer"])
+def test_authorization_matrix(site: Site, role: str) -> None:
+    client, csrf = site.browser(USERS[role][0])
+    for method, path, form, kind in ROUTES:
+        for own in (True, False):
+            case_id = OWN if own else OTHER
+            url = path.replace("{id}", case_id)
+            data = {k: v.replace("{id}", case_id) for k, v in form.items()}
+            if method == "GET":
+                answer = client.get(url, headers={"accept": "text/html"})
+            else:
+                answer = client.post(url, data={**data, "csrf": csrf}, headers={"accept": "text/html"})
+            project_route = "{id}" in path and path.startswith(("/projects/", "/api/projects/"))
+            expected = _expected(role, own, kind, project_route)
+            assert answer.status_code in expected, (role, method, url, answer.status_code, answer.text[:200])
+            if "{id}" not in path and "{id}" not in str(form):
+                break  # a route without a project: once is enough
+    # The API: district users change their own district's milestones only; viewers change nothing.
+    for own in (True, False):
+        case_id = OWN if own else OTHER
+        answer = site.client.post(f"/api/projects/{case_id}/milestones", json={"milestone": "注册", "date": DAY}, headers=site.api(role))
+        expected = {"reviewer": 200, "district": 200 if own else 404, "viewer": 403}[role]
+        assert answer.status_code == expected, (role, case_id, answer.text)
+
+
+def test_anonymous_pages_send_to_login_and_api_says_401(site: Site) -> None:
+    for path in ("/", "/screen", "/projects", f"/projects/{OWN}", "/meetings", "/reports/annual", "/monitor"):
+        answer = site.client.get(path, headers={"accept": "text/html"})
+        assert answer.status_code == 303 and answer.headers["location"] == "/login", path
+    assert site.client.get("/api/monitor").status_code == 401
+
+
+# --- sessions, CSRF, limits ------------------------------------------------------------------------
+
+
+def test_session_cookie_flags_and_forged_cookies(site: Site) -> None:
+    client = TestClient(site.client.app, follow_redirects=False)
+    csrf = _csrf(client.get("/login").text)
+    answer = client.post("/login", data={"name": "审查员甲", "password": PASSWORD, "csrf": csrf})
+    cookie = answer.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=strict" in cookie
+    forged = TestClient(site.client.app, follow_redirects=False, cookies={"admit_session": "eyJ1c2VyIjogMX0=.forged.signature"})
+    assert forged.get("/api/monitor").status_code == 401
+    assert forged.get("/", headers={"accept": "text/html"}).status_code == 303
+
+
+def test_forms_without_the_csrf_token_are_refused(site: Site) -> None:
+    client, csrf = site.browser("审查员甲")
+    for token in ("", "wrong"):
+        answer = client.post(f"/projects/{OWN}/milestones", data={"milestone": "签约", "day": DAY, "csrf": token})
+        assert answer.status_code == 403 and "CSRF" in answer.text
+    # A session (not a token) calling the API must send the token in a header.
+    assert client.post(f"/api/projects/{OWN}/milestones", json={"milestone": "签约", "date": DAY}).status_code == 403
+    headers = {"X-CSRF-Token": csrf}
+    assert client.post(f"/api/projects/{OWN}/milestones", json={"milestone": "签约", "date": DAY}, headers=headers).status_code == 200
+
+
+def test_login_attempts_are_rate_limited(site: Site) -> None:
+    client = TestClient(site.client.app, follow_redirects=False)
+    csrf = _csrf(client.get("/login").text)
+    codes = [client.post("/login", data={"name": "审查员甲", "password": "wrong", "csrf": csrf}).status_code for _ in range(6)]
+    assert codes == [401] * 5 + [429]
+
+
+def test_big_bodies_are_413_and_malformed_json_422(site: Site) -> None:
+    big = b"{" + b" " * (10 * 1024 * 1024 + 10) + b"}"
+    assert site.client.post("/api/check", content=big, headers=site.api("reviewer")).status_code == 413
+    answer = site.client.post(f"/api/projects/{OWN}/milestones", content=b"{not json", headers=site.api("reviewer"))
+    assert answer.status_code == 422 and "Traceback" not in answer.text
+
+
+def test_a_workbook_that_is_not_one_is_listed_not_a_crash(site: Site, tmp_path: Path) -> None:
+    client, csrf = site.browser("审查员甲")
+    answer = client.post("/screen", data={"csrf": csrf}, files=[("files", ("intake.xlsx", b"not a workbook", "application/octet-stream"))])
+    assert answer.status_code == 303
+    page = client.get(answer.headers["location"]).text
+    assert "不是有效的 Excel 工作簿" in page and "Traceback" not in page
+
+
+def test_user_text_is_escaped_in_pages(site: Site, tmp_path: Path) -> None:
+    app = sample("industrial-approve.json")
+    app["id"], app["name"] = "JM-XSS-1", '<script>alert("x")</script>项目'
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(app, ensure_ascii=False), encoding="utf-8")
+    run("ledger", "add", str(path), "--db", site.db, "--as-of", "2026-11-21")
+    client, _ = site.browser("审查员甲")
+    page = client.get("/projects/JM-XSS-1").text
+    assert "<script>alert" not in page and "&lt;script&gt;alert" in page
+
+
+def test_two_district_users_saving_the_same_project_at_once(site: Site) -> None:
+    second = ["新会专员二", "--role", "district", "--district", "新会区", "--password-stdin", "--db", site.db]
+    run("user", "add", *second, stdin=PASSWORD + "\n")
+    _, out, _ = run("user", "token", "新会专员二", "--db", site.db)
+    headers = [site.api("district"), {"Authorization": f"Bearer {out.strip()}"}]
+    answers: list[Any] = []
+
+    def save(index: int) -> None:
+        body = {"milestone": ["签约", "注册"][index], "date": DAY}
+        answers.append(site.client.post(f"/api/projects/{OWN}/milestones", json=body, headers=headers[index]))
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(a.status_code for a in answers) == [200, 200]
+    detail = site.client.get(f"/api/projects/{OWN}", headers=site.api("reviewer")).json()
+    assert detail["milestones"]["签约日期"] == DAY and detail["milestones"]["注册日期"] == DAY
+    assert run("ledger", "verify", "--db", site.db)[0] == 0
+
+
+def test_serve_refuses_to_listen_beyond_loopback() -> None:
+    code, _, err = run("serve", "--host", "0.0.0.0")
+    assert code == 2 and "HTTPS" in err and "--allow-remote" in err
+
+
+def test_passwords_and_tokens_are_not_stored_in_clear(site: Site) -> None:
+    import sqlalchemy as sa
+
+    from admission.ledger.database import _url
+
+    engine = sa.create_engine(_url(site.db))
+    with engine.connect() as connection:
+        hashes = [row[0] for row in connection.execute(sa.text("SELECT password_hash FROM users"))]
+        tokens = [row[0] for row in connection.execute(sa.text("SELECT token_hash FROM api_tokens"))]
+        events = " ".join(row[0] for row in connection.execute(sa.text("SELECT detail FROM events")))
+    engine.dispose()
+    assert all(h.startswith("$argon2id$") for h in hashes + tokens)
+    assert PASSWORD not in " ".join(hashes + tokens) + events
+    assert all(t.split(".", 1)[1] not in " ".join(tokens) + events for t in site.tokens.values())
