@@ -186,8 +186,8 @@ def test_authorization_matrix(site: Site, role: str) -> None:
     for own in (True, False):
         case_id = OWN if own else OTHER
         answer = site.client.post(f"/api/projects/{case_id}/milestones", json={"milestone": "注册", "date": DAY}, headers=site.api(role))
-        expected = {"reviewer": 200, "district": 200 if own else 404, "viewer": 403}[role]
-        assert answer.status_code == expected, (role, case_id, answer.text)
+        status = {"reviewer": 200, "district": 200 if own else 404, "viewer": 403}[role]
+        assert answer.status_code == status, (role, case_id, answer.text)
 
 
 def test_anonymous_pages_send_to_login_and_api_says_401(site: Site) -> None:
