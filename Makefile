@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 DEB_PACKAGES := fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 SAMPLE ?= samples/industrial-conditional.json
 
-.PHONY: demo test setup system-packages postgres-server lint bench clean
+.PHONY: demo test setup system-packages postgres-server browser lint bench clean
 
 demo: setup
 	@echo "== admit check $(SAMPLE)"
@@ -21,7 +21,7 @@ test: setup
 	$(BIN)/python -m pytest -q
 	MALLOC_PERTURB_=165 $(BIN)/python -m pytest -q tests/test_engine_properties.py
 
-setup: system-packages postgres-server $(BIN)/.installed
+setup: system-packages postgres-server browser $(BIN)/.installed
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,16 @@ postgres-server:
 		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends postgresql >/dev/null; \
 	else \
 		echo "The ledger tests need the PostgreSQL server binaries: sudo apt-get install postgresql"; \
+	fi
+
+# The browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+browser:
+	@if command -v chromium >/dev/null 2>&1; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "== installing Debian package: chromium (for the browser tests)"; \
+		apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium: sudo apt-get install chromium"; \
 	fi
 
 lint: setup
