@@ -8,6 +8,7 @@ fails loudly, and no application text ever reaches the HTML unescaped.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -59,10 +60,23 @@ class ConfinedLoader(jinja2.BaseLoader):
             if not resolved.is_relative_to(folder) or not resolved.is_file():
                 raise jinja2.TemplateNotFound(f"{template}（指向模板目录以外或不是普通文件，已拒绝）")
             source = resolved.read_text(encoding="utf-8")
-            return source, str(resolved), lambda: False  # one render per process: never cached
+            return source, str(resolved), _unchanged(resolved, resolved.stat().st_mtime_ns)
         raise jinja2.TemplateNotFound(template)
 
 
+def _unchanged(path: Path, mtime: int) -> Callable[[], bool]:
+    """Jinja2's up-to-date check: a long-running ``admit serve`` picks up an edited template."""
+
+    def check() -> bool:
+        try:
+            return path.stat().st_mtime_ns == mtime
+        except OSError:
+            return False
+
+    return check
+
+
+@functools.lru_cache(maxsize=8)
 def environment(override: Path | None) -> jinja2.Environment:
     """The one Jinja2 environment of every document: sandboxed, escaping, strict, confined.
 

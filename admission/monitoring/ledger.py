@@ -31,21 +31,24 @@ def _decimal(text: str | None) -> Decimal | None:
     return Decimal(text) if text is not None else None
 
 
-def gather(connection: sa.Connection, rulebook: Rulebook, district: str | None = None) -> tuple[list[ProjectFacts], list[str]]:
-    """Every project whose latest resolution passed it, with the commitments of the resolved revision."""
+def gather(
+    connection: sa.Connection, rulebook: Rulebook, district: str | None = None, only: str | None = None
+) -> tuple[list[ProjectFacts], list[str]]:
+    """Every project whose latest resolution passed it (or just ``only``), with the commitments of the resolved revision."""
     latest = sa.select(resolutions.c.project_id, sa.func.max(resolutions.c.id).label("id")).group_by(resolutions.c.project_id).subquery()
     passed = {
         row.project_id: row.revision
         for row in connection.execute(
             sa.select(resolutions.c.project_id, resolutions.c.revision, resolutions.c.result).join(latest, latest.c.id == resolutions.c.id)
         )
-        if row.result in PASSED
+        if row.result in PASSED and only in (None, row.project_id)
     }
     if not passed:
         return [], []
+    wanted = revisions.c.project_id.in_(list(passed)) if only is not None else sa.true()
     contents = {
         (row.project_id, row.number): row.content
-        for row in connection.execute(sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content))
+        for row in connection.execute(sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content).where(wanted))
         if passed.get(row.project_id) == row.number
     }
     versions: dict[tuple[str, int], str] = {}
@@ -91,10 +94,11 @@ def statuses(connection: sa.Connection) -> dict[tuple[str, str, int | None], dic
     return found
 
 
-def monitor(ledger: Ledger, rulebook: Rulebook, as_of: date, district: str | None = None) -> dict[str, Any]:
-    """The monitor's whole answer (the ``--json`` object), with statuses and open totals."""
+def monitor(ledger: Ledger, rulebook: Rulebook, as_of: date, district: str | None = None, only: str | None = None) -> dict[str, Any]:
+    """The monitor's whole answer (the ``--json`` object), with statuses and open totals; ``only``
+    limits it to one project (a project page)."""
     with ledger.reading() as connection:
-        facts, warnings = gather(connection, rulebook, district)
+        facts, warnings = gather(connection, rulebook, district, only)
         recorded = statuses(connection)
     findings = sorted((f for project in facts for f in check(project, as_of)), key=Finding.sort_key)
     return report(findings, len(facts), recorded, as_of, warnings)

@@ -8,6 +8,7 @@ contract), CSRF, size and rate limits, and turning core errors into answers with
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import secrets
@@ -16,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -100,7 +101,14 @@ class State:
 
 def create_app(ledger: Ledger, rulebook: Rulebook, secret: str | None = None, templates: Path | None = None) -> FastAPI:
     """The application; ``secret`` signs session cookies (random per start unless given)."""
-    app = FastAPI(title="admit", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json")
+    from . import jobs
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        jobs.shutdown()  # the worker process of screenings and PDFs ends with the server
+
+    app = FastAPI(title="admit", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     state = State(ledger, rulebook, templates)
     app.state.admit = state
     app.add_middleware(

@@ -4,6 +4,8 @@ the same core function as the CLI; the roles are those of the web contract (see 
 from __future__ import annotations
 
 import json
+import threading
+from collections import OrderedDict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -115,10 +117,11 @@ def register(app: FastAPI, state: State) -> None:
     def screen_upload(request: Request, files: list[UploadFile] = File(...), csrf: str = Form("")) -> Response:
         user = current_user(request, state)
         check_csrf(request, csrf)
-        from .. import screen as screening
+        from . import jobs
 
         folder = new_upload_folder()
-        paths, names = [], []
+        paths: list[Path] = []
+        names: list[str] = []
         for index, upload in enumerate(files):
             name = Path(upload.filename or f"file{index}").name
             suffix = Path(name).suffix.lower()
@@ -128,8 +131,7 @@ def register(app: FastAPI, state: State) -> None:
             target.write_bytes(upload.file.read())
             paths.append(target)
             names.append(name)
-        items = list(screening.collect(paths))
-        results = screening.evaluate_all(items, state.rulebook, today(), jobs=1)
+        results = jobs.pool().submit(jobs.screen, [str(p) for p in paths], str(state.rulebook.directory), today()).result()
         shown = {str(p): n for p, n in zip(paths, names, strict=True)}
         for result in results:
             stored, _, row = result["source"].partition("#")
@@ -171,33 +173,25 @@ def register(app: FastAPI, state: State) -> None:
 
     @app.get("/screen/{key}/packet.pdf", include_in_schema=False)
     def screen_packet(request: Request, key: str) -> Response:
-        from ..documents import DEFAULT_PACKET_TITLE, Meeting, render_packet_html, set_aside_undrawable, template_dirs
-        from ..pdf import render_pdf
-        from ..screen import collect, decisions_for_documents
+        from . import jobs
 
         upload = upload_of(current_user(request, state), key)
-        decisions, invalid = decisions_for_documents(collect([Path(p) for p in upload.sources]), state.rulebook, today())
-        decisions, invalid = set_aside_undrawable(decisions, invalid, state.templates)
-        html_text = render_packet_html(decisions, invalid, Meeting(DEFAULT_PACKET_TITLE, "", today().isoformat()), today(), state.templates)
-        data, _ = render_pdf(html_text, template_dirs(state.templates))
+        templates = str(state.templates) if state.templates else None
+        data = jobs.pool().submit(jobs.packet_pdf, upload.sources, str(state.rulebook.directory), today(), templates).result()
         return _download(data, "会议材料.pdf", "application/pdf")
 
     @app.get("/screen/{key}/opinion/{index}.pdf", include_in_schema=False)
     def screen_opinion(request: Request, key: str, index: int) -> Response:
-        from ..documents import refuse_undrawable, render_opinion_html, template_dirs
-        from ..pdf import render_pdf
-        from ..screen import collect, try_decide
+        from . import jobs
 
         upload = upload_of(current_user(request, state), key)
-        items = list(collect([Path(p) for p in upload.sources]))
-        if not 0 <= index < len(items):
-            raise HTTPProblem(404, "没有这份申请材料")
-        decision = try_decide(items[index], state.rulebook, today())
-        if isinstance(decision, dict):
-            raise HTTPProblem(422, "申请材料无效，没有审查意见", decision["error"]["problems"])
-        refuse_undrawable(decision, state.templates)
-        data, _ = render_pdf(render_opinion_html(decision, today(), state.templates), template_dirs(state.templates))
-        return _download(data, f"审查意见-{decision.application.id}.pdf", "application/pdf")
+        templates = str(state.templates) if state.templates else None
+        made = jobs.pool().submit(jobs.opinion_pdf, upload.sources, index, str(state.rulebook.directory), today(), templates).result()
+        if isinstance(made, dict):
+            status = 404 if made["error"]["kind"] == "not_found" else 422
+            raise HTTPProblem(status, "申请材料无效，没有审查意见", made["error"]["problems"])
+        name = upload.results[index]["decision"]["application"]["id"] if "decision" in upload.results[index] else str(index)
+        return _download(made, f"审查意见-{name}.pdf", "application/pdf")
 
     @app.post("/screen/{key}/record", include_in_schema=False)
     def screen_record(request: Request, key: str, csrf: str = Form("")) -> Response:
@@ -232,7 +226,7 @@ def register(app: FastAPI, state: State) -> None:
         detail = visible(user, case_id)
         from ..monitoring.ledger import monitor
 
-        findings = [f for f in monitor(state.ledger, state.rulebook, today(), detail["district"])["findings"] if f["project"] == case_id]
+        findings = monitor(state.ledger, state.rulebook, today(), only=case_id)["findings"]
         return render(request, user, "project.html.j2", p=detail, findings=findings, milestones=list(MILESTONE_KEYS),
                       may_record=user.may_record_progress(detail["district"]), this_year=today().year)  # fmt: skip
 
@@ -372,7 +366,7 @@ def register(app: FastAPI, state: State) -> None:
 
         year = year or today().year
         figures = annual_figures(user, year)
-        charts = annual_charts(figures) if figures["passed"] else {}
+        charts = _charts(figures, annual_charts) if figures["passed"] else {}
         return render(request, user, "annual.html.j2", f=figures, paragraph=annual_paragraph(figures), charts=charts, year=year)
 
     @app.get("/reports/monthly", response_class=HTMLResponse, include_in_schema=False)
@@ -454,6 +448,25 @@ def register(app: FastAPI, state: State) -> None:
     def api_monitor(request: Request, as_of: str = "") -> JSONResponse:
         user = current_user(request, state)
         return JSONResponse(monitor_result(user, _day(as_of) if as_of else today()))
+
+
+_chart_cache: OrderedDict[str, dict[str, str]] = OrderedDict()
+_chart_lock = threading.Lock()
+
+
+def _charts(figures: dict[str, Any], draw: Any) -> dict[str, str]:
+    """Charts of the same figures are drawn once (matplotlib takes a tenth of a second a chart)."""
+    key = json.dumps(figures, sort_keys=True, ensure_ascii=False)
+    with _chart_lock:
+        if key in _chart_cache:
+            _chart_cache.move_to_end(key)
+            return _chart_cache[key]
+    charts: dict[str, str] = draw(figures)
+    with _chart_lock:
+        _chart_cache[key] = charts
+        while len(_chart_cache) > 32:
+            _chart_cache.popitem(last=False)
+    return charts
 
 
 def _day(text: str) -> date:

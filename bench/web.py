@@ -1,0 +1,168 @@
+"""Load benchmark of `admit serve` on loopback: 20 concurrent simulated users for 60 s, SQLite and PostgreSQL.
+
+    python bench/web.py [--users 20] [--seconds 60] [--postgres postgresql://…]
+
+Each simulated user signs in once, then loops over a mix: page views (home, project list, a
+project, the annual report, the monitor), `POST /api/check` with a sample application, and now and
+then a screening upload of 50 applications (a workbook). Requests go only to 127.0.0.1, the loop
+is bounded by --seconds, and the run stops by itself. Each user waits 0.2–1.0 s between requests
+(a person reading; `--think-max 0` makes it a closed-loop stress test instead). Targets of the web issue: no errors, and p95
+latency of page views and /api/check under 300 ms. Baseline in the same run: `GET /static/admit.css`
+(the server's floor).
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import ROOT, Report, applications
+from bench.screen import write_workbook
+
+ADMIT = [sys.executable, "-m", "admission"]
+PASSWORD = "bench-password-1"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def prepare(db: str, folder: Path, users: int) -> None:
+    apps_dir = folder / "apps"
+    apps_dir.mkdir()
+    from bench.common import write_folder
+
+    write_folder(apps_dir, applications(200))
+    command = [*ADMIT, "ledger", "add", str(apps_dir), "--db", db, "--as-of", "2026-11-21"]
+    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    for index in range(users):
+        role = ["--role", "reviewer"] if index % 3 else ["--role", "district", "--district", "新会区"]
+        command = [*ADMIT, "user", "add", f"user{index}", *role, "--password-stdin", "--db", db]
+        subprocess.run(command, input=PASSWORD + "\n", text=True, check=True, capture_output=True, cwd=ROOT)
+
+
+def simulate(
+    base: str, name: str, until: float, workbook: bytes, check_body: bytes, timings: dict[str, list[float]], errors: list[str],
+    think: tuple[float, float] | None,
+) -> None:  # fmt: skip
+    import httpx
+
+    with httpx.Client(base_url=base, timeout=60, follow_redirects=False) as client:
+        csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+        assert csrf
+        answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf": csrf.group(1)})
+        if answer.status_code != 303:
+            errors.append(f"login {answer.status_code}")
+            return
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
+        assert token
+        pages = ["/", "/projects", "/projects/BENCH-000100", "/reports/annual?year=2026", "/monitor", "/static/admit.css"]
+        count = 0
+        while time.monotonic() < until:
+            if think:
+                time.sleep(random.uniform(*think))  # a person reads the page before the next click
+            count += 1
+            if count % 20 == 0:
+                kind, start = "upload", time.perf_counter()
+                upload = [("files", ("intake.xlsx", workbook, "application/octet-stream"))]
+                answer = client.post("/screen", data={"csrf": token.group(1)}, files=upload)
+                ok = answer.status_code == 303
+            elif count % 3 == 0:
+                kind, start = "api_check", time.perf_counter()
+                answer = client.post("/api/check", content=check_body, headers={"X-CSRF-Token": token.group(1)})
+                ok = answer.status_code == 200
+            else:
+                path = random.choice(pages)
+                kind = "static" if path.startswith("/static") else "page"
+                start = time.perf_counter()
+                answer = client.get(path, headers={"accept": "text/html"})
+                ok = answer.status_code in (200, 404)  # a district user may not see BENCH-000100: 404 is the right answer
+            timings[kind].append(time.perf_counter() - start)
+            if not ok:
+                errors.append(f"{kind} {answer.status_code}")
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values, default=0.0)
+
+
+def measure(label: str, db: str, folder: Path, args: argparse.Namespace, report: Report) -> None:
+    prepare(db, folder, args.users)
+    port = free_port()
+    command = [*ADMIT, "serve", "--db", db, "--port", str(port)]
+    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        import httpx
+
+        for _ in range(100):
+            try:
+                httpx.get(f"{base}/login", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        book = folder / f"{label}.xlsx"
+        write_workbook(book, applications(50))
+        workbook = book.read_bytes()
+        check_body = (ROOT / "samples" / "industrial-conditional.json").read_bytes()
+        timings: dict[str, list[float]] = defaultdict(list)
+        errors: list[str] = []
+        until = time.monotonic() + args.seconds
+        think = (args.think_min, args.think_max) if args.think_max > 0 else None
+        threads = [
+            threading.Thread(target=simulate, args=(base, f"user{i}", until, workbook, check_body, timings, errors, think))
+            for i in range(args.users)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    total = sum(len(v) for v in timings.values())
+    report.line(f"{label}: requests in {args.seconds} s ({args.users} users)", total, "requests", "> 0", total > 0)
+    report.line(f"{label}: errors", len(errors), "", "0", not errors)
+    report.line(f"{label}: baseline GET /static/admit.css p95", p95(timings["static"]) * 1000, "ms")
+    for kind in ("page", "api_check"):
+        value = p95(timings[kind]) * 1000
+        report.line(f"{label}: {kind} p95 ({len(timings[kind])} requests)", value, "ms", "< 300 ms", value < 300)
+    report.line(f"{label}: upload of 50 applications p95 ({len(timings['upload'])})", p95(timings["upload"]) * 1000, "ms")
+    if errors:
+        print("errors:", sorted(set(errors))[:10])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--postgres", default=None, help="an empty PostgreSQL database URL to measure as well")
+    parser.add_argument("--think-min", type=float, default=0.2, help="seconds a user waits between requests, at least")
+    parser.add_argument("--think-max", type=float, default=1.0, help="… at most (0: no waiting, a closed-loop stress test)")
+    args = parser.parse_args()
+    report = Report()
+    with tempfile.TemporaryDirectory() as scratch:
+        measure("SQLite", str(Path(scratch) / "admit.db"), Path(scratch), args, report)
+        if args.postgres:
+            second = Path(scratch) / "pg"
+            second.mkdir()
+            measure("PostgreSQL", args.postgres, second, args, report)
+    report.finish()
+
+
+if __name__ == "__main__":
+    main()
