@@ -228,24 +228,28 @@ font_dir_option = click.option(
 )
 
 
-def _write_documents(
-    html: str,
+def write_outputs(
     pdf_path: Path | None,
     html_path: Path | None,
+    make_html: Callable[[], str] | None,
     templates_dir: Path | None,
     font_dir: Path | None,
+    other: dict[Path | None, Callable[[], bytes]] | None = None,
 ) -> None:
-    """The PDF is rendered in full before anything is written; then both files are written together."""
+    """Every output file of a command (a PDF and its HTML, a workbook…) made in full first, then
+    written together (all or none): a PDF that fails to render costs the workbook nothing half-done."""
     from .documents import template_dirs
-    from .output import write_files
 
-    files: dict[Path, bytes] = {}
-    if html_path is not None:
-        files[html_path] = html.encode("utf-8")
-    if pdf_path is not None:
-        from .pdf import render_pdf
+    files = {path: make() for path, make in (other or {}).items() if path is not None}
+    if make_html is not None and (pdf_path is not None or html_path is not None):
+        html = make_html()
+        if html_path is not None:
+            files[html_path] = html.encode("utf-8")
+        if pdf_path is not None:
+            from .pdf import render_pdf
 
-        files[pdf_path], _ = render_pdf(html, template_dirs(templates_dir))
+            use_font_dir(font_dir)
+            files[pdf_path], _ = render_pdf(html, template_dirs(templates_dir))
     write_files(files)
 
 
@@ -294,7 +298,7 @@ def check(
         if pdf_path is not None:
             use_font_dir(font_dir)
             refuse_undrawable(decision, templates_dir)
-        _write_documents(render_opinion_html(decision, review_date, templates_dir), pdf_path, html_path, templates_dir, font_dir)
+        write_outputs(pdf_path, html_path, lambda: render_opinion_html(decision, review_date, templates_dir), templates_dir, font_dir)
     if as_json:
         _emit_json(decision.to_json())
     else:
@@ -463,7 +467,7 @@ def packet(
         decisions, invalid = set_aside_undrawable(decisions, invalid, templates_dir)
     meeting = Meeting(title or DEFAULT_PACKET_TITLE, str(meeting_no or ""), (meeting_date or review_date).isoformat())
     html = render_packet_html(decisions, invalid, meeting, review_date, templates_dir)
-    _write_documents(html, pdf_path, html_path, templates_dir, font_dir)
+    write_outputs(pdf_path, html_path, lambda: html, templates_dir, font_dir)
     click.echo(f"已生成会议材料：{pdf_path or html_path}（{len(decisions)} 个项目，{len(invalid)} 份无效材料）")
     if invalid:
         # The packet lists them in its own section; the exit code stays 0 because the packet

@@ -11,7 +11,6 @@ from .cli import (
     _emit_json,
     _load_rules,
     _terminal_style,
-    _write_documents,
     by_option,
     db_option,
     font_dir_option,
@@ -20,10 +19,10 @@ from .cli import (
     reports_errors,
     rules_option,
     templates_option,
+    write_outputs,
 )
 from .errors import UsageError
-from .output import check_outputs, write_files
-from .pdf import use_font_dir
+from .output import check_outputs
 from .text import safe
 
 
@@ -80,16 +79,10 @@ def monitor(
         store.close()
     for warning in result["warnings"]:
         click.echo(f"注意：{safe(warning)}", err=True)
-    if xlsx_path is not None:
-        from .monitoring.outputs import findings_xlsx
+    from .monitoring.outputs import findings_html, findings_xlsx
 
-        write_files({xlsx_path: findings_xlsx(result)})
-    if pdf_path is not None or html_path is not None:
-        from .monitoring.outputs import findings_html
-
-        if pdf_path is not None:
-            use_font_dir(font_dir)
-        _write_documents(findings_html(result, on, templates_dir), pdf_path, html_path, templates_dir, font_dir)
+    workbook = {xlsx_path: lambda: findings_xlsx(result)}
+    write_outputs(pdf_path, html_path, lambda: findings_html(result, on, templates_dir), templates_dir, font_dir, workbook)
     if as_json:
         _emit_json(result)
     else:

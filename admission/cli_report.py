@@ -10,7 +10,6 @@ import click
 from .cli import (
     _emit_json,
     _load_rules,
-    _write_documents,
     db_option,
     font_dir_option,
     main,
@@ -18,9 +17,9 @@ from .cli import (
     reports_errors,
     rules_option,
     templates_option,
+    write_outputs,
 )
-from .output import check_outputs, write_files
-from .pdf import use_font_dir
+from .output import check_outputs
 
 json_option = click.option("--json", "as_json", is_flag=True, help="以 JSON 输出全部数字。")
 pdf_option = click.option("--pdf", "pdf_path", type=click.Path(path_type=Path, dir_okay=False), help="写出通报 PDF（含图表）。")
@@ -78,12 +77,8 @@ def report_annual(
             figures = annual(connection, rulebook, year, on)
     finally:
         store.close()
-    if xlsx_path is not None:
-        write_files({xlsx_path: annual_xlsx(figures)})
-    if pdf_path is not None or html_path is not None:
-        if pdf_path is not None:
-            use_font_dir(font_dir)
-        _write_documents(annual_html(figures, templates_dir), pdf_path, html_path, templates_dir, font_dir)
+    workbook = {xlsx_path: lambda: annual_xlsx(figures)}
+    write_outputs(pdf_path, html_path, lambda: annual_html(figures, templates_dir), templates_dir, font_dir, workbook)
     if as_json:
         _emit_json(figures)
         return
@@ -139,12 +134,8 @@ def report_monthly(
         figures = monthly_report(store, rulebook, parsed[0], parsed[1], district)
     finally:
         store.close()
-    if xlsx_path is not None:
-        write_files({xlsx_path: monthly_xlsx(figures)})
-    if pdf_path is not None or html_path is not None:
-        if pdf_path is not None:
-            use_font_dir(font_dir)
-        _write_documents(monthly_html(figures, templates_dir), pdf_path, html_path, templates_dir, font_dir)
+    workbook = {xlsx_path: lambda: monthly_xlsx(figures)}
+    write_outputs(pdf_path, html_path, lambda: monthly_html(figures, templates_dir), templates_dir, font_dir, workbook)
     if as_json:
         _emit_json(figures)
         return

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -117,3 +117,19 @@ def run_measured(command: list[str]) -> tuple[float, float, int]:
     done.set()
     sampler.join()
     return elapsed, peak, code
+
+
+def build_ledger(base: Path, count: int, write_book: Callable[[Path, int], None]) -> str:
+    """A SQLite ledger of ``count`` applications (the samples, varied) and a 台账 workbook, through
+    the public commands; its path."""
+    folder = base / "intake"
+    folder.mkdir()
+    write_folder(folder, applications(count))
+    db = str(base / "admit.db")
+    book = base / "台账.xlsx"
+    write_book(book, count)
+    admit = [sys.executable, "-m", "admission"]
+    for command in (["ledger", "add", str(folder), "--as-of", "2026-11-21"], ["ledger", "import", str(book)]):
+        _, _, code = run_measured([*admit, *command, "--db", db])
+        assert code == 0, f"{command} exited {code}"
+    return db

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Report, applications, median, run_measured, write_folder
+from bench.common import Report, build_ledger, median, run_measured
 
 ADMIT = [sys.executable, "-m", "admission"]
 
@@ -54,15 +54,7 @@ def main() -> None:
     report = Report()
     with tempfile.TemporaryDirectory() as scratch:
         base = Path(scratch)
-        folder = base / "intake"
-        folder.mkdir()
-        write_folder(folder, applications(args.count))
-        db = str(base / "admit.db")
-        book = base / "台账.xlsx"
-        write_book(book, args.count)
-        for command in (["ledger", "add", str(folder), "--as-of", "2026-11-21"], ["ledger", "import", str(book)]):
-            _, _, code = run_measured([*ADMIT, *command, "--db", db])
-            assert code == 0, f"{command} exited {code}"
+        db = build_ledger(base, args.count, write_book)
         baseline = median([run_measured([*ADMIT, "ledger", "list", "--json", "--db", db])[0] for _ in range(3)])
         report.line(f"baseline: ledger list --json over {args.count:,} projects (median of 3)", baseline, "s")
         runs = [run_measured([*ADMIT, "report", "annual", "--year", "2023", "--json", "--db", db]) for _ in range(3)]
