@@ -59,7 +59,7 @@ def simulate(
     base: str, name: str, until: float, workbook: bytes, check_body: bytes, timings: dict[str, list[float]], errors: list[str],
     think: tuple[float, float] | None,
 ) -> None:  # fmt: skip
-    import httpx
+    import httpx2 as httpx
 
     with httpx.Client(base_url=base, timeout=60, follow_redirects=False) as client:
         csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
@@ -107,7 +107,7 @@ def measure(label: str, db: str, folder: Path, args: argparse.Namespace, report:
     server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        import httpx
+        import httpx2 as httpx
 
         for _ in range(100):
             try:
