@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import Report, applications, median, run_measured, write_folder
+from bench.common import Report, applications, compile_once, median, run_measured, write_folder
 
 ADMIT = [sys.executable, "-m", "admission"]
 
@@ -48,6 +48,7 @@ def main() -> None:
     parser.add_argument("--postgres", default=None, help="an empty PostgreSQL database URL to measure as well")
     args = parser.parse_args()
     report = Report()
+    compile_once()
     with tempfile.TemporaryDirectory() as scratch:
         base = Path(scratch)
         folder = base / "intake"

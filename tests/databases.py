@@ -65,9 +65,14 @@ def start_postgres() -> Iterator[str]:
 
 def fresh_database(base_url: str) -> str:
     """A new, empty database on the server; its URL."""
-    import psycopg
+    import psycopg2
 
     name = f"t{os.getpid()}_{next(_counter)}"
-    with psycopg.connect(f"{base_url}/postgres", autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
+    connection = psycopg2.connect(f"{base_url}/postgres")
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        connection.close()
     return f"{base_url}/{name}"

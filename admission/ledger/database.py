@@ -53,8 +53,8 @@ def _url(target: str) -> sa.URL:
         url = sa.make_url(target)
     except sa.exc.ArgumentError:
         raise DatabaseUnavailable(f"无法识别的数据库地址：{_redacted(target)}") from None
-    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
-        return url.set(drivername="postgresql+psycopg")
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg2"):
+        return url.set(drivername="postgresql+psycopg2")
     if url.drivername == "sqlite":
         return url
     raise DatabaseUnavailable(f"不支持的数据库类型：{url.drivername}（可用 SQLite 文件路径或 postgresql:// 地址）")
