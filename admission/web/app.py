@@ -103,13 +103,16 @@ def create_app(ledger: Ledger, rulebook: Rulebook, secret: str | None = None, te
     """The application; ``secret`` signs session cookies (random per start unless given)."""
     from . import jobs
 
+    state = State(ledger, rulebook, templates)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         jobs.shutdown()  # the worker process of screenings and PDFs ends with the server
+        for upload in state.uploads.values():  # and no uploaded file outlives it
+            shutil.rmtree(upload.folder, ignore_errors=True)
 
     app = FastAPI(title="admit", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
-    state = State(ledger, rulebook, templates)
     app.state.admit = state
     app.add_middleware(
         SessionMiddleware, secret_key=secret or secrets.token_urlsafe(32), session_cookie="admit_session", max_age=SESSION_SECONDS,
