@@ -91,6 +91,22 @@ def _as_of(day: date | None, as_of: date) -> date | None:
     return day if day is not None and day <= as_of else None
 
 
+def _late(
+    kind: str, step: str, agreed: date | None, actual: date | None, price: Decimal | None, rate: Decimal, basis: str, as_of: date
+) -> tuple[str, None, int, Decimal, str, str] | None:
+    """延期开工 or 延期竣工: the agreed date passed and the step not done by it; ``P × rate × days``."""
+    if agreed is None or price is None or not agreed < as_of or (actual is not None and actual <= agreed):
+        return None
+    days = ((actual or as_of) - agreed).days
+    amount = _wan(Fraction(price) * Fraction(rate) * days)
+    when = f"于 {actual.isoformat()} {step}" if actual else f"截至 {as_of.isoformat()} 仍未{step}"
+    explanation = (
+        f"约定{step}日期 {agreed.isoformat()}，{when}，逾期 {days} 日；"
+        f"出让价款 {_text(price)} 万元 × 每日 {_text(rate)} × {days} 日 = {_text(amount)} 万元"
+    )
+    return kind, None, days, amount, basis, explanation
+
+
 def check(facts: ProjectFacts, as_of: date) -> list[Finding]:
     """Every finding of one passed project as of ``as_of``, sorted as the contract says."""
     found: list[Finding] = []
@@ -104,13 +120,9 @@ def check(facts: ProjectFacts, as_of: date) -> list[Finding]:
     completed = _as_of(facts.completed, as_of)
     if facts.land_source == NEW_LAND:
         start = facts.agreed_start
-        if start is not None and price is not None and start < as_of and (started is None or started > start):
-            days = ((started or as_of) - start).days
-            amount = _wan(Fraction(price) * Fraction(terms.late_start_rate) * days)
-            when = f"于 {started.isoformat()} 开工" if started else f"截至 {as_of.isoformat()} 仍未开工"
-            add("late_start", None, days, amount, terms.source_late,
-                f"约定开工日期 {start.isoformat()}，{when}，逾期 {days} 日；"
-                f"出让价款 {_text(price)} 万元 × 每日 {_text(terms.late_start_rate)} × {days} 日 = {_text(amount)} 万元")  # fmt: skip
+        late = _late("late_start", "开工", start, started, price, terms.late_start_rate, terms.source_late, as_of)
+        if late is not None:
+            add(*late)
         if start is not None and price is not None and (started is None or started > start):
             idle = ((started or as_of) - start).days
             if idle >= terms.idle_land_days:
@@ -123,13 +135,9 @@ def check(facts: ProjectFacts, as_of: date) -> list[Finding]:
                 f"约定开工日期 {start.isoformat()} 起 {(as_of - start).days} 日未开工（满 {terms.reclaim_days} 日），"
                 "建议依法无偿收回土地使用权")  # fmt: skip
         finish = facts.agreed_completion
-        if finish is not None and price is not None and finish < as_of and (completed is None or completed > finish):
-            days = ((completed or as_of) - finish).days
-            amount = _wan(Fraction(price) * Fraction(terms.late_completion_rate) * days)
-            when = f"于 {completed.isoformat()} 竣工" if completed else f"截至 {as_of.isoformat()} 仍未竣工"
-            add("late_completion", None, days, amount, terms.source_late,
-                f"约定竣工日期 {finish.isoformat()}，{when}，逾期 {days} 日；出让价款 {_text(price)} 万元 × 每日 "
-                f"{_text(terms.late_completion_rate)} × {days} 日 = {_text(amount)} 万元")  # fmt: skip
+        late = _late("late_completion", "竣工", finish, completed, price, terms.late_completion_rate, terms.source_late, as_of)
+        if late is not None:
+            add(*late)
         if finish is not None and price is not None and finish <= as_of:
             year = finish.year
             actual = facts.years.get(year, YearFigures()).fixed_assets
