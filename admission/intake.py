@@ -102,6 +102,18 @@ def _cell_value(column: Column, value: Any) -> Any:
     return value
 
 
+def application_to_row(application: dict[str, Any]) -> list[Any]:
+    """One application as a row of the intake layout (the inverse of ``row_to_application``):
+    the cells in ``COLUMNS`` order, the type as its Chinese label, absent fields empty."""
+    row: list[Any] = []
+    for column in COLUMNS:
+        value: Any = application
+        for part in column.path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        row.append(TYPE_LABELS.get(str(value), value) if column.kind == "type" else value)
+    return row
+
+
 def row_to_application(headers: list[Column | None], cells: tuple[Any, ...]) -> dict[str, Any]:
     data: dict[str, Any] = {}
     for column, cell in zip(headers, cells, strict=False):

@@ -102,7 +102,3 @@ def write_files(files: Mapping[Path, bytes]) -> None:
         for temporary in temporaries.values():
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
-
-
-def write_atomically(target: Path, data: bytes) -> None:
-    write_files({target: data})

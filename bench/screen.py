@@ -15,7 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from admission.intake import COLUMNS, TYPE_LABELS
+from admission.intake import COLUMNS, application_to_row
 from admission.screen import default_jobs
 from bench.common import Report, applications, run_measured, write_folder
 
@@ -27,13 +27,7 @@ def write_workbook(path: Path, apps: list[dict[str, object]]) -> None:
     sheet = workbook.create_sheet()
     sheet.append([c.header for c in COLUMNS])
     for app in apps:
-        row = []
-        for column in COLUMNS:
-            value: object = app
-            for part in column.path.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-            row.append(TYPE_LABELS.get(str(value), value) if column.path == "type" else value)
-        sheet.append(row)
+        sheet.append(application_to_row(app))
     workbook.save(path)
 
 

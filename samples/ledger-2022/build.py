@@ -116,7 +116,7 @@ def write_intake(path: Path, apps: list[dict[str, Any]]) -> None:
     """The applications as an intake workbook (申请汇总表), one row each, in admit's layout."""
     from openpyxl import Workbook
 
-    from admission.intake import COLUMNS, TYPE_LABELS
+    from admission.intake import COLUMNS, application_to_row
 
     workbook = Workbook()
     sheet = workbook.active
@@ -124,13 +124,7 @@ def write_intake(path: Path, apps: list[dict[str, Any]]) -> None:
     sheet.title = "申请汇总表"
     sheet.append([c.header for c in COLUMNS])
     for app in apps:
-        row = []
-        for column in COLUMNS:
-            value: Any = app
-            for part in column.path.split("."):
-                value = value.get(part) if isinstance(value, dict) else None
-            row.append(TYPE_LABELS[value] if column.path == "type" else _cell(value))
-        sheet.append(row)
+        sheet.append([_cell(value) for value in application_to_row(app)])
     workbook.save(path)
 
 
