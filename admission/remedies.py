@@ -1,10 +1,12 @@
 """What-if for a reviewer (达标所需): the smallest change of one input that meets a failed rule.
 
 For a per-亩 or ratio indicator ``round_half_up(numerator / land, p)`` compared with ``T``, the
-rounded value meets ``>= T`` exactly when the exact quotient is at least ``T* - step/2`` (``T*``
-being ``T`` on the rounding grid). Solving that for one input, with the other inputs as they
-are, gives the bound; the remedy is that bound taken to 0.01 of the input's unit, on the side
-that meets the rule. Everything is exact (Fractions), like the verdict itself.
+remedy makes the *exact* quotient meet ``T*`` (``T`` on the rounding grid), so it never leans
+on the half-up rounding margin: 25 万元/亩 on 600 亩 asks for 15000.00 万元, not the 14997.00
+that rounding would let pass (a reviewer reads that as an error, and a company would commit to
+it). Solving ``quotient >= T*`` for one input, with the other inputs as they are, gives the
+bound; the remedy is that bound taken to 0.01 of the input's unit, on the side that meets the
+rule. Everything is exact (Fractions), like the verdict itself.
 """
 
 from __future__ import annotations
@@ -94,14 +96,13 @@ def _plausible_with_land(decision: Decision, key: str, area: Decimal) -> bool:
 
 
 def _meets_bounds(finding: Finding, places: int) -> tuple[Fraction, bool]:
-    """The exact quotient bound that meets the rule, and whether it is ``>=`` (else ``<``)."""
+    """The exact quotient bound that meets the rule without rounding's help, and whether the
+    quotient must be at least it (``>=``) or at most it (``<=``)."""
     step = Fraction(1, 10**places)
     threshold = Fraction(finding.threshold or 0)
     if finding.rule.operator == ">=":
-        on_grid = math.ceil(threshold / step) * step
-        return on_grid - step / 2, True
-    on_grid = math.floor(threshold / step) * step
-    return on_grid + step / 2, False
+        return math.ceil(threshold / step) * step, True
+    return math.floor(threshold / step) * step, False
 
 
 def remedy_lines(decision: Decision) -> list[str]:
@@ -146,21 +147,16 @@ def _remedies(decision: Decision, finding: Finding) -> list[Remedy]:
     app = decision.application
     remedies: list[Remedy] = []
 
-    # 1. The numerator input: at least bound × land / factor (or strictly less, for "<=").
+    # 1. The numerator input: at least bound × land / factor (at most, for "<=").
     limit = bound * land / factor
-    if at_least:
-        required = _to_grid(limit, up=True)
-    else:
-        required = _to_grid(limit, up=False)
-        if Fraction(required) >= limit:
-            required -= Decimal("0.01")
+    required = _to_grid(limit, up=at_least)
     note = ""
     if path == "investment.fixed_assets_wan" and required > app.investment.total_wan:
         note = "计划总投资须同时不低于该值"
     if required >= 0:
         remedies.append(Remedy(rule.id, path, current, required, unit, note))
 
-    # 2. The land area, in the unit the application used: at most numerator / bound (or more, for "<=").
+    # 2. The land area, in the unit the application used: at most numerator / bound (at least, for "<=").
     if bound > 0:
         land_limit = Fraction(current) * factor / bound
         by_m2 = app.land.area_m2 is not None
@@ -168,12 +164,7 @@ def _remedies(decision: Decision, finding: Finding) -> list[Remedy]:
             land_limit /= MU_PER_M2
         land_current = app.land.area_m2 if by_m2 else app.land.area_mu
         assert land_current is not None
-        if at_least:
-            land_required = _to_grid(land_limit, up=False)
-        else:
-            land_required = _to_grid(land_limit, up=True)
-            if Fraction(land_required) <= land_limit:
-                land_required += Decimal("0.01")
+        land_required = _to_grid(land_limit, up=not at_least)
         land_m2 = Fraction(land_required) if by_m2 else Fraction(land_required) / MU_PER_M2
         footprint_fits = app.footprint_m2 is None or app.footprint_m2 <= land_m2
         if land_required > 0 and footprint_fits and _plausible_with_land(decision, "area_m2" if by_m2 else "area_mu", land_required):
