@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-DEB_PACKAGES := fonts-noto-cjk fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
+DEB_PACKAGES := fonts-noto-cjk fonts-dejavu-core fontconfig libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 poppler-utils
 SAMPLE ?= samples/industrial-conditional.json
 
 .PHONY: demo test setup system-packages postgres-server browser lint bench clean

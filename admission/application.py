@@ -35,7 +35,6 @@ MAX_PROBLEMS = 50
 ROOT = "$"
 
 
-
 def _check_number(value: Decimal) -> Decimal:
     """The bounds every number has (exact.number_problem): tiny and over-long numbers refused."""
     problem = number_problem(value)
@@ -68,6 +67,7 @@ def _check_plain_text(text: str) -> str:
     if problem:
         raise ValueError(problem)
     return text
+
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -429,6 +429,9 @@ class RawApplication:
     source: str
     data: dict[str, Any]
     problems: tuple[Problem, ...] = ()
+    # A workbook row: field path -> its column header. Problems are then named by column, and
+    # the rule book's district aliases (高新区) apply; a JSON file stays strict (None).
+    columns: dict[str, str] | None = None
 
 
 def read_application_file(path: Path) -> RawApplication:

@@ -465,7 +465,9 @@ def packet(
 
         use_font_dir(font_dir)
         decisions, invalid = set_aside_undrawable(decisions, invalid, templates_dir)
-    meeting = Meeting(title or DEFAULT_PACKET_TITLE, str(meeting_no or ""), (meeting_date or review_date).isoformat())
+    from .dates import date_zh
+
+    meeting = Meeting(title or DEFAULT_PACKET_TITLE, str(meeting_no or ""), date_zh(meeting_date or review_date))
     html = render_packet_html(decisions, invalid, meeting, review_date, templates_dir)
     write_outputs(pdf_path, html_path, lambda: html, templates_dir, font_dir)
     click.echo(f"已生成会议材料：{pdf_path or html_path}（{len(decisions)} 个项目，{len(invalid)} 份无效材料）")
@@ -723,14 +725,28 @@ def rules_impact(new_dir: Path, paths: tuple[Path, ...], as_json: bool, as_of: d
 
     current = _load_rules(rules_dir)
     proposed = load_rulebook(new_dir)
-    count, changed = impact(current, proposed, list(paths), as_of or date.today())
+    from .intake import source_label
+
+    report = impact(current, proposed, list(paths), as_of or date.today())
     if as_json:
-        _emit_json({"evaluated": count, "changed": [c.to_json() for c in changed]})
+        invalid = [{"source": source, "problems": problems} for source, problems in report.invalid]
+        _emit_json({"evaluated": report.evaluated, "invalid": invalid, "changed": [c.to_json() for c in report.changed]})
         return
-    click.echo(_terminal_style(f"影响分析：{count} 份申请中 {len(changed)} 份结论将改变", "title"))
-    for change in changed:
+    total = report.evaluated + len(report.invalid)
+    head = f"影响分析：共 {total} 份申请，可审查 {report.evaluated} 份，其中 {len(report.changed)} 份结论将改变"
+    if report.invalid:
+        head += f"；另有 {len(report.invalid)} 份在两套规则下均为无效材料，未纳入比较"
+    click.echo(_terminal_style(head, "title"))
+    for change in report.changed:
         flip = f"{verdict_text(change.before)} → {verdict_text(change.after)}"
-        click.echo(f"  {safe(change.case_id)}  {safe(change.name)}：{flip}  （{safe(change.source)}）")
+        click.echo(f"  {safe(change.case_id)}  {safe(change.name)}：{flip}  （{safe(source_label(change.source))}）")
+        for rule in change.rules:
+            click.echo(f"      {safe(rule)}")
+    for source, problems in report.invalid:
+        click.echo(
+            f"  [无效] {safe(source_label(source))}：{safe(problems[0]['message'])}"
+            + (f" 等 {len(problems)} 个问题" if len(problems) > 1 else "")
+        )
 
 
 # The ledger's and the monitor's commands live in their own modules; importing them registers

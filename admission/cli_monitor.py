@@ -139,5 +139,3 @@ def monitor_mark(
         store.close()
     which = KIND_LABELS[kind] + (f"（{year} 年）" if year else "")
     click.echo(f"已登记：{project} {which} → {STATUSES[status]}")
-
-

@@ -21,7 +21,8 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from . import __version__
 from .application import application_digest, canonical_json
-from .errors import RenderError
+from .dates import date_zh
+from .errors import Problem, RenderError
 from .exact import plain, yi
 from .indicators import display_value
 from .intake import TYPE_LABELS
@@ -97,6 +98,46 @@ def input_digest(decision: Decision) -> str:
 
 
 @dataclass(frozen=True)
+class Office:
+    """Who issues the documents: data an office edits (``office.toml`` among the templates, so a
+    ``--templates`` folder overrides it by name like any template), never code."""
+
+    name: str  # 发文单位
+    document_number: str  # 文号 pattern; {year} is the review year, the number is left to fill in
+    seal_line: str  # 审查单位（盖章）
+
+    def number_for(self, review_date: date) -> str:
+        # str.replace, not str.format: an office's pattern must not reach Python's formatting.
+        return self.document_number.replace("{year}", str(review_date.year))
+
+
+_OFFICE_FIELDS = {"name": "发文单位名称", "document_number": "文号格式", "seal_line": "审查单位（盖章）一行"}
+
+
+def office_settings(override: Path | None) -> Office:
+    """``office.toml`` from the template folders; a broken one is a clear error naming the key."""
+    import tomllib
+
+    try:
+        source, _, _ = ConfinedLoader(template_dirs(override)).get_source(environment(override), "office.toml")
+        data = tomllib.loads(source)
+    except jinja2.TemplateNotFound as error:
+        raise RenderError(f"模板目录中找不到发文单位设置 office.toml：{error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RenderError(f"发文单位设置 office.toml 格式错误：{error}") from None
+    values: dict[str, str] = {}
+    for key, label in _OFFICE_FIELDS.items():
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise RenderError(f"发文单位设置 office.toml 的 {key}（{label}）应为 1–200 字的文字")
+        values[key] = value.strip()
+    unknown = sorted(set(data) - set(_OFFICE_FIELDS))
+    if unknown:
+        raise RenderError(f"发文单位设置 office.toml 中有未知的设置项：{'、'.join(unknown)}（可用：{'、'.join(_OFFICE_FIELDS)}）")
+    return Office(**values)
+
+
+@dataclass(frozen=True)
 class RowView:
     label: str
     requirement: str
@@ -128,7 +169,6 @@ class OpinionView:
     applicant: str
     credit_code: str
     type_label: str
-    ruleset_type: str
     ruleset_label: str
     district: str
     tier_label: str
@@ -148,6 +188,7 @@ class OpinionView:
     rows: list[RowView]
     verdict_code: str
     verdict_label: str
+    conclusion: str
     reasons: list[str]
     concerns: list[str]
     remedies: list[str]
@@ -158,9 +199,12 @@ class OpinionView:
     input_digest: str
     review_date: str
     tool_version: str
+    office: str
+    document_number: str
+    seal_line: str
 
     @classmethod
-    def of(cls, decision: Decision, anchor: str, review_date: date) -> OpinionView:
+    def of(cls, decision: Decision, anchor: str, review_date: date, office: Office) -> OpinionView:
         app = decision.application
         selected = decision.selected
         version = selected.version
@@ -173,9 +217,8 @@ class OpinionView:
             case_id=app.id,
             name=app.name,
             applicant=app.applicant.name,
-            credit_code=app.applicant.credit_code or "",
+            credit_code=app.applicant.credit_code or "未提供",
             type_label=TYPE_LABELS.get(app.type, app.type),
-            ruleset_type=selected.type,
             ruleset_label=selected.ruleset.label,
             district=app.district,
             tier_label=decision.prepared.tier.label,
@@ -187,7 +230,7 @@ class OpinionView:
             fixed_assets=plain(app.investment.fixed_assets_wan),
             annual_tax=plain(app.commitments.annual_tax_wan),
             annual_output=_number(app.commitments.annual_output_wan),
-            submitted_on=app.submitted_on or f"未填写（按审查日期 {review_date.isoformat()}）",
+            submitted_on=date_zh(app.submitted_date) if app.submitted_date else f"未填写（按审查日期 {date_zh(review_date)} 适用规则）",
             major=major,
             version=version.version,
             version_title=version.title,
@@ -195,6 +238,7 @@ class OpinionView:
             rows=[_row(f) for f in decision.findings],
             verdict_code=decision.verdict,
             verdict_label=VERDICT_LABELS[decision.verdict],
+            conclusion=decision.conclusion,
             reasons=list(decision.reasons),
             concerns=list(decision.concerns),
             remedies=remedy_lines(decision),
@@ -203,8 +247,11 @@ class OpinionView:
             tax_per_mu=_indicator(decision, "tax_per_mu"),
             rulebook_digest=selected.digest,
             input_digest=input_digest(decision),
-            review_date=review_date.isoformat(),
+            review_date=date_zh(review_date),
             tool_version=__version__,
+            office=office.name,
+            document_number=office.number_for(review_date),
+            seal_line=office.seal_line,
         )
 
 
@@ -229,7 +276,7 @@ def render_template(templates: Path | None, name: str, context: dict[str, Any]) 
 
 
 def render_opinion_html(decision: Decision, review_date: date, templates: Path | None = None) -> str:
-    view = OpinionView.of(decision, "opinion-1", review_date)
+    view = OpinionView.of(decision, "opinion-1", review_date, office_settings(templates))
     return _render(templates, "opinion.html.j2", {"opinion": view, "running_title": f"项目准入审查意见 · {view.case_id}"})
 
 
@@ -242,8 +289,26 @@ class Meeting:
 
 @dataclass(frozen=True)
 class InvalidView:
-    source: str
-    problems: list[dict[str, str]]
+    title: str  # 案件编号 项目名称, as far as they could be read
+    where: str  # the file, or the workbook and row
+    district: str  # whom the material goes back to, when it could be read
+    problems: list[dict[str, str]]  # {"place": the column or field in Chinese, "message"}
+
+    @classmethod
+    def of(cls, result: dict[str, Any]) -> InvalidView:
+        from .intake import source_label
+
+        about = result.get("application", {})
+        problems = [{"place": safe(_place(p)), "message": safe(p["message"])} for p in result["error"]["problems"]]
+        title = " ".join(filter(None, (about.get("id"), about.get("name"))))
+        return cls(safe(title), safe(source_label(result["source"])), safe(about.get("district", "")), problems)
+
+
+def _place(problem: dict[str, str]) -> str:
+    """Where a problem is, in Chinese: the column header, or the field a JSON path names."""
+    from .intake import column_of
+
+    return problem.get("column") or ("整份材料" if problem["path"] == "$" else column_of(problem["path"], {}))
 
 
 @dataclass(frozen=True)
@@ -263,13 +328,14 @@ def packet_order(decisions: Sequence[Decision]) -> list[Decision]:
 
 def render_packet_html(
     decisions: Sequence[Decision],
-    invalid: Sequence[tuple[str, list[dict[str, str]]]],
+    invalid: Sequence[dict[str, Any]],
     meeting: Meeting,
     review_date: date,
     templates: Path | None = None,
 ) -> str:
     ordered = packet_order(decisions)
-    opinions = [OpinionView.of(d, f"opinion-{i}", review_date) for i, d in enumerate(ordered, 1)]
+    office = office_settings(templates)
+    opinions = [OpinionView.of(d, f"opinion-{i}", review_date, office) for i, d in enumerate(ordered, 1)]
     versions: dict[str, VersionView] = {}
     for d in ordered:
         s = d.selected
@@ -288,9 +354,10 @@ def render_packet_html(
     context: dict[str, Any] = {
         "meeting": meeting,
         "opinions": opinions,
-        "invalid": [InvalidView(safe(source), [{**p, "message": safe(p["message"])} for p in problems]) for source, problems in invalid],
+        "invalid": [InvalidView.of(result) for result in invalid],
         "versions": sorted(versions.values(), key=lambda v: (v.version, v.type_label)),
         "counts": counts,
+        "office": office,
     }
     return _render(templates, "packet.html.j2", context)
 
@@ -345,28 +412,48 @@ def _shown_plainly(text: str, missing: set[str]) -> str:
 
 
 def set_aside_undrawable(
-    decisions: Sequence[Decision], invalid: Sequence[tuple[str, list[dict[str, str]]]], templates: Path | None
-) -> tuple[list[Decision], list[tuple[str, list[dict[str, str]]]]]:
+    decisions: Sequence[Decision], invalid: Sequence[dict[str, Any]], templates: Path | None
+) -> tuple[list[Decision], list[dict[str, Any]]]:
     """Before a packet is laid out: applications whose text no font draws join the invalid list,
     named with the character; the invalid list's own texts show such characters as ``U+XXXX``."""
+    from .screen import about_decision, error_result
+
+    def texts_of(result: dict[str, Any]) -> list[str]:
+        about = result.get("application", {})
+        return [result["source"], *about.values(), *(p["message"] for p in result["error"]["problems"])]
+
     texts = [_field_text(d, path) for d in decisions for path, _ in _TEXT_FIELDS]
-    texts += [text for source, problems in invalid for text in (source, *(p["message"] for p in problems))]
+    texts += [text for result in invalid for text in texts_of(result)]
     missing = _missing(texts, templates)
     if not missing:
         return list(decisions), list(invalid)
     kept: list[Decision] = []
-    refused: list[tuple[str, list[dict[str, str]]]] = []
+    refused: list[dict[str, Any]] = []
     for decision in decisions:
         problems = _undrawable_problems(decision, missing)
         if problems:
-            refused.append((decision.prepared.source, problems))
+            refused.append(
+                error_result(
+                    decision.prepared.source,
+                    "invalid_input",
+                    [Problem(p["path"], p["message"]) for p in problems],
+                    about_decision(decision),
+                )
+            )
         else:
             kept.append(decision)
-    cleaned = [
-        (_shown_plainly(source, missing), [{**p, "message": _shown_plainly(p["message"], missing)} for p in problems])
-        for source, problems in [*invalid, *refused]
-    ]
-    return kept, cleaned
+
+    def cleaned(result: dict[str, Any]) -> dict[str, Any]:
+        about = {key: _shown_plainly(value, missing) for key, value in result.get("application", {}).items()}
+        problems = [{**p, "message": _shown_plainly(p["message"], missing)} for p in result["error"]["problems"]]
+        return {
+            **result,
+            "source": _shown_plainly(result["source"], missing),
+            "application": about,
+            "error": {**result["error"], "problems": problems},
+        }
+
+    return kept, [cleaned(result) for result in [*invalid, *refused]]
 
 
 def refuse_undrawable(decision: Decision, templates: Path | None) -> None:

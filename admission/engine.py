@@ -113,9 +113,7 @@ def compile_ruleset(selected: SelectedRuleSet, tier: int) -> list[dict[str, Any]
     return parts
 
 
-def _compile_rule(
-    add: Callable[[str, dict[str, Any], str, Any], None], rule: Rule, tier: int, review: SpecialReview | None
-) -> None:
+def _compile_rule(add: Callable[[str, dict[str, Any], str, Any], None], rule: Rule, tier: int, review: SpecialReview | None) -> None:
     result_key = _RESULT_PREFIX + rule.id
     has_tolerance = review is not None and rule.severity == "mandatory"
     fail_outcome = FAIL_BEYOND if has_tolerance else FAIL

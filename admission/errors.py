@@ -34,9 +34,10 @@ class InvalidInput(AdmitError):
     exit_code = 2
     kind = "invalid_input"
 
-    def __init__(self, problems: list[Problem], source: str = "") -> None:
+    def __init__(self, problems: list[Problem], source: str = "", summary: dict[str, str] | None = None) -> None:
         self.problems = problems
         self.source = source
+        self.summary = summary or {}  # 案件编号/项目名称/所在区域 as far as they could be read
         super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
 
 

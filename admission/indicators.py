@@ -29,52 +29,85 @@ class Indicator:
     # The input fields the indicator needs: a mandatory rule on it makes them required.
     inputs: tuple[str, ...]
     categorical: bool = False
+    percent: bool = False  # a share, shown to people as a percentage (0.35 is 35%)
 
 
 INDICATORS: dict[str, Indicator] = {
     i.name: i
     for i in (
-        Indicator("land_mu", "用地面积", "亩", "land.area_mu，或 land.area_m2 × 0.0015", None, 2, ("land.area_mu",)),
-        Indicator("plot_ratio", "容积率", "", "floor_area_m2 × 0.0015 ÷ 用地面积（亩）", 2, 2, ("floor_area_m2",)),
+        Indicator("land_mu", "用地面积", "亩", "用地面积（亩）；或 用地面积（平方米）× 0.0015", None, 2, ("land.area_mu",)),
+        Indicator("plot_ratio", "容积率", "", "计容建筑面积（平方米）× 0.0015 ÷ 用地面积（亩）", 2, 2, ("floor_area_m2",)),
         Indicator(
             "investment_intensity",
             "投资强度",
             "万元/亩",
-            "investment.fixed_assets_wan ÷ 用地面积（亩）",
+            "固定资产投资（万元）÷ 用地面积（亩）",
             2,
             2,
             ("investment.fixed_assets_wan",),
         ),
-        Indicator(
-            "tax_per_mu", "亩均税收", "万元/亩·年", "commitments.annual_tax_wan ÷ 用地面积（亩）", 2, 2, ("commitments.annual_tax_wan",)
-        ),
+        Indicator("tax_per_mu", "亩均税收", "万元/亩·年", "达产年税收（万元）÷ 用地面积（亩）", 2, 2, ("commitments.annual_tax_wan",)),
         Indicator(
             "output_per_mu",
             "亩均产值",
             "万元/亩·年",
-            "commitments.annual_output_wan ÷ 用地面积（亩）",
+            "达产年产值（万元）÷ 用地面积（亩）",
             2,
             2,
             ("commitments.annual_output_wan",),
         ),
-        Indicator("building_coverage", "建筑系数", "", "footprint_m2 × 0.0015 ÷ 用地面积（亩）", 4, 4, ("footprint_m2",)),
-        Indicator("total_investment", "计划总投资", "万元", "investment.total_wan", None, None, ("investment.total_wan",)),
-        Indicator("rd_intensity", "研发投入强度", "", "commitments.rd_ratio", None, None, ("commitments.rd_ratio",)),
-        Indicator("self_held_ratio", "自持比例", "", "real_estate.self_held_ratio", None, None, ("real_estate.self_held_ratio",)),
+        Indicator(
+            "building_coverage", "建筑系数", "", "建筑基底面积（平方米）× 0.0015 ÷ 用地面积（亩）", 4, 4, ("footprint_m2",), percent=True
+        ),
+        Indicator("total_investment", "计划总投资", "万元", "计划总投资（万元），按申请填报值", None, None, ("investment.total_wan",)),
+        Indicator(
+            "rd_intensity",
+            "研发投入强度",
+            "",
+            "研发投入占营业收入的比例，按申请填报值",
+            None,
+            None,
+            ("commitments.rd_ratio",),
+            percent=True,
+        ),
+        Indicator(
+            "self_held_ratio",
+            "自持比例",
+            "",
+            "开发主体自持的计容建筑面积占比，按申请填报值",
+            None,
+            None,
+            ("real_estate.self_held_ratio",),
+            percent=True,
+        ),
         Indicator(
             "supporting_floor_ratio",
             "配套用房比例",
             "",
-            "real_estate.supporting_floor_ratio",
+            "配套用房计容建筑面积占比，按申请填报值",
             None,
             None,
             ("real_estate.supporting_floor_ratio",),
+            percent=True,
         ),
         Indicator(
-            "industry_section", "行业门类", "", "industry.code 的首字母（GB/T 4754-2017 门类）", None, None, ("industry.code",), True
+            "industry_section",
+            "行业门类",
+            "",
+            "行业代码的首字母（《国民经济行业分类》GB/T 4754-2017 门类）",
+            None,
+            None,
+            ("industry.code",),
+            True,
         ),
     )
 }
+
+
+def percent_text(value: Decimal) -> str:
+    """A share as a percentage, as the office writes it: 0.35 is 35%, 0.035 is 3.5%."""
+    scaled = (value * 100).normalize()
+    return f"{scaled:f}%"
 
 
 def land_mu(application: Application) -> Fraction:

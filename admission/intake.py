@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -36,7 +37,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("统一社会信用代码", "applicant.credit_code", "text", 22, "选填；18 位，含校验位"),
     Column("项目类型", "type", "type", 14, "必填；工业项目 / 工业地产项目 / 物流项目"),
     Column("所在区域", "district", "text", 12, "必填；从下拉列表选择"),
-    Column("行业代码", "industry.code", "text", 10, "必填；GB/T 4754-2017 门类字母加两位大类，如 C38"),
+    Column("行业代码", "industry.code", "text", 10, "必填；GB/T 4754-2017 门类字母加两位大类（如 C38），或备案证上的四位代码（如 C3841）"),
     Column("重点产业链", "industry.chain", "text", 18, "选填；从下拉列表选择"),
     Column("用地面积（亩）", "land.area_mu", "number", 14, "与“用地面积（平方米）”二选一"),
     Column("用地面积（平方米）", "land.area_m2", "number", 18, "与“用地面积（亩）”二选一"),
@@ -49,14 +50,51 @@ COLUMNS: tuple[Column, ...] = (
     Column("研发投入强度", "commitments.rd_ratio", "number", 14, "选填；0–1 之间的小数，如 0.035"),
     Column("自持比例", "real_estate.self_held_ratio", "number", 10, "工业地产项目必填；0–1 之间的小数"),
     Column("配套用房比例", "real_estate.supporting_floor_ratio", "number", 14, "工业地产项目必填；0–1 之间的小数"),
-    Column("受理日期", "submitted_on", "date", 12, "选填；YYYY-MM-DD，决定适用的规则版本"),
+    Column("受理日期", "submitted_on", "date", 12, "选填；如 2026-11-03、2026/11/3 或 2026年11月3日，决定适用的规则版本"),
 )
 BY_HEADER = {c.header: c for c in COLUMNS}
+TEMPLATE_HEADERS = {c.path: c.header for c in COLUMNS}
+FREE_TEXT = frozenset({"name", "applicant.name"})
+RATIO_PATHS = frozenset({"commitments.rd_ratio", "real_estate.self_held_ratio", "real_estate.supporting_floor_ratio"})
+# Other names clerks give the same columns (matched after normalising, see ``header_key``).
+HEADER_ALIASES: dict[str, str] = {
+    "编号": "案件编号", "项目编号": "案件编号", "申请编号": "案件编号",
+    "投资企业": "投资主体", "企业名称": "投资主体", "投资方": "投资主体",
+    "信用代码": "统一社会信用代码", "社会信用代码": "统一社会信用代码",
+    "类型": "项目类型", "区域": "所在区域", "所在地区": "所在区域", "所在县(市、区)": "所在区域", "县(市、区)": "所在区域",
+    "行业类别代码": "行业代码", "国民经济行业代码": "行业代码", "产业链": "重点产业链",
+    "用地面积(m2)": "用地面积（平方米）", "用地面积": "用地面积（亩）",
+    "计容建筑面积(m2)": "计容建筑面积（平方米）", "建筑基底面积(m2)": "建筑基底面积（平方米）",
+    "总投资(万元)": "计划总投资（万元）", "固定资产投资额(万元)": "固定资产投资（万元）",
+    "达产税收(万元)": "达产年税收（万元）", "达产产值(万元)": "达产年产值（万元）",
+    "研发投入强度(%)": "研发投入强度", "自持比例(%)": "自持比例", "配套用房比例(%)": "配套用房比例",
+    "受理时间": "受理日期", "申请日期": "受理日期",
+}  # fmt: skip
+
+
+def header_key(text: str) -> str:
+    """A header as compared: the forms WPS and Excel users type are one key.
+
+    NFKC makes full-width letters, digits and brackets half-width (``（亩）`` and ``(亩)``);
+    spaces of any width and the ``*`` that marks a required column are dropped; ``㎡``, ``m²``
+    and ``m2`` all mean 平方米.
+    """
+    key = unicodedata.normalize("NFKC", text)
+    key = re.sub(r"[\s*]+", "", key).lower()
+    key = key.replace("[", "(").replace("]", ")").replace("【", "(").replace("】", ")")
+    return re.sub(r"\(m2\)|\(m\^2\)|\(平米\)|\(平方\)", "(平方米)", key)
+
+
+BY_KEY: dict[str, Column] = {
+    **{header_key(alias): BY_HEADER[header] for alias, header in HEADER_ALIASES.items()},
+    **{header_key(c.header): c for c in COLUMNS},
+}
 TYPE_LABELS = {"industrial": "工业项目", "industrial_real_estate": "工业地产项目", "logistics": "物流项目"}
 TYPE_BY_LABEL = {label: code for code, label in TYPE_LABELS.items()}
+EXAMPLE_MARK = "示例行"  # a row whose 项目名称 holds this is the template's example: never screened
 EXAMPLE_ROW: dict[str, Any] = {
     "案件编号": "JM-2026-0001",
-    "项目名称": "示例精密结构件智能制造项目（示例行，请删除或覆盖）",
+    "项目名称": f"示例精密结构件智能制造项目（{EXAMPLE_MARK}，审查时自动跳过）",
     "投资主体": "示例精密科技（江门）有限公司",
     "项目类型": "工业项目",
     "所在区域": "新会区",
@@ -73,14 +111,38 @@ EXAMPLE_ROW: dict[str, Any] = {
     "受理日期": "2026-11-02",
 }
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_PERCENT = re.compile(r"^([+-]?(\d+(\.\d*)?|\.\d+))%$")
+_TEXT_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def _text_date(value: str) -> str:
+    """``2026/11/3``, ``2026.11.3`` and ``2026年11月3日`` as ISO; anything else as it was."""
+    match = _TEXT_DATE.match(value)
+    if not match:
+        return value
+    try:
+        return date(*(int(part) for part in match.groups())).isoformat()
+    except ValueError:
+        return value  # 2026/2/30: left for validation, which names the cell
 
 
 def _cell_value(column: Column, value: Any) -> Any:
-    """A cell as the JSON value the contract expects; wrong kinds are left for validation."""
+    """A cell as the JSON value the contract expects, read as a clerk meant it; wrong kinds are
+    left for validation. Text is NFKC-normalised first (full-width digits, ％ and letters)."""
     if isinstance(value, str):
-        value = value.strip()
+        # Names are kept as written (（）stay full-width); codes, numbers and dates are normalised.
+        value = (value if column.path in FREE_TEXT else unicodedata.normalize("NFKC", value)).strip()
         if value == "":
             return None
+    if column.kind == "number" and isinstance(value, str):
+        number = value.replace(",", "")
+        percent = _PERCENT.match(number) if column.path in RATIO_PATHS else None
+        if percent:
+            return Decimal(percent.group(1)) / 100  # 2.5% in a ratio column is 0.025
+    if column.path == "industry.code" and isinstance(value, str):
+        return value.upper()
+    if column.kind == "date" and isinstance(value, str):
+        return _text_date(value)
     if column.kind == "number":
         if isinstance(value, bool):
             return value
@@ -112,6 +174,13 @@ def application_to_row(application: dict[str, Any]) -> list[Any]:
             value = value.get(part) if isinstance(value, dict) else None
         row.append(TYPE_LABELS.get(str(value), value) if column.kind == "type" else value)
     return row
+
+
+def is_example_row(headers: list[Column | None], cells: tuple[Any, ...]) -> bool:
+    return any(
+        column is not None and column.path == "name" and isinstance(cell, str) and EXAMPLE_MARK in cell
+        for column, cell in zip(headers, cells, strict=False)
+    )
 
 
 def row_to_application(headers: list[Column | None], cells: tuple[Any, ...]) -> dict[str, Any]:
@@ -215,42 +284,119 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
         if not header_row:
             yield InvalidInput([Problem("$", f"工作表“{sheet.title}”为空：第 1 行应为列标题")], str(path))
             return
-        headers, problems = _read_headers(header_row)
-        if problems:
-            yield InvalidInput(problems, f"{path}#1")
+        headers, unknown = _read_headers(header_row, notices, f"{path}")
+        columns = column_names(headers, header_row)
         width = len(header_row)
         formulas = _formulas_without_values(path, sheet_index, width) if _sheet_has_formulas(workbook, sheet) else {}
         duplicated = _duplicated_columns(headers)
         for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), 2):
             if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                 continue  # blank rows are layout, not applications
+            if is_example_row(headers, cells):
+                notices.append(f"{path} 第 {number} 行是模板的示例行（项目名称含“{EXAMPLE_MARK}”），未审查")
+                continue
+            source = f"{path}#{number}"
+            data = row_to_application(headers, cells)
             row_problems = [Problem(_header_name(headers, c), UNSAVED_FORMULA) for c in formulas.get(number, []) if cells[c] is None]
             row_problems += _disagreeing_duplicates(duplicated, cells)
+            row_problems += [
+                Problem(f"第 {i + 1} 列", f"列标题“{text}”无法识别，本行该列的值（{_shown(cells[i])}）未能读取{hint}")
+                for i, (text, hint) in unknown.items()
+                if i < len(cells) and cells[i] is not None and str(cells[i]).strip()
+            ]
             if row_problems:
-                yield InvalidInput(row_problems, f"{path}#{number}")
+                yield InvalidInput(row_problems, source, summary=row_summary(data))
                 continue
-            yield RawApplication(f"{path}#{number}", row_to_application(headers, cells))
+            yield RawApplication(source, data, columns=columns)
     except Exception:
         yield InvalidInput([Problem("$", f"第 {number + 1} 行起无法读取：文件内容不符合 .xlsx 格式")], f"{path}#{number + 1}")
     finally:
         workbook.close()
 
 
-def _read_headers(header_row: tuple[Any, ...]) -> tuple[list[Column | None], list[Problem]]:
+def _shown(value: Any) -> str:
+    from .text import excerpt
+
+    return excerpt(str(value), 20)
+
+
+def _read_headers(header_row: tuple[Any, ...], notices: list[str], where: str) -> tuple[list[Column | None], dict[int, tuple[str, str]]]:
+    """The column of each header (``None`` when unknown), and the unknown ones that look like a
+    field's header, with a hint.
+
+    Header trouble is said once, as a notice about the workbook, never counted as an
+    application. A row holding a value under a header that looks like a field's but is not
+    recognised is refused, since its verdict would rest on a figure that was never read; a
+    column that resembles no field (备注) is only noted.
+    """
     headers: list[Column | None] = []
-    problems: list[Problem] = []
-    for index, header in enumerate(header_row, 1):
+    unknown: dict[int, tuple[str, str]] = {}
+    for index, header in enumerate(header_row):
         text = str(header).strip() if header is not None else ""
-        column = BY_HEADER.get(text)
+        column = BY_KEY.get(header_key(text)) if text else None
         headers.append(column)
         if column is None and text:
-            close = difflib.get_close_matches(text, list(BY_HEADER), n=1, cutoff=0.5)
-            hint = f"；是否应为“{close[0]}”？" if close else ""
-            problems.append(Problem(f"第 {index} 列", f"未知的列标题“{text}”{hint}"))
+            close = difflib.get_close_matches(header_key(text), list(BY_KEY), n=1, cutoff=0.5)
+            if close:
+                # Probably meant for a field: a row with a value here would be judged without it.
+                hint = f"；是否应为“{BY_KEY[close[0]].header}”？"
+                unknown[index] = (text, hint)
+                notices.append(f"{where}：第 {index + 1} 列标题“{text}”无法识别{hint}该列有值的行列为无效")
+            else:
+                notices.append(f"{where}：第 {index + 1} 列“{text}”不是申请表的列（如备注），未读取")
     for header, indexes in _duplicated_columns(headers).items():
-        where = "、".join(f"第 {i + 1} 列" for i in indexes)
-        problems.append(Problem(header, f"列标题“{header}”重复（{where}）：各列值相同的行照常审查，值不同的行列为无效"))
-    return headers, problems
+        places = "、".join(f"第 {i + 1} 列" for i in indexes)
+        notices.append(f"{where}：列标题“{header}”重复（{places}）：各列值相同的行照常审查，值不同的行列为无效")
+    return headers, unknown
+
+
+def column_names(headers: list[Column | None], header_row: tuple[Any, ...]) -> dict[str, str]:
+    """Field path -> the header a person sees for it: as typed in this workbook, else the template's."""
+    names: dict[str, str] = {}
+    for column, typed in zip(headers, header_row, strict=False):
+        if column is not None:
+            names[column.path] = str(typed).strip()
+    return names
+
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+_ROW_SOURCE = re.compile(r"^(.*)#(\d+)$")
+
+
+def workbook_row(source: str) -> tuple[str, int] | None:
+    """``申请汇总表.xlsx#5`` as (workbook, row number); None for any other source."""
+    match = _ROW_SOURCE.match(source)
+    if match and match.group(1).lower().endswith(WORKBOOK_SUFFIXES):
+        return match.group(1), int(match.group(2))
+    return None
+
+
+def source_label(source: str) -> str:
+    """A source as a person reads it: ``申请汇总表.xlsx 第 5 行``, or the file as it was named."""
+    row = workbook_row(source)
+    return f"{row[0]} 第 {row[1]} 行" if row else source
+
+
+def column_of(path: str, columns: dict[str, str]) -> str:
+    """The column header(s) for a problem's field path (``columns`` as typed in the workbook,
+    else the template's): ``land`` is both land-area columns, ``real_estate`` both ratios."""
+    columns = {**TEMPLATE_HEADERS, **columns}
+    if path in columns:
+        return columns[path]
+    inside = [header for field, header in columns.items() if field.startswith(path + ".")]
+    return "、".join(inside) if inside else ("整行" if path == "$" else path)
+
+
+def row_summary(data: dict[str, Any]) -> dict[str, str]:
+    """案件编号, 项目名称 and 所在区域 of a row as far as they can be read, to name an invalid row."""
+    from .text import excerpt
+
+    found: dict[str, str] = {}
+    for key in ("id", "name", "district"):
+        value = data.get(key)
+        if isinstance(value, str) and value.strip():
+            found[key] = excerpt(value.strip(), 60)
+    return found
 
 
 UNSAVED_FORMULA = "是公式，但工作簿中没有保存计算结果（请在 Excel/WPS 中打开并保存，或改为数值）"
@@ -306,6 +452,7 @@ def template_bytes(rulebook: Rulebook) -> bytes:
         example = EXAMPLE_ROW.get(column.header)
         if example is not None:
             set_text_cell(sheet.cell(row=2, column=index), example)
+            sheet.cell(row=2, column=index).font = Font(italic=True, color="808080")
     sheet.freeze_panes = "A2"
     lists = {
         "项目类型": [TYPE_LABELS.get(t, t) for t in rulebook.types],

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from .exact import json_number, plain
-from .indicators import INDICATORS, MU_PER_M2, land_mu
+from .indicators import INDICATORS, MU_PER_M2, land_mu, percent_text
 from .review import Decision, Finding, plausibility_problems
 
 GRANULARITY = Fraction(1, 100)  # remedies are given to 0.01 万元 / m² / 亩
@@ -38,6 +38,7 @@ DIRECT: dict[str, str] = {
     "self_held_ratio": "real_estate.self_held_ratio",
     "supporting_floor_ratio": "real_estate.supporting_floor_ratio",
 }
+SHARES = frozenset({"commitments.rd_ratio", "real_estate.self_held_ratio", "real_estate.supporting_floor_ratio"})
 FIELD_LABELS = {
     "floor_area_m2": "计容建筑面积",
     "investment.fixed_assets_wan": "固定资产投资",
@@ -67,9 +68,10 @@ class Remedy:
         return "raise" if self.required > self.current else "lower"
 
     def text(self) -> str:
-        verb = "提高到不低于" if self.change == "raise" else "减少到不高于"
+        verb = "提高到不低于" if self.change == "raise" else "调减到不高于"
         unit = f" {self.unit}" if self.unit else ""
-        line = f"{FIELD_LABELS[self.field]}由 {plain(self.current)}{unit} {verb} {plain(self.required)}{unit}"
+        shown = percent_text if self.field in SHARES else plain
+        line = f"{FIELD_LABELS[self.field]}由 {shown(self.current)}{unit} {verb} {shown(self.required)}{unit}"
         return line + (f"（{self.note}）" if self.note else "")
 
     def to_json(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from .text import format_table, pad, safe
 # one that adds ANSI colour; tests and pipes get plain text.
 Style = Callable[[str, str], str]
 
+
 def plain_style(text: str, role: str) -> str:
     return text
 
@@ -26,7 +27,7 @@ def render_decision(decision: Decision, style: Style = plain_style) -> str:
         ("案件编号", safe(app.id)),
         ("项目名称", safe(app.name)),
         ("投资主体", safe(app.applicant.name)),
-        ("项目类型", f"{selected.ruleset.label}（{selected.type}）"),
+        ("项目类型", selected.ruleset.label),
         ("所在区域", f"{safe(app.district)}（{tier.label}）"),
         ("规则版本", f"{version.version}，{version.period_text()}"),
         ("规则摘要", selected.digest),
@@ -44,6 +45,7 @@ def render_decision(decision: Decision, style: Style = plain_style) -> str:
     lines.append("")
     role = {"approve": "pass", "conditional": "warn", "reject": "fail"}[decision.verdict]
     lines.append(style(f"结论：{VERDICT_LABELS[decision.verdict]}", role))
+    lines.append(decision.conclusion)
     lines.append("理由：")
     lines += [f"  {number}. {reason}" for number, reason in enumerate(decision.reasons, 1)]
     if decision.concerns:

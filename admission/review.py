@@ -7,6 +7,7 @@ if there is one; ``decide`` asks the engine and turns its outcomes into the verd
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -19,7 +20,7 @@ from .dates import parse_iso_date
 from .engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING, RuleEngine, shared_engine
 from .errors import EngineError, InvalidInput, Problem
 from .exact import json_number, number_problem, plain, round_half_up
-from .indicators import INDICATORS, MU_PER_M2, compute_indicators, display_value, land_mu
+from .indicators import INDICATORS, MU_PER_M2, compute_indicators, display_value, land_mu, percent_text
 from .rulebook import Bounds, Plausibility, Rule, Rulebook, SelectedRuleSet, Tier
 
 if TYPE_CHECKING:
@@ -111,7 +112,10 @@ def _cross_field_problems(data: dict[str, Any], rulebook: Rulebook, as_of: date,
 
     district = _text_at(data, "district")
     if district is not None and district not in rulebook.districts:
-        problems.append(Problem("district", f"未知的区域 {district!r}；应为以下之一：{'、'.join(rulebook.districts)}"))
+        names = [*rulebook.districts, *rulebook.district_aliases]
+        close = difflib.get_close_matches(district, names, n=1, cutoff=0.5)
+        hint = f"是否应为“{rulebook.district_aliases.get(close[0], close[0])}”？" if close else ""
+        problems.append(Problem("district", f"未知的区域“{district}”；{hint}应为以下之一：{'、'.join(rulebook.districts)}"))
         district = None
 
     on = _selection_date(data, as_of)
@@ -145,9 +149,12 @@ def _cross_field_problems(data: dict[str, Any], rulebook: Rulebook, as_of: date,
 
 def prepare(raw: RawApplication, rulebook: Rulebook, as_of: date) -> PreparedApplication:
     """Validate one parsed application completely; raise InvalidInput listing every problem."""
-    application, problems = validate_shape(raw.data)
+    data = _as_a_clerk_meant(raw, rulebook)
+    application, problems = validate_shape(data)
     problems = [*raw.problems, *problems]
-    problems += _cross_field_problems(raw.data, rulebook, as_of, problems)
+    problems += _cross_field_problems(data, rulebook, as_of, problems)
+    if raw.columns is not None:
+        problems = [_percent_hint(p, data) for p in problems]
     if problems or application is None:
         raise InvalidInput(problems or [Problem(ROOT, "申请材料无效")], raw.source)
     on = application.submitted_date or as_of
@@ -163,7 +170,32 @@ def prepare(raw: RawApplication, rulebook: Rulebook, as_of: date) -> PreparedApp
     return PreparedApplication(raw.source, application, selected, tier, key_chain)
 
 
+def _as_a_clerk_meant(raw: RawApplication, rulebook: Rulebook) -> dict[str, Any]:
+    """A workbook row's district written another way (高新区) as the rule book names it.
+
+    Only for workbook rows: the application contract keeps JSON strict.
+    """
+    district = raw.data.get("district")
+    if raw.columns is None or not isinstance(district, str) or district not in rulebook.district_aliases:
+        return raw.data
+    return {**raw.data, "district": rulebook.district_aliases[district]}
+
+
+_RATIO_FIELDS = ("commitments.rd_ratio", "real_estate.self_held_ratio", "real_estate.supporting_floor_ratio")
+
+
+def _percent_hint(problem: Problem, data: dict[str, Any]) -> Problem:
+    """A ratio cell holding 30 was almost surely meant as 30%: say so."""
+    if problem.path not in _RATIO_FIELDS:
+        return problem
+    value = _raw_at(data, problem.path)
+    if isinstance(value, Decimal) and 1 < value <= 100:
+        return Problem(problem.path, f"{problem.message}；是否应为 {plain(value)}%（即 {plain(value / 100)}）？")
+    return problem
+
+
 # --- plausibility (疑似填报错误) ---------------------------------------------------------------
+
 
 def _two(value: Fraction) -> str:
     return f"{round_half_up(value, 2):f}"
@@ -285,6 +317,10 @@ class Decision:
         return tuple(_reasons(self.prepared, self.findings, self.major_project, self.verdict))
 
     @cached_property
+    def conclusion(self) -> str:
+        return conclusion_text(self.prepared, self.findings, self.major_project, self.verdict)
+
+    @cached_property
     def concerns(self) -> tuple[str, ...]:
         """关注事项: advisory shortfalls, which never change the verdict."""
         tier = self.prepared.tier
@@ -376,7 +412,13 @@ def _verdict(findings: tuple[Finding, ...], major: bool, has_clause: bool) -> Ve
 # --- reasons in words ----------------------------------------------------------------------
 
 
-OUTCOME_WORDS = {MISSING: "未提供", FAIL_WITHIN: "未达标（容差内）", FAIL_BEYOND: "未达标（超出容差）", FAIL: "未达标"}
+# Plain words, not jargon: "容差" is the rule book's term; a document says how far off it is.
+OUTCOME_WORDS = {
+    MISSING: "未提供",
+    FAIL_WITHIN: "未达标（差距在允许范围内）",
+    FAIL_BEYOND: "未达标（差距超出允许范围）",
+    FAIL: "未达标",
+}
 
 
 @dataclass(frozen=True)
@@ -391,39 +433,72 @@ class FindingCells:
     @classmethod
     def of(cls, finding: Finding) -> FindingCells:
         rule = finding.rule
-        unit = f" {rule.unit}" if rule.unit and finding.actual is not None and rule.operator != "in" else ""
         return cls(
             rule.label + ("（参考）" if not finding.mandatory else ""),
             requirement_text(rule, finding.threshold),
-            format_value(rule.indicator, finding.actual) + unit,
+            with_unit(rule, finding.actual),
             OUTCOME_WORDS.get(finding.outcome, "达标"),
         )
 
 
 def format_value(indicator: str, value: Decimal | str | None) -> str:
+    """A value as people read it: shares as percentages, land to 0.01 亩, the rest as compared."""
     if value is None:
         return "未提供"
     if isinstance(value, str):
         return value
+    if INDICATORS[indicator].percent:
+        return percent_text(value)
     return plain(display_value(indicator, value))
+
+
+def with_unit(rule: Rule, value: Decimal | str | None) -> str:
+    text = format_value(rule.indicator, value)
+    return f"{text} {rule.unit}" if rule.unit and value is not None and rule.operator != "in" else text
 
 
 def requirement_text(rule: Rule, threshold: Decimal | None) -> str:
     if rule.operator == "in":
         return f"属于 {'、'.join(rule.values or [])} 门类"
     word = "不低于" if rule.operator == ">=" else "不高于"
-    return f"{word} {plain(threshold or Decimal(0))}{(' ' + rule.unit) if rule.unit else ''}"
+    return f"{word} {with_unit(rule, threshold or Decimal(0))}"
 
 
 def shortfall_text(finding: Finding, tier: Tier) -> str:
+    """One failed rule in the office's words: 低于 … 的要求, or 超过 … 的上限 for a ``<=`` rule."""
     rule = finding.rule
-    actual = format_value(rule.indicator, finding.actual)
-    unit = f" {rule.unit}" if rule.unit else ""
     if rule.operator == "in":
-        return f"{rule.label}：行业代码门类 {actual} 不属于 {'、'.join(rule.values or [])}"
-    direction = "低于" if rule.operator == ">=" else "高于"
-    standard = "要求" if finding.mandatory else "参考值"
-    return f"{rule.label} {actual}{unit}，{direction}{tier.label}{standard} {plain(finding.threshold or Decimal(0))}{unit}"
+        return f"{rule.label}：行业代码门类 {format_value(rule.indicator, finding.actual)} 不属于 {'、'.join(rule.values or [])}"
+    actual, threshold = with_unit(rule, finding.actual), with_unit(rule, finding.threshold or Decimal(0))
+    standard = "" if finding.mandatory else "参考"
+    if rule.operator == ">=":
+        return f"{rule.label}为 {actual}，低于{tier.label} {threshold} 的{standard}要求"
+    return f"{rule.label}为 {actual}，超过{tier.label} {threshold} 的{standard}上限"
+
+
+def _short(finding: Finding) -> str:
+    """A failed rule in a few words, for the conclusion sentence."""
+    if finding.rule.operator == "in":
+        return f"不属于{'、'.join(finding.rule.values or [])}门类"
+    return finding.rule.label + ("未达到要求" if finding.rule.operator == ">=" else "超过上限")
+
+
+def conclusion_text(prepared: PreparedApplication, findings: tuple[Finding, ...], major: bool, verdict: Verdict) -> str:
+    """The opinion's conclusion as the office states it: 经审查，该项目……，建议准入。"""
+    selected = prepared.selected
+    standard = f"《{selected.version.title}》{selected.ruleset.label}{prepared.tier.label}准入标准"
+    failed = [f for f in findings if f.mandatory and f.failed]
+    if verdict == "approve":
+        return f"经审查，该项目各项必备指标均符合{standard}，建议准入。"
+    shortfalls = "，".join(_short(f) for f in failed)
+    if verdict == "conditional":
+        review = selected.version.special_review
+        share = _percent(review.tolerance) if review else ""
+        return (
+            f"经审查，该项目{shortfalls}，不完全符合{standard}；鉴于该项目属重大项目，且未达标指标与标准的差距均在 {share} 以内，"
+            "建议提请联席会议一事一议。"
+        )
+    return f"经审查，该项目{shortfalls}，不符合{standard}，建议不予准入。"
 
 
 def _reasons(prepared: PreparedApplication, findings: tuple[Finding, ...], major: bool, verdict: Verdict) -> list[str]:
@@ -434,23 +509,25 @@ def _reasons(prepared: PreparedApplication, findings: tuple[Finding, ...], major
         reasons.append(f"全部 {sum(f.mandatory for f in findings)} 项必备指标均达标。")
     for finding in failed:
         text = shortfall_text(finding, prepared.tier)
+        share = _percent(review.tolerance if review else Decimal(0))
         if finding.within_tolerance is True:
-            text += f"，在 {_percent(review.tolerance if review else Decimal(0))} 容差内"
+            text += f"，差距在标准的 {share} 以内"
         elif finding.within_tolerance is False:
-            text += "，超出容差" if finding.rule.operator != "in" else "，该项不适用容差"
+            text += f"，差距超过标准的 {share}" if finding.rule.operator != "in" else "，该项不适用一事一议"
         reasons.append(text + "。")
     if failed:
         if review is None:
-            reasons.append(f"规则版本 {prepared.selected.version.version} 未设一事一议条款，必备指标未达标即不予准入。")
+            reasons.append(f"{prepared.selected.version.version} 版规则未设一事一议条款，必备指标未达标的项目不予准入。")
         elif not major:
             reasons.append(
-                f"非重大项目（计划总投资低于 {_yi(review.major_total_investment)} 亿元，且不属于计划总投资"
+                f"该项目不属重大项目（计划总投资低于 {_yi(review.major_total_investment)} 亿元，且不属于计划总投资"
                 f"不低于 {_yi(review.major_chain_total_investment)} 亿元的重点产业链项目），不适用一事一议。"
             )
         elif verdict == "conditional":
-            reasons.append(f"属重大项目，未达标的必备指标均在 {_percent(review.tolerance)} 容差内，提请联席会议一事一议。")
+            share = _percent(review.tolerance)
+            reasons.append(f"该项目属重大项目，未达标的必备指标与标准的差距均在 {share} 以内，可提请联席会议一事一议。")
         else:
-            reasons.append(f"虽属重大项目，但有必备指标超出 {_percent(review.tolerance)} 容差，不适用一事一议。")
+            reasons.append(f"该项目虽属重大项目，但有必备指标与标准的差距超过 {_percent(review.tolerance)}，不适用一事一议。")
     return reasons
 
 

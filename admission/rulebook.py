@@ -175,6 +175,9 @@ class Version(_Strict):
     basis: Annotated[str, Field(min_length=1)]
     sources: Annotated[list[str], Field(min_length=1)]
     tiers: Annotated[list[Tier], Field(min_length=1)]
+    # Other names clerks write for a district in an intake workbook (高新区 -> 江门高新区). They
+    # decide nothing, so they are left out of the digest; JSON applications never use them.
+    district_aliases: dict[str, str] = {}
     special_review: SpecialReview | None = None
     plausibility: Plausibility = Plausibility()
     monitoring: MonitoringTerms = MonitoringTerms()
@@ -187,8 +190,12 @@ class Version(_Strict):
         return next((t for t in self.tiers if district in t.districts), None)
 
     def period_text(self) -> str:
-        end = self.effective_to.isoformat() if self.effective_to else "至今"
-        return f"{self.effective_from.isoformat()} 至 {end}" if self.effective_to else f"{self.effective_from.isoformat()} 起"
+        """自 2022年1月1日 起施行, or 2014年7月1日 至 2021年12月31日 施行: dates as documents write them."""
+        from .dates import date_zh
+
+        if self.effective_to is None:
+            return f"自 {date_zh(self.effective_from)} 起施行"
+        return f"{date_zh(self.effective_from)} 至 {date_zh(self.effective_to)} 施行"
 
 
 @dataclass(frozen=True)
@@ -202,7 +209,7 @@ class SelectedRuleSet:
     @cached_property
     def digest(self) -> str:
         """SHA-256 of the rule data that decides: the version's shared parts and this rule set."""
-        shared = self.version.model_dump(mode="json", exclude={"rulesets"})
+        shared = self.version.model_dump(mode="json", exclude={"rulesets", "district_aliases"})
         payload = {"version": shared, "type": self.type, "ruleset": self.ruleset.model_dump(mode="json")}
         canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -227,6 +234,13 @@ class Rulebook:
             for tier in version.tiers:
                 seen.update(dict.fromkeys(tier.districts))
         return list(seen)
+
+    @property
+    def district_aliases(self) -> dict[str, str]:
+        aliases: dict[str, str] = {}
+        for version in self.versions:
+            aliases.update(version.district_aliases)
+        return aliases
 
     @property
     def key_chains(self) -> list[str]:
@@ -288,10 +302,7 @@ def _load_version(file: Path) -> tuple[Version | None, list[Problem]]:
     try:
         version = Version.model_validate(data)
     except ValidationError as error:
-        return None, [
-            Problem(f"{name}: {'.'.join(str(p) for p in e['loc'])}", _rule_error_zh(e))
-            for e in error.errors(include_url=False)
-        ]
+        return None, [Problem(f"{name}: {'.'.join(str(p) for p in e['loc'])}", _rule_error_zh(e)) for e in error.errors(include_url=False)]
     return version, [Problem(f"{name}: {key}", message) for key, message in _version_problems(version)]
 
 
@@ -318,6 +329,11 @@ def _version_problems(version: Version) -> list[tuple[str, str]]:
             if district in seen_districts:
                 found.append((f"tiers[{index}].districts", f"{district} 同时属于两个区域分类"))
             seen_districts[district] = tier.level
+    for alias, district in version.district_aliases.items():
+        if district not in seen_districts:
+            found.append((f"district_aliases.{alias}", f"别名指向的 {district} 不在本版本的区域分类中"))
+        if alias in seen_districts:
+            found.append((f"district_aliases.{alias}", f"{alias} 本身就是区域名称，不能作为别名"))
     review = version.special_review
     if review is not None:
         if not (Decimal(0) <= review.tolerance < 1):

@@ -13,7 +13,7 @@ from .application import RawApplication, parse_json_text
 from .errors import InvalidInput, Problem, UsageError
 from .exact import json_number, plain
 from .indicators import INDICATORS
-from .review import VERDICT_LABELS, decide, prepare
+from .review import VERDICT_LABELS, Decision, decide, prepare
 from .rulebook import MonitoringTerms, Rule, Rulebook, SelectedRuleSet, Version, load_rulebook
 
 SEVERITY_LABELS = {"mandatory": "必备", "advisory": "参考"}
@@ -299,31 +299,78 @@ class Impact:
     name: str
     before: str
     after: str
+    rules: tuple[str, ...]  # the rules behind the flip, in words
 
-    def to_json(self) -> dict[str, str]:
-        return {"source": self.source, "id": self.case_id, "name": self.name, "before": self.before, "after": self.after}
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "id": self.case_id, "name": self.name, "before": self.before, "after": self.after,
+            "rules": list(self.rules),
+        }  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ImpactReport:
+    evaluated: int  # applications judged under at least one of the rule books
+    invalid: list[tuple[str, list[dict[str, str]]]]  # refused under both: not part of the comparison
+    changed: list[Impact]
 
 
 def verdict_text(verdict: str) -> str:
     return VERDICT_LABELS.get(verdict, "无效")
 
 
-def impact(current: Rulebook, proposed: Rulebook, paths: list[Path], as_of: date) -> tuple[int, list[Impact]]:
-    """How many applications were evaluated, and those whose verdict differs under ``proposed``."""
-    from .screen import collect, decide_item
+def _rules_behind(before: Decision, after: Decision) -> tuple[str, ...]:
+    """Each rule whose requirement or outcome differs, as 指标：要求 → 要求（实际值，结果 → 结果）."""
+    from .review import FindingCells
+
+    old = {f.rule.id: f for f in before.findings}
+    lines = []
+    for finding in after.findings:
+        previous = old.get(finding.rule.id)
+        now = FindingCells.of(finding)
+        if previous is None:
+            lines.append(f"{now.label}：新增规则，要求{now.requirement}（实际 {now.actual}，{now.result}）")
+            continue
+        was = FindingCells.of(previous)
+        if (was.requirement, was.result) != (now.requirement, now.result) and (previous.failed or finding.failed):
+            lines.append(f"{now.label}：要求由“{was.requirement}”改为“{now.requirement}”（实际 {now.actual}，{was.result} → {now.result}）")
+    current_ids = {f.rule.id for f in after.findings}
+    lines += [
+        f"{FindingCells.of(f).label}：拟议规则删除了该项（原为{FindingCells.of(f).result}）"
+        for f in before.findings
+        if f.rule.id not in current_ids
+    ]
+    if before.major_project != after.major_project:
+        lines.append("重大项目认定：" + ("是 → 否" if before.major_project else "否 → 是"))
+    if before.prepared.tier.label != after.prepared.tier.label:
+        lines.append(f"区域分类：{before.prepared.tier.label} → {after.prepared.tier.label}")
+    return tuple(lines)
+
+
+def impact(current: Rulebook, proposed: Rulebook, paths: list[Path], as_of: date) -> ImpactReport:
+    """Every application judged under both rule books: the verdicts that differ, with the rules
+    behind each flip. Inputs invalid under both are counted apart, never as "unchanged"."""
+    from .screen import collect, try_decide
 
     changed: list[Impact] = []
-    count = 0
+    invalid: list[tuple[str, list[dict[str, str]]]] = []
+    evaluated = 0
     for item in collect(paths):
-        count += 1
-        outcomes: list[tuple[str, str, str]] = []
-        for book in (current, proposed):
-            try:
-                decision = decide_item(item, book, as_of)
-                outcomes.append((decision.verdict, decision.application.id, decision.application.name))
-            except InvalidInput:
-                outcomes.append(("invalid", "", ""))
-        (before, id_a, name_a), (after, id_b, name_b) = outcomes
-        if before != after:
-            changed.append(Impact(item.source, id_a or id_b, name_a or name_b, before, after))
-    return count, changed
+        before, after = try_decide(item, current, as_of), try_decide(item, proposed, as_of)
+        if not isinstance(before, Decision) and not isinstance(after, Decision):
+            invalid.append((item.source, before["error"]["problems"]))
+            continue
+        if isinstance(before, Decision) and isinstance(after, Decision):
+            evaluated += 1
+            if before.verdict != after.verdict:
+                app = after.application
+                changed.append(Impact(item.source, app.id, app.name, before.verdict, after.verdict, _rules_behind(before, after)))
+            continue
+        evaluated += 1
+        decided, refused = (before, after) if isinstance(before, Decision) else (after, before)
+        assert isinstance(decided, Decision) and not isinstance(refused, Decision)
+        reason = "；".join(p["message"] for p in refused["error"]["problems"])
+        verdicts = (decided.verdict, "invalid") if decided is before else ("invalid", decided.verdict)
+        app = decided.application
+        changed.append(Impact(item.source, app.id, app.name, verdicts[0], verdicts[1], (f"无法审查：{reason}",)))
+    return ImpactReport(evaluated, invalid, changed)

@@ -20,11 +20,11 @@ from typing import Any
 from .application import ROOT, RawApplication, read_application_file
 from .errors import AdmitError, InvalidInput, Problem
 from .exact import yi
+from .intake import WORKBOOK_SUFFIXES
 from .review import VERDICT_LABELS, Decision, decide, prepare
 from .rulebook import Rulebook, load_rulebook
 
 Result = dict[str, Any]  # {"source", "decision"} or {"source", "error"}
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 CHUNK = 64  # applications per task: big enough to amortise pickling, small for a smooth progress bar
 
 
@@ -74,24 +74,42 @@ def collect(paths: Iterable[Path], notices: list[str] | None = None) -> Iterator
             yield Item(str(path), path=path)  # missing or unreadable files are reported by the reader
 
 
-def error_result(source: str, kind: str, problems: list[Problem]) -> Result:
-    return {"source": source, "error": {"kind": kind, "problems": [p.to_json() for p in problems]}}
+def error_result(
+    source: str, kind: str, problems: list[Problem], about: dict[str, str] | None = None, columns: dict[str, str] | None = None
+) -> Result:
+    """An input refused. ``about`` names the project as far as it could be read (a person looks
+    for it by 案件编号 and 项目名称, and the district it goes back to); for a workbook row each
+    problem also names its column header."""
+    from .intake import column_of
 
-
-def decide_item(item: Item, rulebook: Rulebook, as_of: date) -> Decision:
-    """The decision for one input; raises InvalidInput (or another AdmitError) like admit check."""
-    if item.refused is not None:
-        raise item.refused
-    raw = item.raw if item.raw is not None else read_application_file(item.path or Path(item.source))
-    return decide(prepare(raw, rulebook, as_of))
+    result: Result = {"source": source}
+    if about:
+        result["application"] = about
+    listed = [p.to_json() if columns is None else {**p.to_json(), "column": column_of(p.path, columns)} for p in problems]
+    result["error"] = {"kind": kind, "problems": listed}
+    return result
 
 
 def try_decide(item: Item, rulebook: Rulebook, as_of: date) -> Decision | Result:
     """The decision, or the error result for this input: a bug costs one result, never the batch."""
+    from .intake import row_summary
+
+    raw = item.raw
     try:
-        return decide_item(item, rulebook, as_of)
+        if item.refused is not None:
+            raise item.refused
+        if raw is None:
+            raw = read_application_file(item.path or Path(item.source))
+        return decide(prepare(raw, rulebook, as_of))
     except InvalidInput as error:
-        return error_result(item.source, error.kind, error.problems)
+        about = dict(error.summary or (row_summary(raw.data) if raw is not None else {}))
+        # The district names whom the material goes back to: only one the rule book knows.
+        district = rulebook.district_aliases.get(about.get("district", ""), about.get("district", ""))
+        about.pop("district", None)
+        if district in rulebook.districts:
+            about["district"] = district
+        columns = raw.columns if raw is not None else _row_columns(item.source)
+        return error_result(item.source, error.kind, error.problems, about, columns)
     except AdmitError as error:
         return error_result(item.source, error.kind, [Problem(ROOT, str(error))])
     except Exception as error:
@@ -170,31 +188,52 @@ def duplicate_id_problems(ids_by_source: list[tuple[str, str]]) -> dict[str, Pro
 
 def mark_duplicate_ids(results: list[Result]) -> list[Result]:
     duplicates = duplicate_id_problems([(r["source"], r["decision"]["application"]["id"]) for r in results if "decision" in r])
-    return [error_result(r["source"], "invalid_input", [duplicates[r["source"]]]) if r["source"] in duplicates else r for r in results]
+
+    def refused(result: Result) -> Result:
+        app = result["decision"]["application"]
+        about = {key: app[key] for key in ("id", "name", "district")}
+        return error_result(result["source"], "invalid_input", [duplicates[result["source"]]], about, _row_columns(result["source"]))
+
+    return [refused(r) if r["source"] in duplicates else r for r in results]
+
+
+def _row_columns(source: str) -> dict[str, str] | None:
+    """A workbook row's problems are named by column (the template's headers, when the typed
+    ones are no longer at hand)."""
+    from .intake import workbook_row
+
+    return {} if workbook_row(source) else None
 
 
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def decisions_for_documents(
-    items: Iterable[Item], rulebook: Rulebook, as_of: date
-) -> tuple[list[Decision], list[tuple[str, list[dict[str, str]]]]]:
-    """Decision objects for a packet, and the invalid inputs with their problems.
+def decisions_for_documents(items: Iterable[Item], rulebook: Rulebook, as_of: date) -> tuple[list[Decision], list[Result]]:
+    """Decision objects for a packet, and the invalid inputs as error results.
 
     In-process: a packet is bounded by PDF layout (~90 ms a project), not by the engine.
     """
     decided: list[tuple[str, Decision]] = []
-    invalid: list[tuple[str, list[dict[str, str]]]] = []
+    invalid: list[Result] = []
     for item in items:
         outcome = try_decide(item, rulebook, as_of)
         if isinstance(outcome, Decision):
             decided.append((item.source, outcome))
         else:
-            invalid.append((outcome["source"], outcome["error"]["problems"]))
+            invalid.append(outcome)
     duplicates = duplicate_id_problems([(source, d.application.id) for source, d in decided])
-    invalid += [(source, [duplicates[source].to_json()]) for source, _ in decided if source in duplicates]
+    invalid += [
+        error_result(source, "invalid_input", [duplicates[source]], about_decision(d), _row_columns(source))
+        for source, d in decided
+        if source in duplicates
+    ]
     return [d for source, d in decided if source not in duplicates], invalid
+
+
+def about_decision(decision: Decision) -> dict[str, str]:
+    app = decision.application
+    return {"id": app.id, "name": app.name, "district": app.district}
 
 
 # --- summaries -----------------------------------------------------------------------------------
@@ -240,20 +279,33 @@ TABLE_HEADERS = (
 )  # fmt: skip
 
 
+def problem_place(problem: dict[str, str]) -> str:
+    """Where a problem is, as its reader looks for it: the column header for a workbook row,
+    the JSON path for a file."""
+    return problem.get("column") or problem["path"]
+
+
+def problems_text(result: Result) -> str:
+    return "；".join(f"{problem_place(p)}：{p['message']}" for p in result["error"]["problems"])
+
+
 def table_rows(results: list[Result]) -> list[list[Any]]:
     """The results as table rows (CSV and XLSX), in input order."""
-    from .intake import TYPE_LABELS
+    from .intake import TYPE_LABELS, source_label
 
     rows: list[list[Any]] = []
     for result in results:
         if "error" in result:
-            problems = "；".join(f"{p['path']}：{p['message']}" for p in result["error"]["problems"])
-            rows.append([result["source"], "", "", "", "", "无效", "", "", "", None, None, None, None, None, "", "", problems])
+            about = result.get("application", {})
+            rows.append([
+                source_label(result["source"]), about.get("id", ""), about.get("name", ""), "", about.get("district", ""), "无效",
+                "", "", "", None, None, None, None, None, "", "", problems_text(result),
+            ])  # fmt: skip
             continue
         d = result["decision"]
         app, ind = d["application"], d["indicators"]
         rows.append([
-            result["source"], app["id"], app["name"], TYPE_LABELS.get(app["type"], app["type"]), app["district"],
+            source_label(result["source"]), app["id"], app["name"], TYPE_LABELS.get(app["type"], app["type"]), app["district"],
             VERDICT_LABELS[d["verdict"]], d["rulebook"]["version"], d["tier"], "是" if d["major_project"] else "否",
             ind.get("total_investment"), ind.get("land_mu"), ind.get("plot_ratio"), ind.get("investment_intensity"),
             ind.get("tax_per_mu"), "、".join(failed_rules(d, "mandatory")), "、".join(failed_rules(d, "advisory")), "",
@@ -313,6 +365,17 @@ def render_summary(results: list[Result], style: Callable[[str, str], str]) -> s
             lines.append(style(line, roles[verdict]))
     for result in results:
         if "error" in result:
-            lines.append(style(f"[无效] {safe(result['source'])}", "fail"))
-            lines += [f"    {p['path']}：{safe(p['message'])}" for p in result["error"]["problems"]]
+            lines.append(style(f"[无效] {safe(invalid_heading(result))}", "fail"))
+            lines += [f"    {safe(problem_place(p))}：{safe(p['message'])}" for p in result["error"]["problems"]]
     return "\n".join(lines)
+
+
+def invalid_heading(result: Result) -> str:
+    """An invalid input named as a person finds it: 案件编号 项目名称（所在区域），where it is."""
+    from .intake import source_label
+
+    about = result.get("application", {})
+    name = " ".join(filter(None, (about.get("id"), about.get("name"))))
+    district = f"（{about['district']}）" if about.get("district") else ""
+    where = source_label(result["source"])
+    return f"{name}{district}  {where}" if name else where

@@ -40,7 +40,7 @@ def test_human_report_names_every_rule_and_the_verdict() -> None:
         "容积率",
         "建筑系数（参考）",
         "研发投入强度（参考）",
-        "未达标（容差内）",
+        "未达标（差距在允许范围内）",
         "结论：提请联席会议一事一议",
     ):
         assert text in out, text
@@ -49,7 +49,7 @@ def test_human_report_names_every_rule_and_the_verdict() -> None:
 
 def test_human_report_lines_up_the_rule_table() -> None:
     _, out, _ = run("check", *AS_OF, str(SAMPLES_DIR / "logistics-reject.json"))
-    assert "\n亩均税收          不低于 12 万元/亩·年  10.00 万元/亩·年  未达标（容差内）\n" in out
+    assert "\n亩均税收          不低于 12 万元/亩·年  10.00 万元/亩·年  未达标（差距在允许范围内）\n" in out
 
 
 def test_json_output_follows_decision_md() -> None:
@@ -103,7 +103,7 @@ def test_json_output_follows_decision_md() -> None:
         "building_coverage",
         "rd_intensity",
     ]
-    assert decision["reasons"][0] == "亩均税收 25.00 万元/亩·年，低于一类地区要求 30 万元/亩·年，在 20% 容差内。"
+    assert decision["reasons"][0] == "亩均税收为 25.00 万元/亩·年，低于一类地区 30 万元/亩·年 的要求，差距在标准的 20% 以内。"
 
 
 def test_version_without_clause_has_no_major_projects_and_null_tolerance() -> None:

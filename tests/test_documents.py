@@ -57,8 +57,8 @@ def packet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
 def test_opinion_reads_like_a_review_opinion(opinion: tuple[Path, Path]) -> None:
     pdf, _ = opinion
     text = pdf_text(pdf)
-    for expected in ("项目准入审查意见", "江门高新区智慧物流枢纽项目", "JM-2026-0302", "一类地区", "指标审查", "是否达标",
-                     "亩均税收", "未达标（容差内）", "提请联席会议一事一议", "关注事项", "建筑系数", "审查人（签字）",
+    for expected in ("关于江门高新区智慧物流枢纽项目的准入审查意见", "经审查，该项目", "审查单位（盖章）", "江招联审〔2026〕", "JM-2026-0302", "一类地区", "指标审查", "是否达标",
+                     "亩均税收", "未达标（差距在允许范围内）", "提请联席会议一事一议", "关注事项", "建筑系数", "审查人（签字）",
                      "规则摘要", "申请材料摘要"):  # fmt: skip
         assert squash(expected) in text, expected
     decision = json.loads(run("check", "--json", *AS_OF, str(SAMPLES_DIR / "logistics-conditional.json"))[1])
@@ -66,12 +66,13 @@ def test_opinion_reads_like_a_review_opinion(opinion: tuple[Path, Path]) -> None
     pages = page_count(pdf)
     for number, page in enumerate(text.split("\f")[:pages], 1):
         assert page.startswith(squash("项目准入审查意见 · JM-2026-0302")), page[:40]  # the running header
-        assert page.endswith(squash(f"第 {number} 页 / 共 {pages} 页")), page[-20:]
+        assert squash(f"第 {number} 页 / 共 {pages} 页") in page, page[-20:]
 
 
 def test_opinion_embeds_subset_chinese_fonts_with_real_bold(opinion: tuple[Path, Path]) -> None:
     fonts = embedded_fonts(opinion[0])
-    assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+Noto-(Sans|Serif|Sans-Mono)-CJK-SC(-Bold)?", f) for f in fonts), fonts
+    # Noto CJK for the text; DejaVu Sans Mono only for the digests, which are hexadecimal.
+    assert fonts and all(re.fullmatch(r"/[A-Z]{6}\+(Noto-(Sans|Serif)-CJK-SC(-Bold)?|DejaVu-Sans-Mono)", f) for f in fonts), fonts
     assert any(f.endswith("-Bold") for f in fonts)
     assert any("Serif-CJK-SC" in f and not f.endswith("-Bold") for f in fonts)
 
@@ -84,7 +85,7 @@ def test_opinion_html_is_written_and_self_contained(opinion: tuple[Path, Path]) 
 
 def test_packet_has_cover_contents_summary_opinions_invalid_and_appendix(packet: tuple[Path, Path, str]) -> None:
     pdf, _, text = packet
-    for expected in ("江门市招商引资工作联席会议项目审查材料", "第 12 次", "2026-11-28", "目录", "项目汇总表", "无效申请材料",
+    for expected in ("江门市招商引资工作联席会议项目审查材料", "第 12 次", "2026年11月28日", "目录", "项目汇总表", "无效申请材料",
                      "附录：审查规则版本", "JM-2014", "JM-2022"):  # fmt: skip
         assert squash(expected) in text, expected
     for name in sorted(SAMPLES_DIR.glob("*.json")):
@@ -100,7 +101,7 @@ def test_packet_has_cover_contents_summary_opinions_invalid_and_appendix(packet:
     pages = page_count(pdf)
     assert len(text.rstrip("\f").split("\f")) == pages
     assert text.rstrip("\f").endswith(f"第{pages}页/共{pages}页")
-    assert text.count("项目准入审查意见") == 14
+    assert text.count("的准入审查意见") == 14
 
 
 def test_packet_orders_opinions_by_verdict_then_investment(packet: tuple[Path, Path, str]) -> None:
@@ -108,7 +109,7 @@ def test_packet_orders_opinions_by_verdict_then_investment(packet: tuple[Path, P
     verdicts = re.findall(r'<div class="verdict (\w+)">', html)
     assert len(verdicts) == 14
     assert verdicts == sorted(verdicts, key=["approve", "conditional", "reject"].index)
-    investments = [int(v) for v in re.findall(r"<th>计划总投资</th><td>(\d+) 万元", html)]
+    investments = [int(v) for v in re.findall(r'<th>计划总投资</th><td class="number">(\d+) 万元', html)]
     by_verdict: dict[str, list[int]] = {}
     for verdict, amount in zip(verdicts, investments, strict=True):
         by_verdict.setdefault(verdict, []).append(amount)

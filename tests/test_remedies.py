@@ -106,7 +106,7 @@ def test_remedies_are_in_json_and_in_the_report() -> None:
     result = CliRunner().invoke(main, ["check", "--as-of", REVIEW_DATE.isoformat(), path])
     assert "达标所需（单项调整，其他条件不变）：" in result.stdout
     assert (
-        "  - 容积率：计容建筑面积由 190000 平方米 提高到不低于 200000.00 平方米；或用地面积由 100 亩 减少到不高于 95.00 亩" in result.stdout
+        "  - 容积率：计容建筑面积由 190000 平方米 提高到不低于 200000.00 平方米；或用地面积由 100 亩 调减到不高于 95.00 亩" in result.stdout
     )
     import json
 

@@ -97,8 +97,10 @@ def test_template_workbook_round_trips(tmp_path: Path) -> None:
     assert template.freeze_panes == "A2"
     lists = [dv.formula1 for dv in template.data_validations.dataValidation]
     assert '"工业项目,工业地产项目,物流项目"' in lists and any("新会区" in f for f in lists) and any("新能源电池" in f for f in lists)
+    assert all(dv.showErrorMessage for dv in template.data_validations.dataValidation), "drop-downs refuse other entries"
     code, example = screen_json(str(intake))
-    assert code == 0 and example["results"][0]["decision"]["verdict"] == "approve"
+    assert code == 0 and example["results"] == [], "the template's example row is never screened"
+    assert any("示例行" in notice for notice in example["notices"])
 
     fill_workbook(intake, [sample(name) for name in VALID_SAMPLES])
     code, screened = screen_json(str(intake))
@@ -145,7 +147,6 @@ def test_broken_inputs_of_every_kind_are_reported_and_nothing_else_is_lost(tmp_p
         str(folder / "nested" / "duplicate-id.json"): ["id"],
         str(folder / "nested" / "empty.json"): ["$"],
         str(folder / "nested" / "gbk.json"): ["$"],
-        f"{workbook_path}#1": ["第 21 列"],
         f"{workbook_path}#4": ["land.area_mu", "type"],
         str(tmp_path / "missing.json"): ["$"],
         str(tmp_path / "not-a-workbook.xlsx"): ["$"],
@@ -154,7 +155,8 @@ def test_broken_inputs_of_every_kind_are_reported_and_nothing_else_is_lost(tmp_p
     evaluated = sorted(s for s, r in by_source.items() if "decision" in r)
     assert evaluated == sorted([str(folder / VALID_SAMPLES[1]), str(folder / VALID_SAMPLES[2]), f"{workbook_path}#2"])
     assert by_source[f"{workbook_path}#2"]["decision"]["verdict"] == "approve"
-    assert screened["summary"] == {"total": 11, "approve": 2, "conditional": 0, "reject": 1, "invalid": 8}
+    assert screened["summary"] == {"total": 10, "approve": 2, "conditional": 0, "reject": 1, "invalid": 7}
+    assert any("第 21 列“备注栏”不是申请表的列" in notice for notice in screened["notices"]), "a remarks column is noted, not an application"
 
 
 def test_terminal_summary_counts_and_sorts_by_verdict() -> None:
@@ -240,6 +242,7 @@ def test_excel_numbers_are_read_as_the_decimals_people_typed(tmp_path: Path) -> 
     sheet = workbook.active
     assert sheet is not None
     headers = [c.header for c in COLUMNS]
+    sheet.cell(row=2, column=headers.index("项目名称") + 1, value="数值读取检查项目")  # no longer the example row
     sheet.cell(row=2, column=headers.index("研发投入强度") + 1, value=0.03)  # exactly the threshold
     sheet.cell(row=2, column=headers.index("达产年税收（万元）") + 1, value=2500.0)  # 25.00 per 亩 in tier 2
     workbook.save(path)

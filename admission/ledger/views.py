@@ -124,8 +124,15 @@ def project_detail(connection: sa.Connection, case_id: str) -> dict[str, Any]:
         "deviation": any(r["deviation"] for r in resolution_list[-1:]),
         "yearly_results": [{"year": r.year, "tax": r.tax, "output": r.output, "fixed_assets": r.fixed_assets} for r in result_rows],
         "events": [
-            {"seq": e.seq, "at": e.at, "actor": e.actor, "source": e.source, "kind": e.kind,
-             "kind_label": EVENT_KINDS.get(e.kind, e.kind), "detail": json.loads(e.detail)}
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "actor": e.actor,
+                "source": e.source,
+                "kind": e.kind,
+                "kind_label": EVENT_KINDS.get(e.kind, e.kind),
+                "detail": json.loads(e.detail),
+            }
             for e in event_rows
         ],
     }

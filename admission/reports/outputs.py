@@ -109,9 +109,7 @@ def _bars(labels: Sequence[str], values: Sequence[float], unit: str, colour: str
 
 
 def annual_charts(f: dict[str, Any]) -> dict[str, str]:
-    funnel = [("过会", f["passed"]), ("新增供地", f["land_cohort"])] + [
-        (label, f["funnel"][key]) for key, label in STEPS
-    ]
+    funnel = [("过会", f["passed"]), ("新增供地", f["land_cohort"])] + [(label, f["funnel"][key]) for key, label in STEPS]
     districts = [d for d in f["by_district"]]
     return {
         "funnel": _svg(_bars([k for k, _ in funnel], [v for _, v in funnel], "项目数（个）", "#4472c4")),

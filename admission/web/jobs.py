@@ -50,6 +50,7 @@ def screen(paths: list[str], rules_dir: str, as_of: date) -> list[dict[str, Any]
 
 
 def packet_pdf(paths: list[str], rules_dir: str, as_of: date, templates: str | None) -> bytes:
+    from ..dates import date_zh
     from ..documents import DEFAULT_PACKET_TITLE, Meeting, render_packet_html, set_aside_undrawable, template_dirs
     from ..pdf import render_pdf
     from ..screen import collect, decisions_for_documents
@@ -57,7 +58,7 @@ def packet_pdf(paths: list[str], rules_dir: str, as_of: date, templates: str | N
     override = Path(templates) if templates else None
     decisions, invalid = decisions_for_documents(collect([Path(p) for p in paths]), _rulebook(rules_dir), as_of)
     decisions, invalid = set_aside_undrawable(decisions, invalid, override)
-    html = render_packet_html(decisions, invalid, Meeting(DEFAULT_PACKET_TITLE, "", as_of.isoformat()), as_of, override)
+    html = render_packet_html(decisions, invalid, Meeting(DEFAULT_PACKET_TITLE, "", date_zh(as_of)), as_of, override)
     return render_pdf(html, template_dirs(override))[0]
 
 
