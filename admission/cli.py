@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
 from functools import wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, help_zh
 from .dates import parse_iso_date
 from .errors import AdmitError, InvalidInput, InvalidRulebook, OutputError, UsageError
 from .output import check_outputs, write_files
@@ -124,25 +123,6 @@ as_of_option = click.option(
 )
 
 
-_CLICK_PATH_MESSAGES = (
-    (re.compile(r"^(?:File|Directory|Path) (.+) is a directory\.$"), "{} 是目录，此处需要文件"),
-    (re.compile(r"^(?:File|Directory|Path) (.+) is a file\.$"), "{} 是文件，此处需要目录"),
-    (re.compile(r"^(?:File|Directory|Path) (.+) does not exist\.$"), "{} 不存在"),
-    (re.compile(r"^(?:File|Directory|Path) (.+) is not readable\.$"), "{} 没有读取权限"),
-    (re.compile(r"^(?:File|Directory|Path) (.+) is not writable\.$"), "{} 没有写入权限"),
-    (re.compile(r"^(.+) is not a valid integer\.$"), "{} 不是整数"),
-)
-
-
-def _click_message_zh(message: str) -> str:
-    """click's own words for a bad value (``click.Path``, ``int``), in Chinese."""
-    for pattern, template in _CLICK_PATH_MESSAGES:
-        found = pattern.match(message)
-        if found:
-            return template.format(safe(found.group(1)))
-    return message
-
-
 def usage_error_zh(error: click.UsageError) -> str:
     """click's usage errors, said in Chinese (the values our own callbacks give already are)."""
     hint = None
@@ -153,19 +133,33 @@ def usage_error_zh(error: click.UsageError) -> str:
     if isinstance(error, click.MissingParameter):
         return f"缺少参数 {hint}" if hint else "缺少参数"
     if isinstance(error, click.BadParameter):
-        message = _click_message_zh(error.message)
+        message = safe(error.message)  # click's words, already Chinese through the catalogue (help_zh)
         return f"参数 {hint} 的值无效：{message}" if hint else f"参数值无效：{message}"
     if isinstance(error, click.NoSuchOption):
         close = f"；是否应为 {'、'.join(sorted(error.possibilities))}？" if error.possibilities else ""
         return f"没有选项 {error.option_name}{close}"
-    unknown = re.match(r"No such command '(.+)'\.$", error.message)
-    if unknown:
-        return f"没有命令 {unknown.group(1)}"
-    return f"用法错误：{error.message}"
+    return error.message  # click's own words, Chinese through the catalogue
+
+
+help_zh.install()
+
+
+class AdmitCommand(click.Command):
+    """Every command's help laid out by display width (help_zh)."""
+
+    context_class = help_zh.ChineseContext
 
 
 class AdmitGroup(click.Group):
-    """The top-level group: usage errors in Chinese, exit code 2, as the decision contract says."""
+    """The top-level group: usage errors in Chinese, exit code 2, as the decision contract says.
+
+    Its commands and sub-groups are made with the same classes, so all of them wrap help text
+    the same way.
+    """
+
+    context_class = help_zh.ChineseContext
+    command_class = AdmitCommand
+    group_class = type
 
     def main(
         self,
@@ -185,7 +179,7 @@ class AdmitGroup(click.Group):
                 click.echo(error.format_message(), err=True)
                 sys.exit(error.exit_code)
             if error.ctx is not None:
-                click.echo(error.ctx.get_usage().replace("Usage:", "用法：", 1), err=True)
+                click.echo(error.ctx.get_usage(), err=True)
                 click.echo(f"（运行 {error.ctx.command_path} --help 查看帮助）", err=True)
             click.echo(f"错误：{usage_error_zh(error)}", err=True)
             sys.exit(error.exit_code)
@@ -255,8 +249,11 @@ def write_outputs(
 
 @main.command()
 @click.argument("application", type=click.Path(path_type=Path, dir_okay=True, allow_dash=False))
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出审查结论（见 decision.md）。")
+@click.option("--id", "case_id", metavar="案件编号", help="APPLICATION 是 Excel 汇总表时：审查案件编号为此值的一行。")
+@click.option("--row", type=click.IntRange(min=2), metavar="行号", help="APPLICATION 是 Excel 汇总表时：审查第几行（标题为第 1 行）。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出审查结论（格式见 docs/decision.md）。")
 @click.option("--pdf", "pdf_path", type=click.Path(path_type=Path, dir_okay=False), help="同时写出审查意见 PDF。")
+@click.option("--docx", "docx_path", type=click.Path(path_type=Path, dir_okay=False), help="同时写出可编辑的审查意见 Word 文档（.docx）。")
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="同时写出审查意见 HTML（可在浏览器中查看）。")
 @as_of_option
 @rules_option
@@ -265,15 +262,18 @@ def write_outputs(
 @reports_errors
 def check(
     application: Path,
+    case_id: str | None,
+    row: int | None,
     as_json: bool,
     pdf_path: Path | None,
+    docx_path: Path | None,
     html_path: Path | None,
     as_of: date | None,
     rules_dir: Path | None,
     templates_dir: Path | None,
     font_dir: Path | None,
 ) -> None:
-    """审查一份申请材料，给出结论与逐条说明。
+    """审查一份申请材料（JSON 文件，或 Excel 汇总表中的一行），给出结论与逐条说明。
 
     退出码：0 建议准入，1 不予准入，3 提请联席会议一事一议，2 输入无效（写 PDF 时出错为其他退出码）。
 
@@ -281,29 +281,64 @@ def check(
     示例：
       admit check samples/industrial-approve.json
       admit check --json --as-of 2026-11-21 application.json
-      admit check application.json --pdf 审查意见.pdf
+      admit check application.json --pdf 审查意见.pdf --docx 审查意见.docx
+      admit check 申请汇总表.xlsx --id JM-2026-0173 --pdf 审查意见.pdf
+      admit check 申请汇总表.xlsx --row 5
     """
     from .application import read_application_file
+    from .intake import WORKBOOK_SUFFIXES, pick_row
     from .report import render_decision
-    from .review import decide, prepare
+    from .review import Decision
+    from .screen import Item, try_decide
 
-    check_outputs([pdf_path, html_path], [application])
+    check_outputs([pdf_path, docx_path, html_path], [application])
     rulebook = _load_rules(rules_dir)
-    raw = read_application_file(application)
     review_date = as_of or date.today()
-    decision = decide(prepare(raw, rulebook, review_date))
-    if pdf_path is not None or html_path is not None:
+    if application.suffix.lower() in WORKBOOK_SUFFIXES:
+        picked = pick_row(application, row, case_id)
+        item = Item(picked.source, raw=picked) if not isinstance(picked, InvalidInput) else Item(picked.source, refused=picked)
+    elif case_id is not None or row is not None:
+        raise UsageError("--id 与 --row 只用于 Excel 汇总表（.xlsx）；JSON 申请材料一个文件就是一份申请")
+    else:
+        item = Item(str(application), raw=read_application_file(application))
+    outcome = try_decide(item, rulebook, review_date)
+    if not isinstance(outcome, Decision):
+        _report_refused(outcome, as_json)
+    decision = outcome
+    if pdf_path is not None or html_path is not None or docx_path is not None:
         from .documents import refuse_undrawable, render_opinion_html
 
+        other: dict[Path | None, Callable[[], bytes]] = {}
+        if docx_path is not None:
+            from .word import opinion_docx
+
+            other[docx_path] = lambda: opinion_docx(decision, review_date, templates_dir)
         if pdf_path is not None:
             use_font_dir(font_dir)
             refuse_undrawable(decision, templates_dir)
-        write_outputs(pdf_path, html_path, lambda: render_opinion_html(decision, review_date, templates_dir), templates_dir, font_dir)
+        write_outputs(
+            pdf_path, html_path, lambda: render_opinion_html(decision, review_date, templates_dir), templates_dir, font_dir, other=other
+        )
     if as_json:
         _emit_json(decision.to_json())
     else:
         click.echo(render_decision(decision, _terminal_style))
     sys.exit(decision.exit_code)
+
+
+def _report_refused(result: dict[str, Any], as_json: bool) -> NoReturn:
+    """An input refused by ``check``: its problems (by column for a workbook row), exit 2 (70 for a bug)."""
+    from .screen import invalid_heading, problem_place
+
+    error = result["error"]
+    if as_json:
+        _emit_json({"error": error})
+    else:
+        problems = error["problems"]
+        click.echo(f"{safe(invalid_heading(result))}：申请材料无效，未作审查结论（{len(problems)} 个问题）", err=True)
+        for problem in problems:
+            click.echo(f"  {safe(problem_place(problem))}：{safe(problem['message'])}", err=True)
+    sys.exit(70 if error["kind"] == "internal_error" else 2)
 
 
 @main.command()
@@ -408,6 +443,7 @@ def template(target: Path, force: bool, rules_dir: Path | None) -> None:
 @click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
 @click.option("-o", "--output", "pdf_path", type=click.Path(path_type=Path, dir_okay=False), help="会议材料 PDF 的路径。")
 @click.option("--html", "html_path", type=click.Path(path_type=Path, dir_okay=False), help="同时写出会议材料 HTML。")
+@click.option("--docx", "docx_path", type=click.Path(path_type=Path, dir_okay=False), help="同时写出可编辑的会议材料 Word 文档（.docx）。")
 @click.option("--meeting-no", type=click.IntRange(min=1), default=None, help="会议编号，正整数，如 12（第 12 次会议）。")
 @click.option("--meeting-date", metavar="YYYY-MM-DD", callback=parse_date_option, default=None, help="会议日期（默认为审查日期）。")
 @click.option("--title", default=None, help="会议材料标题（默认：江门市招商引资工作联席会议项目审查材料）。")
@@ -421,6 +457,7 @@ def packet(
     paths: tuple[Path, ...],
     pdf_path: Path | None,
     html_path: Path | None,
+    docx_path: Path | None,
     meeting_no: int | None,
     meeting_date: date | None,
     title: str | None,
@@ -444,9 +481,9 @@ def packet(
     from . import screen as screening
     from .documents import DEFAULT_PACKET_TITLE, Meeting, render_packet_html
 
-    if pdf_path is None and html_path is None:
-        raise UsageError("请用 -o 指定 PDF 路径（或用 --html 指定 HTML 路径）")
-    check_outputs([pdf_path, html_path], paths)
+    if pdf_path is None and html_path is None and docx_path is None:
+        raise UsageError("请用 -o 指定 PDF 路径（或用 --html、--docx 指定 HTML、Word 路径）")
+    check_outputs([pdf_path, html_path, docx_path], paths)
     review_date = as_of or date.today()
     rulebook = _load_rules(rules_dir)
     notices: list[str] = []
@@ -456,7 +493,7 @@ def packet(
         items = _agenda_items(db_target, meeting_no, meeting_date)
     else:
         raise UsageError("请给出申请材料路径，或用 --meeting-no 与 --meeting-date 按台账中的会议议程生成")
-    check_outputs([pdf_path, html_path], [item.path for item in items if item.path is not None])
+    check_outputs([pdf_path, html_path, docx_path], [item.path for item in items if item.path is not None])
     for notice in notices:
         click.echo(f"注意：{safe(notice)}", err=True)
     decisions, invalid = screening.decisions_for_documents(items, rulebook, review_date)
@@ -468,9 +505,15 @@ def packet(
     from .dates import date_zh
 
     meeting = Meeting(title or DEFAULT_PACKET_TITLE, str(meeting_no or ""), date_zh(meeting_date or review_date))
+    other: dict[Path | None, Callable[[], bytes]] = {}
+    if docx_path is not None:
+        from .word import packet_docx
+
+        other[docx_path] = lambda: packet_docx(decisions, invalid, meeting, review_date, templates_dir)
     html = render_packet_html(decisions, invalid, meeting, review_date, templates_dir)
-    write_outputs(pdf_path, html_path, lambda: html, templates_dir, font_dir)
-    click.echo(f"已生成会议材料：{pdf_path or html_path}（{len(decisions)} 个项目，{len(invalid)} 份无效材料）")
+    write_outputs(pdf_path, html_path, lambda: html, templates_dir, font_dir, other=other)
+    written = "、".join(str(p) for p in (pdf_path, docx_path, html_path) if p)
+    click.echo(f"已生成会议材料：{written}（{len(decisions)} 个项目，{len(invalid)} 份无效材料）")
     if invalid:
         # The packet lists them in its own section; the exit code stays 0 because the packet
         # was made, as the meeting needs it regardless.
@@ -510,34 +553,36 @@ def rules() -> None:
 
 
 @rules.command("list")
-@click.option("--type", "project_type", default=None, help="只列出这一项目类型（industrial、industrial_real_estate、logistics）。")
+@click.option("--type", "project_type", metavar="项目类型", default=None, help="只列出这一项目类型：工业项目、工业地产项目、物流项目。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @as_of_option
 @rules_option
 @reports_errors
 def rules_list(project_type: str | None, as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:
-    """列出规则版本与规则集，并逐条列出审查日期当日生效的规则（各区域分类的门槛）。
+    """列出规则版本与规则集，并逐条列出审查日期当日生效的规则（各区域分类的门槛及其所辖区域）。
 
     \b
     示例：
       admit rules list
-      admit rules list --as-of 2020-01-01 --type industrial
+      admit rules list --as-of 2020-01-01 --type 工业项目
       admit rules list --json
     """
-    from .ruletools import SEVERITY_LABELS, in_force, listing_json, requirement, term_lines
+    from .dates import date_zh
+    from .ruletools import SEVERITY_LABELS, in_force, listing_json, project_type_code, requirement, term_lines
     from .text import pad
 
     rulebook = _load_rules(rules_dir)
     on = as_of or date.today()
-    if project_type is not None and project_type not in rulebook.types:
-        raise UsageError(f"未知的项目类型 {project_type}；可选：{'、'.join(rulebook.types)}")
+    if project_type is not None:
+        project_type = project_type_code(rulebook, project_type)
     if as_json:
         _emit_json(listing_json(rulebook, on, project_type))
         return
     click.echo(_terminal_style("规则版本", "title"))
     for version in rulebook.versions:
-        mark = "（当日生效）" if version.in_force(on) else ""
-        click.echo(f"  {version.version}  {version.period_text()}  {'、'.join(version.rulesets)}{mark}")
+        mark = "（审查日期当日生效）" if version.in_force(on) else ""
+        types = "、".join(rs.label for rs in version.rulesets.values())
+        click.echo(f"  {version.version}  {version.period_text()}  {types}{mark}")
         click.echo(f"      {version.title}")
     shown_terms: set[str] = set()
     for selected in in_force(rulebook, on, project_type):
@@ -549,9 +594,9 @@ def rules_list(project_type: str | None, as_json: bool, as_of: date | None, rule
                 click.echo(f"  {pad(label, 36)}{text}")
         tiers = selected.version.tiers
         click.echo("")
-        click.echo(
-            _terminal_style(f"{selected.ruleset.label}（{selected.type}）· {selected.version.version} · {on.isoformat()} 生效", "title")
-        )
+        click.echo(_terminal_style(f"{selected.ruleset.label} · {selected.version.version} · {date_zh(on)} 适用", "title"))
+        for tier in tiers:
+            click.echo(f"  {tier.label}：{'、'.join(tier.districts)}")
         rows = [["指标", *[t.label for t in tiers], "单位", "必备/参考", "依据"]]
         for rule in selected.ruleset.rules:
             rows.append(
@@ -560,24 +605,26 @@ def rules_list(project_type: str | None, as_json: bool, as_of: date | None, rule
         for line in format_table(rows):
             click.echo("  " + line)
     if not in_force(rulebook, on, project_type):
-        click.echo(f"\n{on.isoformat()} 没有生效的规则集。")
+        click.echo(f"\n{date_zh(on)} 没有生效的规则集。")
 
 
 @rules.command("show")
-@click.argument("rule_id")
+@click.argument("rule_id", metavar="规则")
 @click.option("--version", "version_name", default=None, help="只看这一版本。")
 @rules_option
 @reports_errors
 def rules_show(rule_id: str, version_name: str | None, rules_dir: Path | None) -> None:
-    """查看一条规则：各版本、各区域分类的门槛，依据，以及所用指标的计算公式；RULE_ID 为 monitoring 时查看履约条款。
+    """查看一条规则：各版本、各区域分类的门槛，依据，以及所用指标的计算公式。
+
+    规则可写中文名称（亩均税收）或规则编号（tax_per_mu）；写“履约条款”（或 monitoring）时查看履约条款。
 
     \b
     示例：
-      admit rules show tax_per_mu
-      admit rules show monitoring
-      admit rules show plot_ratio --version JM-2022
+      admit rules show 亩均税收
+      admit rules show 履约条款
+      admit rules show 容积率 --version JM-2022
     """
-    from .ruletools import SEVERITY_LABELS, find_rule, indicator_formula, requirement, term_lines
+    from .ruletools import SEVERITY_LABELS, find_rule, indicator_formula, rule_requirement, term_lines
     from .text import pad
 
     rulebook = _load_rules(rules_dir)
@@ -594,21 +641,18 @@ def rules_show(rule_id: str, version_name: str | None, rules_dir: Path | None) -
         return
     found = find_rule(rulebook, rule_id, version_name)
     first = found[0][2]
-    click.echo(_terminal_style(f"{first.label}（{rule_id}）", "title"))
-    click.echo(f"指标公式：{indicator_formula(first)}")
+    click.echo(_terminal_style(f"{first.label}（规则编号 {first.id}）", "title"))
+    click.echo(f"计算公式：{indicator_formula(first)}")
     for version, project_type, rule in found:
         click.echo("")
         label = version.rulesets[project_type].label
-        click.echo(
-            _terminal_style(
-                f"{version.version}（{version.period_text()}）· {label}（{project_type}）· {SEVERITY_LABELS[rule.severity]}", "title"
-            )
-        )
-        unit = f" {rule.unit}" if rule.unit and rule.operator != "in" else ""
+        click.echo(_terminal_style(f"{version.version}（{version.period_text()}）· {label} · {SEVERITY_LABELS[rule.severity]}", "title"))
         for tier in version.tiers:
-            click.echo(f"  {tier.label}（{'、'.join(tier.districts)}）：{requirement(rule, tier.level)}{unit}")
+            click.echo(f"  {tier.label}（{'、'.join(tier.districts)}）：{rule_requirement(rule, tier.level)}")
         if version.special_review is not None and rule.severity == "mandatory" and rule.operator != "in":
-            click.echo(f"  一事一议容差：{version.special_review.tolerance * 100:.0f}%")
+            click.echo(
+                f"  一事一议：重大项目未达标时，差距在标准的 {version.special_review.tolerance * 100:.0f}% 以内可提请联席会议一事一议"
+            )
         click.echo(f"  依据：{rule.source}")
 
 
@@ -634,16 +678,16 @@ def rules_validate(directory: Path | None) -> None:
 
 
 @rules.command("diff")
-@click.argument("old")
-@click.argument("new")
+@click.argument("old", metavar="原版本")
+@click.argument("new", metavar="新版本")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
 @as_of_option
 @rules_option
 @reports_errors
 def rules_diff(old: str, new: str, as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:
-    """比较两个规则版本或两份规则库：门槛的提高、降低、新增与删除（按项目类型、区域分类）。
+    """比较两个规则版本或两份规则库：逐个区域、逐条规则列出门槛的提高、降低、新增与删除，以及区域分类、一事一议条款、疑似填报错误界限和履约条款的变化。
 
-    OLD、NEW 为版本号（取自 --rules 或默认规则库）、规则库目录（各类型取最新版本，或 --as-of 当日生效的版本），或“目录:版本号”。
+    原版本、新版本为版本号（取自 --rules 或默认规则库）、规则库目录（各类型取最新版本，或 --as-of 当日生效的版本），或“目录:版本号”。
 
     \b
     示例：
@@ -663,13 +707,25 @@ def rules_diff(old: str, new: str, as_json: bool, as_of: date | None, rules_dir:
     if not changes:
         click.echo("没有差异。")
         return
-    rows = [["项目类型", "规则", "区域分类", "原要求", "新要求", "变化"]]
     from .intake import TYPE_LABELS
 
-    rows += [[TYPE_LABELS.get(c.type, c.type), c.label, c.tier, c.old, c.new, c.kind] for c in changes]
-    for line in format_table(rows):
-        click.echo("  " + line)
-    click.echo(f"共 {len(changes)} 处变化。")
+    for section in dict.fromkeys(c.section for c in changes):
+        shown = [c for c in changes if c.section == section]
+        click.echo("")
+        click.echo(_terminal_style(section, "title"))
+        if section == "规则":
+            rows = [["项目类型", "指标", "区域", "原要求", "新要求", "变化"]]
+            rows += [[TYPE_LABELS.get(c.type, c.type), c.label, c.districts, c.old, c.new, c.kind] for c in shown]
+        elif section == "区域分类":
+            rows = [["区域", "原分类", "新分类", "变化"], *([c.districts, c.old, c.new, c.kind] for c in shown)]
+        else:
+            long = [c for c in shown if max(len(c.old), len(c.new)) > 24]  # a list (重点产业链) gets lines of its own
+            rows = [["项目", "原规定", "新规定", "变化"], *([c.label, c.old, c.new, c.kind] for c in shown if c not in long)]
+            for change in long:
+                click.echo(f"  {change.label}（{change.kind}）：原 {change.old}；新 {change.new}")
+        for line in format_table(rows) if len(rows) > 1 else []:
+            click.echo("  " + line)
+    click.echo(f"\n共 {len(changes)} 处变化。")
 
 
 @rules.command("test")

@@ -188,6 +188,7 @@ class OpinionView:
     rows: list[RowView]
     verdict_code: str
     verdict_label: str
+    opening: str
     conclusion: str
     reasons: list[str]
     concerns: list[str]
@@ -238,6 +239,10 @@ class OpinionView:
             rows=[_row(f) for f in decision.findings],
             verdict_code=decision.verdict,
             verdict_label=VERDICT_LABELS[decision.verdict],
+            opening=(
+                f"{app.district}报送的{app.name}（案件编号 {app.id}）申请材料收悉。根据《{version.title}》（{version.period_text()}），"
+                f"现对该项目按{selected.ruleset.label}、{decision.prepared.tier.label}标准进行准入审查，意见如下。"
+            ),
             conclusion=decision.conclusion,
             reasons=list(decision.reasons),
             concerns=list(decision.concerns),
@@ -275,8 +280,12 @@ def render_template(templates: Path | None, name: str, context: dict[str, Any]) 
     return _render(templates, name, context)
 
 
+def opinion_view(decision: Decision, review_date: date, templates: Path | None = None) -> OpinionView:
+    return OpinionView.of(decision, "opinion-1", review_date, office_settings(templates))
+
+
 def render_opinion_html(decision: Decision, review_date: date, templates: Path | None = None) -> str:
-    view = OpinionView.of(decision, "opinion-1", review_date, office_settings(templates))
+    view = opinion_view(decision, review_date, templates)
     return _render(templates, "opinion.html.j2", {"opinion": view, "running_title": f"项目准入审查意见 · {view.case_id}"})
 
 
@@ -333,6 +342,14 @@ def render_packet_html(
     review_date: date,
     templates: Path | None = None,
 ) -> str:
+    return _render(templates, "packet.html.j2", packet_context(decisions, invalid, meeting, review_date, templates))
+
+
+def packet_context(
+    decisions: Sequence[Decision], invalid: Sequence[dict[str, Any]], meeting: Meeting, review_date: date, templates: Path | None
+) -> dict[str, Any]:
+    """Everything a packet shows, already formatted: the HTML template and the Word export
+    lay out the same views."""
     ordered = packet_order(decisions)
     office = office_settings(templates)
     opinions = [OpinionView.of(d, f"opinion-{i}", review_date, office) for i, d in enumerate(ordered, 1)]
@@ -351,7 +368,7 @@ def render_packet_html(
             ),
         )
     counts = {v: sum(d.verdict == v for d in ordered) for v in VERDICT_ORDER}
-    context: dict[str, Any] = {
+    return {
         "meeting": meeting,
         "opinions": opinions,
         "invalid": [InvalidView.of(result) for result in invalid],
@@ -359,7 +376,6 @@ def render_packet_html(
         "counts": counts,
         "office": office,
     }
-    return _render(templates, "packet.html.j2", context)
 
 
 # --- characters no font can draw -------------------------------------------------------------

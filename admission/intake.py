@@ -467,3 +467,46 @@ def template_bytes(rulebook: Rulebook) -> bytes:
         validation.add(f"{letter}2:{letter}10000")
         sheet.add_data_validation(validation)
     return workbook_bytes(workbook)
+
+
+def pick_row(path: Path, row: int | None, case_id: str | None) -> RawApplication | InvalidInput:
+    """One application of a workbook, by its row number or its 案件编号, for ``admit check``.
+
+    With neither, a workbook holding exactly one application gives that one. Anything else is a
+    usage error that lists what the workbook holds, so the reviewer can pick.
+    """
+    from .errors import UsageError
+
+    notices: list[str] = []
+    rows = list(read_workbook(path, notices))
+    if len(rows) == 1 and isinstance(rows[0], InvalidInput) and not workbook_row(rows[0].source):
+        return rows[0]  # the workbook itself could not be read
+
+    def number_of(entry: RawApplication | InvalidInput) -> int:
+        found = workbook_row(entry.source)
+        return found[1] if found else 0
+
+    def id_of(entry: RawApplication | InvalidInput) -> str:
+        data = entry.data if isinstance(entry, RawApplication) else entry.summary
+        value = data.get("id")
+        return value if isinstance(value, str) else ""
+
+    if row is not None:
+        chosen = [entry for entry in rows if number_of(entry) == row]
+        if not chosen:
+            raise UsageError(f"{path} 第 {row} 行没有申请（可能是空行、标题行或模板的示例行）")
+    elif case_id is not None:
+        wanted = unicodedata.normalize("NFKC", case_id).strip()
+        chosen = [entry for entry in rows if id_of(entry) == wanted]
+        if not chosen:
+            raise UsageError(f"{path} 中没有案件编号为 {case_id} 的申请")
+        if len(chosen) > 1:
+            places = "、".join(f"第 {number_of(entry)} 行" for entry in chosen)
+            raise UsageError(f"{path} 中案件编号 {case_id} 出现在{places}，请用 --row 指定其中一行")
+    else:
+        chosen = rows
+        if len(rows) != 1:
+            listing = "；".join(f"第 {number_of(entry)} 行 {id_of(entry) or '（无案件编号）'}" for entry in rows[:20])
+            more = f" 等 {len(rows)} 份" if len(rows) > 20 else ""
+            raise UsageError(f"{path} 中有 {len(rows)} 份申请，请用 --id 案件编号 或 --row 行号 指定一份：{listing}{more}")
+    return chosen[0]

@@ -12,17 +12,24 @@ from typing import Any
 from .application import RawApplication, parse_json_text
 from .errors import InvalidInput, Problem, UsageError
 from .exact import json_number, plain
-from .indicators import INDICATORS
-from .review import VERDICT_LABELS, Decision, decide, prepare
+from .indicators import INDICATORS, percent_text
+from .review import VERDICT_LABELS, Decision, decide, format_value, prepare
 from .rulebook import MonitoringTerms, Rule, Rulebook, SelectedRuleSet, Version, load_rulebook
 
 SEVERITY_LABELS = {"mandatory": "必备", "advisory": "参考"}
 
 
 def requirement(rule: Rule, tier: int) -> str:
+    """A threshold in symbols, as ``rules list`` and ``rules diff`` show it: ≥ 25, ≤ 15%."""
     if rule.operator == "in":
         return "属于 " + "、".join(rule.values or [])
-    return ("≥ " if rule.operator == ">=" else "≤ ") + plain(rule.threshold(tier))
+    return ("≥ " if rule.operator == ">=" else "≤ ") + format_value(rule.indicator, rule.threshold(tier))
+
+
+def rule_requirement(rule: Rule, tier: int) -> str:
+    """The threshold with its unit: ≥ 25 万元/亩·年."""
+    unit = f" {rule.unit}" if rule.unit and rule.operator != "in" else ""
+    return requirement(rule, tier) + unit
 
 
 def rule_json(rule: Rule) -> dict[str, Any]:
@@ -72,8 +79,19 @@ def listing_json(rulebook: Rulebook, on: date, project_type: str | None) -> dict
     }
 
 
+def project_type_code(rulebook: Rulebook, name: str) -> str:
+    """A project type as a person names it (工业项目) or by its code (industrial)."""
+    labels = {rs.label: t for v in rulebook.versions for t, rs in v.rulesets.items()}
+    if name in rulebook.types:
+        return name
+    if name in labels:
+        return labels[name]
+    raise UsageError(f"未知的项目类型 {name}；可选：{'、'.join(labels)}")
+
+
 def find_rule(rulebook: Rulebook, rule_id: str, version: str | None) -> list[tuple[Version, str, Rule]]:
-    """Every (version, type, rule) with this id; UsageError with a suggestion if there is none."""
+    """Every (version, type, rule) named by its id or its Chinese label (亩均税收); UsageError
+    with a suggestion if there is none."""
     if version is not None and rulebook.version(version) is None:
         raise UsageError(f"规则库中没有版本 {version}；可选：{'、'.join(v.version for v in rulebook.versions)}")
     found = [
@@ -82,20 +100,21 @@ def find_rule(rulebook: Rulebook, rule_id: str, version: str | None) -> list[tup
         if version in (None, v.version)
         for t, rs in v.rulesets.items()
         for r in rs.rules
-        if r.id == rule_id
+        if rule_id in (r.id, r.label)
     ]
     if not found:
-        ids = sorted({r.id for v in rulebook.versions for rs in v.rulesets.values() for r in rs.rules})
-        close = difflib.get_close_matches(rule_id, ids, n=1)
-        hint = f"；是否应为 {close[0]}？" if close else f"；可选：{'、'.join(ids)}"
-        raise UsageError(f"没有编号为 {rule_id} 的规则{hint}")
+        rules = [r for v in rulebook.versions for rs in v.rulesets.values() for r in rs.rules]
+        names = list(dict.fromkeys([*(r.label for r in rules), *(r.id for r in rules)]))
+        close = difflib.get_close_matches(rule_id, names, n=1)
+        hint = f"；是否应为 {close[0]}？" if close else f"；可选：{'、'.join(dict.fromkeys(r.label for r in rules))}"
+        raise UsageError(f"没有名为 {rule_id} 的规则{hint}")
     return found
 
 
 def indicator_formula(rule: Rule) -> str:
     indicator = INDICATORS[rule.indicator]
     rounding = f"，四舍五入保留 {indicator.places} 位小数" if indicator.places is not None else "（按填报值，不取舍）"
-    return f"{indicator.label}（{indicator.name}）= {indicator.formula}{rounding}"
+    return f"{indicator.label} = {indicator.formula}{rounding}"
 
 
 # --- diff ----------------------------------------------------------------------------------------
@@ -103,24 +122,22 @@ def indicator_formula(rule: Rule) -> str:
 
 @dataclass(frozen=True)
 class Change:
-    type: str
-    rule: str
+    """One difference a reader acts on: a rule for some districts, or another section's term."""
+
+    section: str  # 规则 区域分类 一事一议 疑似填报错误 履约条款 项目类型
+    type: str  # the project type's code ("" for a section that holds for every type)
+    rule: str  # rule id or the term's key
     label: str
-    tier: str
+    districts: str  # 蓬江区、江海区 (or "—" when it does not depend on the district)
     old: str
     new: str
     kind: str  # 提高 降低 新增 删除 修改
 
     def to_json(self) -> dict[str, str]:
         return {
-            "type": self.type,
-            "rule": self.rule,
-            "label": self.label,
-            "tier": self.tier,
-            "old": self.old,
-            "new": self.new,
-            "change": self.kind,
-        }
+            "section": self.section, "type": self.type, "rule": self.rule, "label": self.label, "districts": self.districts,
+            "old": self.old, "new": self.new, "change": self.kind,
+        }  # fmt: skip
 
 
 def resolve_side(spec: str, rulebook: Rulebook, on: date | None) -> tuple[str, dict[str, SelectedRuleSet]]:
@@ -174,76 +191,153 @@ def term_lines(terms: MonitoringTerms) -> list[tuple[str, str]]:
     return lines
 
 
-def _term_changes(old: dict[str, SelectedRuleSet], new: dict[str, SelectedRuleSet]) -> list[Change]:
-    pairs = {(old[t].version.version, new[t].version.version): (old[t].version, new[t].version) for t in old if t in new}
+def _term_changes(old: Version, new: Version) -> list[Change]:
     changes = []
-    for before, after in pairs.values():
-        for (label, old_text), (_, new_text) in zip(term_lines(before.monitoring), term_lines(after.monitoring), strict=True):
-            if old_text != new_text:
-                key = next(k for k, v in TERM_LABELS.items() if v == label)
-                direction = "提高" if getattr(after.monitoring, key) > getattr(before.monitoring, key) else "降低"
-                changes.append(Change("全部类型", f"monitoring.{key}", label, "—", old_text, new_text, direction))
+    for (label, old_text), (_, new_text) in zip(term_lines(old.monitoring), term_lines(new.monitoring), strict=True):
+        if old_text != new_text:
+            key = next(k for k, v in TERM_LABELS.items() if v == label)
+            direction = "提高" if getattr(new.monitoring, key) > getattr(old.monitoring, key) else "降低"
+            changes.append(Change("履约条款", "", f"monitoring.{key}", label, "—", old_text, new_text, direction))
+    return changes
+
+
+def _tier_changes(old: Version, new: Version) -> list[Change]:
+    """Districts that moved between tiers (蓬江区 二类地区 → 一类地区): every threshold moves with them."""
+    changes = []
+    for district in dict.fromkeys([*(d for t in new.tiers for d in t.districts), *(d for t in old.tiers for d in t.districts)]):
+        before, after = old.tier_of(district), new.tier_of(district)
+        before_text, after_text = (before.label if before else "—"), (after.label if after else "—")
+        if before_text != after_text:
+            kind = "新增" if before is None else "删除" if after is None else "调整"
+            changes.append(Change("区域分类", "", "tiers", "区域分类", district, before_text, after_text, kind))
+    return changes
+
+
+def _special_review_changes(old: Version, new: Version) -> list[Change]:
+    def terms(version: Version) -> dict[str, str]:
+        review = version.special_review
+        if review is None:
+            return {"条款": "未设一事一议条款"}
+        return {
+            "条款": "设一事一议条款",
+            "重大项目：计划总投资": f"≥ {plain(review.major_total_investment)} 万元",
+            "重大项目：重点产业链项目计划总投资": f"≥ {plain(review.major_chain_total_investment)} 万元",
+            "允许差距（容差）": percent_text(review.tolerance),
+            "重点产业链": "、".join(review.key_chains),
+        }
+
+    before, after = terms(old), terms(new)
+    changes = []
+    for key in dict.fromkeys([*before, *after]):
+        old_text, new_text = before.get(key, "—"), after.get(key, "—")
+        if old_text != new_text:
+            kind = "新增" if old_text in ("—", "未设一事一议条款") else "删除" if new_text in ("—", "未设一事一议条款") else "修改"
+            if key == "重点产业链" and old_text != "—" and new_text != "—":
+                added = [c for c in new_text.split("、") if c not in old_text.split("、")]
+                removed = [c for c in old_text.split("、") if c not in new_text.split("、")]
+                old_text, new_text = "、".join(removed) or "—", "、".join(added) or "—"
+                kind = "增删"
+            changes.append(Change("一事一议", "", "special_review", key, "—", old_text, new_text, kind))
+    return changes
+
+
+def _plausibility_changes(old: Version, new: Version) -> list[Change]:
+    changes = []
+    for name in type(old.plausibility).model_fields:
+        before, after = getattr(old.plausibility, name), getattr(new.plausibility, name)
+        unit = INDICATORS[name].unit
+        if before.text(unit) != after.text(unit):
+            label = INDICATORS[name].label
+            changes.append(Change("疑似填报错误", "", f"plausibility.{name}", label, "—", before.text(unit), after.text(unit), "修改"))
     return changes
 
 
 def diff(old: dict[str, SelectedRuleSet], new: dict[str, SelectedRuleSet]) -> list[Change]:
-    changes: list[Change] = _term_changes(old, new)
+    """Every difference between two rule books, rule by rule and district by district.
+
+    Thresholds are compared for each district, not each tier label: a district that moved from
+    二类地区 to 一类地区 really went from the old tier-2 threshold to the new tier-1 one. The
+    versions' other sections (tiers, the 一事一议 clause, plausibility, 履约 terms) are compared too.
+    """
+    changes: list[Change] = []
+    pairs = {(old[t].version.version, new[t].version.version): (old[t].version, new[t].version) for t in old if t in new}
+    for before, after in pairs.values():
+        changes += _tier_changes(before, after)
+        changes += _special_review_changes(before, after)
+        changes += _plausibility_changes(before, after)
+        changes += _term_changes(before, after)
     for project_type in list(dict.fromkeys([*old, *new])):
-        before = {r.id: (r, old[project_type].version) for r in old[project_type].ruleset.rules} if project_type in old else {}
-        after = {r.id: (r, new[project_type].version) for r in new[project_type].ruleset.rules} if project_type in new else {}
-        for rule_id in list(dict.fromkeys([*before, *after])):
-            changes.extend(_rule_changes(project_type, rule_id, before.get(rule_id), after.get(rule_id)))
-    return changes
-
-
-def _tier_labels(version: Version | None) -> dict[str, str]:
-    return {str(t.level): t.label for t in version.tiers} if version else {}
-
-
-def _rule_changes(project_type: str, rule_id: str, old: tuple[Rule, Version] | None, new: tuple[Rule, Version] | None) -> list[Change]:
-    old_rule, old_version = old if old else (None, None)
-    new_rule, new_version = new if new else (None, None)
-    either = new_rule or old_rule
-    assert either is not None  # the id came from one of the two sides
-    labels = {**_tier_labels(old_version), **_tier_labels(new_version)}
-
-    def text(rule: Rule | None, tier: str) -> str:
-        if rule is None:
-            return "—"
-        if rule.operator == "in":
-            return requirement(rule, 0)
-        value = (rule.thresholds or {}).get(tier)
-        if value is None:
-            return "—"
-        unit = f" {rule.unit}" if rule.unit else ""
-        return f"{rule.operator} {plain(value)}{unit}（{SEVERITY_LABELS[rule.severity]}）"
-
-    if either.operator == "in":
-        tiers = ["全部"]
-    else:
-        tiers = sorted({*(old_rule.thresholds or {} if old_rule else {}), *(new_rule.thresholds or {} if new_rule else {})}, key=int)
-    changes = []
-    for tier in tiers:
-        before, after = text(old_rule, tier), text(new_rule, tier)
-        if before == after:
+        if project_type not in old or project_type not in new:
+            present = new if project_type in new else old
+            label = present[project_type].ruleset.label
+            kind = "新增" if project_type in new else "删除"
+            text = f"{label}（{len(present[project_type].ruleset.rules)} 条规则）"
+            changes.append(Change("项目类型", project_type, project_type, label, "—", "—" if kind == "新增" else text,
+                                  text if kind == "新增" else "—", kind))  # fmt: skip
             continue
-        if before == "—":
-            kind = "新增"
-        elif after == "—":
-            kind = "删除"
-        else:
-            kind = _direction(old_rule, new_rule, tier)
-        changes.append(Change(project_type, rule_id, either.label, labels.get(tier, tier), before, after, kind))
+        before_rules = {r.id: r for r in old[project_type].ruleset.rules}
+        after_rules = {r.id: r for r in new[project_type].ruleset.rules}
+        for rule_id in list(dict.fromkeys([*before_rules, *after_rules])):
+            changes.extend(
+                _rule_changes(project_type, before_rules.get(rule_id), after_rules.get(rule_id), old[project_type].version,
+                              new[project_type].version)
+            )  # fmt: skip
     return changes
 
 
-def _direction(old: Rule | None, new: Rule | None, tier: str) -> str:
+def _requirement_in(rule: Rule | None, version: Version, district: str) -> str:
+    if rule is None:
+        return "—"
+    tier = version.tier_of(district)
+    if tier is None:
+        return "—"
+    if rule.operator != "in" and str(tier.level) not in (rule.thresholds or {}):
+        return "—"
+    text = rule_requirement(rule, tier.level)
+    severity = "" if rule.severity == "mandatory" else "（参考）"
+    return f"{tier.label} {text}{severity}"
+
+
+def _rule_changes(project_type: str, old: Rule | None, new: Rule | None, old_version: Version, new_version: Version) -> list[Change]:
+    either = new or old
+    assert either is not None  # the id came from one of the two sides
+    districts = list(
+        dict.fromkeys([*(d for t in new_version.tiers for d in t.districts), *(d for t in old_version.tiers for d in t.districts)])
+    )
+    # Districts with the same change form one line; the tier label is kept when they share it.
+    grouped: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+    for district in districts:
+        before, after = _requirement_in(old, old_version, district), _requirement_in(new, new_version, district)
+        if _bare(before) == _bare(after):
+            continue
+        kind = "新增" if before == "—" else "删除" if after == "—" else _direction(old, new, old_version, new_version, district)
+        grouped.setdefault((_bare(before), _bare(after), kind), []).append((district, before, after))
+    changes = []
+    for (bare_before, bare_after, kind), places in grouped.items():
+        befores, afters = {b for _, b, _ in places}, {a for _, _, a in places}
+        before = befores.pop() if len(befores) == 1 else bare_before
+        after = afters.pop() if len(afters) == 1 else bare_after
+        where = "全部区域" if len(places) == len(districts) else "、".join(d for d, _, _ in places)
+        changes.append(Change("规则", project_type, either.id, either.label, where, before, after, kind))
+    return changes
+
+
+def _bare(text: str) -> str:
+    """A requirement without its tier label: a tier renamed with the same threshold is no change."""
+    return text.split(" ", 1)[1] if " " in text and text != "—" else text
+
+
+def _direction(old: Rule | None, new: Rule | None, old_version: Version, new_version: Version, district: str) -> str:
     if old is None or new is None or old.operator != new.operator or old.operator == "in" or old.severity != new.severity:
         return "修改"
-    before, after = (old.thresholds or {}).get(tier), (new.thresholds or {}).get(tier)
-    if before is None or after is None or before == after:
+    old_tier, new_tier = old_version.tier_of(district), new_version.tier_of(district)
+    if old_tier is None or new_tier is None:
         return "修改"
-    return "提高" if after > before else "降低"
+    before, after = old.threshold(old_tier.level), new.threshold(new_tier.level)
+    if before == after:
+        return "修改"
+    stricter = after > before if new.operator == ">=" else after < before
+    return "提高" if stricter else "降低"
 
 
 # --- regression cases -----------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import gc
 import io
 import re
@@ -117,9 +118,15 @@ def _writer_failures_reported() -> Iterator[None]:
     message = None
     try:
         yield
-    except OSError as error:
-        where = tempfile.gettempdir()
-        message = f"无法生成 Excel 文件：写临时文件失败（{os_error_zh(error)}，临时目录 {where}）"
+    except Exception as error:
+        # With lxml installed (python-docx brings it) openpyxl serialises through lxml, which
+        # reports the same failure as SerialisationError("IO_ENOSPC"), not as an OSError.
+        lxml_io = type(error).__module__.startswith("lxml") and "IO_" in str(error)
+        if not isinstance(error, OSError) and not lxml_io:
+            raise
+        code = getattr(errno, str(error).rsplit("IO_", 1)[-1].strip(), None)
+        reason = os_error_zh(error if isinstance(error, OSError) else OSError(code, str(error)))
+        message = f"无法生成 Excel 文件：写临时文件失败（{reason}，临时目录 {tempfile.gettempdir()}）"
         traceback.clear_frames(error.__traceback__)  # the frames hold the workbook and its writers
     if message is None:
         return
