@@ -127,7 +127,8 @@ def test_invalid_input_lists_every_problem_on_stderr() -> None:
     code, out, err = run("check", *AS_OF, str(SAMPLES_DIR / "invalid-numbers.json"))
     assert code == 2 and out == ""
     assert err.splitlines() == [
-        f"JM-2026-0902 新会精密结构件智能制造项目（新会区）  {SAMPLES_DIR / 'invalid-numbers.json'}：申请材料无效，未作审查结论（4 个问题）",
+        f"JM-2026-0902 新会精密结构件智能制造项目（新会区）  {SAMPLES_DIR / 'invalid-numbers.json'}"
+        "：申请材料无效，未作审查结论（4 个问题）",
         "  floor_area_m2：必须大于 0，实际为 -5",
         "  investment.total_wan：应为数字，实际为字符串 '50000'",
         "  commitments.annual_tax_wan：应为数字，实际为布尔值 true",

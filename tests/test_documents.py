@@ -57,7 +57,8 @@ def packet(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, str]:
 def test_opinion_reads_like_a_review_opinion(opinion: tuple[Path, Path]) -> None:
     pdf, _ = opinion
     text = pdf_text(pdf)
-    for expected in ("关于江门高新区智慧物流枢纽项目的准入审查意见", "经审查，该项目", "审查单位（盖章）", "江招联审〔2026〕", "JM-2026-0302", "一类地区", "指标审查", "是否达标",
+    for expected in ("关于江门高新区智慧物流枢纽项目的准入审查意见", "经审查，该项目", "审查单位（盖章）", "江招联审〔2026〕",
+                     "JM-2026-0302", "一类地区", "指标审查", "是否达标",
                      "亩均税收", "未达标（差距在允许范围内）", "提请联席会议一事一议", "关注事项", "建筑系数", "审查人（签字）",
                      "规则摘要", "申请材料摘要"):  # fmt: skip
         assert squash(expected) in text, expected

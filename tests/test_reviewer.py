@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 from pathlib import Path
@@ -81,7 +82,7 @@ def clerk_workbook(path: Path, apps: list[dict[str, Any]], edit: dict[int, dict[
 def test_a_clerks_workbook_is_read_as_meant_and_decides_as_the_json_does(tmp_path: Path) -> None:
     apps = [sample(name) for name in VALID_SAMPLES]
     intake = clerk_workbook(tmp_path / "申请汇总表.xlsx", apps)
-    code, screened = screen_json(str(intake))
+    _, screened = screen_json(str(intake))
     assert screened["summary"]["total"] == len(apps), "the header row is not an application"
     assert screened["summary"]["invalid"] == 0, [r["error"] for r in screened["results"] if "error" in r]
     for name, result in zip(VALID_SAMPLES, screened["results"], strict=True):
@@ -92,7 +93,8 @@ def test_a_clerks_workbook_is_read_as_meant_and_decides_as_the_json_does(tmp_pat
 
 def test_district_aliases_apply_to_workbooks_only_and_typos_get_a_suggestion(tmp_path: Path) -> None:
     app = sample("industrial-approve.json")
-    intake = clerk_workbook(tmp_path / "intake.xlsx", [app, app | {"id": "JM-2"}], edit={0: {"所在区域": "高新区"}, 1: {"所在区域": "篷江区"}})
+    edits = {0: {"所在区域": "高新区"}, 1: {"所在区域": "篷江区"}}
+    intake = clerk_workbook(tmp_path / "intake.xlsx", [app, app | {"id": "JM-2"}], edit=edits)
     _, screened = screen_json(str(intake))
     first, second = screened["results"]
     assert first["decision"]["application"]["district"] == "江门高新区"
@@ -199,7 +201,8 @@ def test_the_issuing_office_comes_from_a_settings_file_an_office_edits(tmp_path:
     templates = tmp_path / "templates"
     templates.mkdir()
     (templates / "office.toml").write_text(
-        'name = "台山市投资促进局"\ndocument_number = "台投审〔{year}〕7号"\nseal_line = "审查单位（盖章）：台山市投资促进局"\n', encoding="utf-8"
+        'name = "台山市投资促进局"\ndocument_number = "台投审〔{year}〕7号"\nseal_line = "审查单位（盖章）：台山市投资促进局"\n',
+        encoding="utf-8",
     )
     pdf, docx_path = tmp_path / "o.pdf", tmp_path / "o.docx"
     args = ("check", *AS_OF, "--templates", str(templates), "--pdf", str(pdf), "--docx", str(docx_path))
@@ -214,7 +217,7 @@ def _docx_text(path: Path) -> tuple[list[tuple[str, str]], str]:
     import docx
 
     document = docx.Document(str(path))
-    paragraphs = [(p.style.name, p.text) for p in document.paragraphs]
+    paragraphs = [(p.style.name if p.style is not None else "", p.text) for p in document.paragraphs]
     cells = " ".join(cell.text for table in document.tables for row in table.rows for cell in row.cells)
     return paragraphs, cells
 
@@ -302,7 +305,7 @@ def test_help_is_chinese_and_never_breaks_a_word_or_the_terminal_width() -> None
         if isinstance(target, click.Group):
             sources += [c.help or "" for c in target.commands.values()]
         words = {w for source in sources for w in re.findall(r"[A-Za-z0-9_.\-/]{2,}", source)}
-        for before, after in zip(lines, lines[1:], strict=False):
+        for before, after in itertools.pairwise(lines):
             tail, head = re.search(r"[A-Za-z0-9_.\-/]*$", before), re.match(r"\s*([A-Za-z0-9_.\-/]*)", after)
             assert tail is not None and head is not None
             if tail.group() and head.group(1):

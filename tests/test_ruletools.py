@@ -149,7 +149,8 @@ def test_impact_lists_projects_whose_verdict_changes(tmp_path: Path) -> None:
     assert report["changed"] == [
         {"source": str(SAMPLES_DIR / "industrial-approve-boundary-m2.json"), "id": "JM-2026-0106", "name": "鹤山卫浴五金智能工厂项目",
          "before": "approve", "after": "reject",
-         "rules": ["亩均税收：要求由“不低于 25 万元/亩·年”改为“不低于 28 万元/亩·年”（实际 25.00 万元/亩·年，达标 → 未达标（差距在允许范围内））"]},
+         "rules": ["亩均税收：要求由“不低于 25 万元/亩·年”改为“不低于 28 万元/亩·年”"
+                   "（实际 25.00 万元/亩·年，达标 → 未达标（差距在允许范围内））"]},
     ]  # fmt: skip
     _, human, _ = run("rules", "impact", *AS_OF, str(rules), str(SAMPLES_DIR))
     assert "共 23 份申请，可审查 14 份，其中 1 份结论将改变；另有 9 份在两套规则下均为无效材料" in human

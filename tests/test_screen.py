@@ -156,7 +156,8 @@ def test_broken_inputs_of_every_kind_are_reported_and_nothing_else_is_lost(tmp_p
     assert evaluated == sorted([str(folder / VALID_SAMPLES[1]), str(folder / VALID_SAMPLES[2]), f"{workbook_path}#2"])
     assert by_source[f"{workbook_path}#2"]["decision"]["verdict"] == "approve"
     assert screened["summary"] == {"total": 10, "approve": 2, "conditional": 0, "reject": 1, "invalid": 7}
-    assert any("第 21 列“备注栏”不是申请表的列" in notice for notice in screened["notices"]), "a remarks column is noted, not an application"
+    notices = screened["notices"]
+    assert any("第 21 列“备注栏”不是申请表的列" in notice for notice in notices), "a remarks column is noted, not an application"
 
 
 def test_terminal_summary_counts_and_sorts_by_verdict() -> None:
