@@ -400,9 +400,9 @@ def screen(
         click.echo(f"注意：{safe(notice)}", err=True)
     files: dict[Path, bytes] = {}
     if csv_path is not None:
-        files[csv_path] = screening.results_csv(results)
+        files[csv_path] = screening.results_csv(results, rulebook)
     if xlsx_path is not None:
-        files[xlsx_path] = screening.results_xlsx(results)
+        files[xlsx_path] = screening.results_xlsx(results, rulebook, notices)
     write_error: AdmitError | None = None
     try:
         write_files(files)  # both files or neither

@@ -118,7 +118,22 @@ def try_decide(item: Item, rulebook: Rulebook, as_of: date) -> Decision | Result
 
 def evaluate_item(item: Item, rulebook: Rulebook, as_of: date) -> Result:
     outcome = try_decide(item, rulebook, as_of)
-    return {"source": item.source, "decision": outcome.to_json()} if isinstance(outcome, Decision) else outcome
+    if not isinstance(outcome, Decision):
+        return outcome
+    return {"source": item.source, "decision": outcome.to_json(), "figures": figures(outcome)}
+
+
+def figures(decision: Decision) -> dict[str, Any]:
+    """The inputs a screening table shows beside each result (the decision holds the indicators)."""
+    from .exact import json_number
+
+    app = decision.application
+    return {
+        "applicant": app.applicant.name,
+        "fixed_assets_wan": json_number(app.investment.fixed_assets_wan),
+        "floor_area_m2": json_number(app.floor_area_m2),
+        "annual_tax_wan": json_number(app.commitments.annual_tax_wan),
+    }
 
 
 _worker: tuple[Rulebook, date] | None = None
@@ -272,13 +287,6 @@ def failed_rules(decision: dict[str, Any], severity: str) -> list[str]:
     return [f["label"] for f in decision["findings"] if f["outcome"] == "fail" and f["severity"] == severity]
 
 
-TABLE_HEADERS = (
-    "来源", "案件编号", "项目名称", "项目类型", "所在区域", "结论", "规则版本", "区域分类", "重大项目",
-    "计划总投资（万元）", "用地面积（亩）", "容积率", "投资强度（万元/亩）", "亩均税收（万元/亩·年）",
-    "未达标必备指标", "关注事项", "问题",
-)  # fmt: skip
-
-
 def problem_place(problem: dict[str, str]) -> str:
     """Where a problem is, as its reader looks for it: the column header for a workbook row,
     the JSON path for a file."""
@@ -289,34 +297,69 @@ def problems_text(result: Result) -> str:
     return "；".join(f"{problem_place(p)}：{p['message']}" for p in result["error"]["problems"])
 
 
-def table_rows(results: list[Result]) -> list[list[Any]]:
-    """The results as table rows (CSV and XLSX), in input order."""
+TABLE_HEADERS = (
+    "来源", "案件编号", "项目名称", "投资主体", "项目类型", "所在区域", "区域分类", "结论", "规则版本", "重大项目",
+    "计划总投资（万元）", "固定资产投资（万元）", "用地面积（亩）", "计容建筑面积（平方米）", "达产年税收（万元）",
+    "容积率", "容积率要求", "投资强度（万元/亩）", "投资强度要求", "亩均税收（万元/亩·年）", "亩均税收要求",
+    "未达标必备指标", "关注事项", "问题",
+)  # fmt: skip
+# Each shown indicator, and the column of its requirement next to it.
+_SHOWN = (("plot_ratio", "容积率"), ("investment_intensity", "投资强度（万元/亩）"), ("tax_per_mu", "亩均税收（万元/亩·年）"))
+NUMBER_FORMATS = {
+    TABLE_HEADERS.index("计划总投资（万元）"): "#,##0.00##",
+    TABLE_HEADERS.index("固定资产投资（万元）"): "#,##0.00##",
+    TABLE_HEADERS.index("用地面积（亩）"): "#,##0.00",
+    TABLE_HEADERS.index("计容建筑面积（平方米）"): "#,##0.00##",
+    TABLE_HEADERS.index("达产年税收（万元）"): "#,##0.00##",
+    TABLE_HEADERS.index("容积率"): "0.00",
+    TABLE_HEADERS.index("投资强度（万元/亩）"): "#,##0.00",
+    TABLE_HEADERS.index("亩均税收（万元/亩·年）"): "#,##0.00",
+}
+
+
+def _requirement(decision: dict[str, Any], indicator: str) -> str:
+    """A rule's requirement from the decision, in the symbols ``rules list`` uses (≥ 1.5)."""
+    finding = next((f for f in decision["findings"] if f["rule"] == indicator), None)
+    if finding is None:
+        return ""
+    return ("≥ " if finding["operator"] == ">=" else "≤ ") + str(finding["threshold"])
+
+
+def table_rows(results: list[Result], rulebook: Rulebook) -> list[list[Any]]:
+    """The results as table rows (CSV and XLSX), in input order: each result beside the figures
+    it was drawn from and the thresholds it was held to."""
     from .intake import TYPE_LABELS, source_label
 
     rows: list[list[Any]] = []
     for result in results:
         if "error" in result:
             about = result.get("application", {})
-            rows.append([
-                source_label(result["source"]), about.get("id", ""), about.get("name", ""), "", about.get("district", ""), "无效",
-                "", "", "", None, None, None, None, None, "", "", problems_text(result),
-            ])  # fmt: skip
+            row: list[Any] = [source_label(result["source"]), about.get("id", ""), about.get("name", ""), "", "", about.get("district", "")]
+            row += ["", "无效", *([""] * 2), *([None] * 5), *([None, ""] * 3), "", "", problems_text(result)]
+            rows.append(row)
             continue
         d = result["decision"]
         app, ind = d["application"], d["indicators"]
-        rows.append([
-            source_label(result["source"]), app["id"], app["name"], TYPE_LABELS.get(app["type"], app["type"]), app["district"],
-            VERDICT_LABELS[d["verdict"]], d["rulebook"]["version"], d["tier"], "是" if d["major_project"] else "否",
-            ind.get("total_investment"), ind.get("land_mu"), ind.get("plot_ratio"), ind.get("investment_intensity"),
-            ind.get("tax_per_mu"), "、".join(failed_rules(d, "mandatory")), "、".join(failed_rules(d, "advisory")), "",
-        ])  # fmt: skip
+        version = rulebook.version(d["rulebook"]["version"])
+        tier = next((t.label for t in version.tiers if t.level == d["tier"]), str(d["tier"])) if version else str(d["tier"])
+        shown = result.get("figures", {})
+        row = [
+            source_label(result["source"]), app["id"], app["name"], shown.get("applicant", ""), TYPE_LABELS.get(app["type"], app["type"]),
+            app["district"], tier, VERDICT_LABELS[d["verdict"]], d["rulebook"]["version"], "是" if d["major_project"] else "否",
+            ind.get("total_investment"), shown.get("fixed_assets_wan"), ind.get("land_mu"), shown.get("floor_area_m2"),
+            shown.get("annual_tax_wan"),
+        ]  # fmt: skip
+        for indicator, _ in _SHOWN:
+            row += [ind.get(indicator), _requirement(d, indicator)]
+        row += ["、".join(failed_rules(d, "mandatory")), "、".join(failed_rules(d, "advisory")), ""]
+        rows.append(row)
     return rows
 
 
-def results_csv(results: list[Result]) -> bytes:
+def results_csv(results: list[Result], rulebook: Rulebook) -> bytes:
     from .sheets import csv_bytes
 
-    return csv_bytes(TABLE_HEADERS, table_rows(results))
+    return csv_bytes(TABLE_HEADERS, table_rows(results, rulebook))
 
 
 VERDICT_FILLS = {"建议准入": "C6EFCE", "提请联席会议一事一议": "FFEB9C", "不予准入": "FFC7CE", "无效": "D9D9D9"}
@@ -328,10 +371,37 @@ def _verdict_fill(row: Sequence[Any]) -> tuple[int, str] | None:
     return (_VERDICT_COLUMN, colour) if colour else None
 
 
-def results_xlsx(results: list[Result]) -> bytes:
+def results_xlsx(results: list[Result], rulebook: Rulebook, notices: Sequence[str] = ()) -> bytes:
+    """The screening workbook: 预审结果 (one row each, the sheet it opens on) and 汇总 (the
+    counts the terminal shows, and the notices)."""
     from .sheets import Sheet, xlsx_bytes
 
-    return xlsx_bytes([Sheet("预审结果", TABLE_HEADERS, table_rows(results), fill=_verdict_fill)])
+    overview = [[label, value] for label, value in summary_lines(results)]
+    overview += [["注意", notice] for notice in notices]
+    return xlsx_bytes([
+        Sheet("预审结果", TABLE_HEADERS, table_rows(results, rulebook), number_formats=NUMBER_FORMATS, fill=_verdict_fill),
+        Sheet("汇总", ("项目", "内容"), overview, landscape=False),
+    ])  # fmt: skip
+
+
+def summary_lines(results: list[Result]) -> list[tuple[str, str]]:
+    """The counts of a screening, as the terminal and the workbook's 汇总 sheet both show them."""
+    from .intake import TYPE_LABELS
+
+    counts = summary(results)
+    decisions = [r["decision"] for r in results if "decision" in r]
+    by_type = Counter(TYPE_LABELS.get(d["application"]["type"], d["application"]["type"]) for d in decisions)
+    by_district = Counter(d["application"]["district"] for d in decisions)
+    total = sum((Decimal(str(d["indicators"]["total_investment"])) for d in decisions), Decimal(0))
+    land = sum((Decimal(str(d["indicators"]["land_mu"])) for d in decisions), Decimal(0))
+    return [
+        ("申请总数", f"{counts['total']} 份"),
+        ("结论", "，".join(f"{VERDICT_LABELS[v]} {counts[v]}" for v in VERDICT_ORDER) + f"，无效 {counts['invalid']}"),
+        ("按类型", "，".join(f"{k} {v}" for k, v in by_type.most_common()) or "无"),
+        ("按区域", "，".join(f"{k} {v}" for k, v in by_district.most_common()) or "无"),
+        ("计划总投资合计（有效申请）", f"{yi(total)} 亿元"),
+        ("用地合计（有效申请）", f"{land:.2f} 亩"),
+    ]
 
 
 def render_summary(results: list[Result], style: Callable[[str, str], str]) -> str:
@@ -339,16 +409,8 @@ def render_summary(results: list[Result], style: Callable[[str, str], str]) -> s
     from .text import safe
 
     counts = summary(results)
-    decisions = [r["decision"] for r in results if "decision" in r]
     lines = [style(f"预审结果：共 {counts['total']} 份申请", "title")]
-    lines.append("  " + "  ".join(f"{VERDICT_LABELS[v]} {counts[v]}" for v in VERDICT_ORDER) + f"  无效 {counts['invalid']}")
-    by_type = Counter(TYPE_LABELS.get(d["application"]["type"], d["application"]["type"]) for d in decisions)
-    by_district = Counter(d["application"]["district"] for d in decisions)
-    lines.append("  按类型：" + ("，".join(f"{k} {v}" for k, v in by_type.most_common()) or "无"))
-    lines.append("  按区域：" + ("，".join(f"{k} {v}" for k, v in by_district.most_common()) or "无"))
-    total = sum((Decimal(str(d["indicators"]["total_investment"])) for d in decisions), Decimal(0))
-    land = sum((Decimal(str(d["indicators"]["land_mu"])) for d in decisions), Decimal(0))
-    lines.append(f"  计划总投资合计 {yi(total)} 亿元，用地合计 {land:.2f} 亩（有效申请）")
+    lines += [f"  {label}：{value}" for label, value in summary_lines(results)[1:]]
     lines.append("")
     roles = {"approve": "pass", "conditional": "warn", "reject": "fail"}
     for verdict in VERDICT_ORDER:

@@ -165,9 +165,9 @@ def test_terminal_summary_counts_and_sorts_by_verdict() -> None:
     assert code == 2 and err == ""  # no progress bar when stderr is not a terminal
     lines = out.splitlines()
     assert lines[0] == "预审结果：共 23 份申请"
-    assert lines[1] == "  建议准入 5  提请联席会议一事一议 3  不予准入 6  无效 9"
+    assert lines[1] == "  结论：建议准入 5，提请联席会议一事一议 3，不予准入 6，无效 9"
     assert lines[2].startswith("  按类型：工业项目 8，")
-    assert "计划总投资合计 65.40 亿元，用地合计 1330.00 亩（有效申请）" in lines[4]
+    assert lines[4:6] == ["  计划总投资合计（有效申请）：65.40 亿元", "  用地合计（有效申请）：1330.00 亩"]
     verdict_lines = [line for line in lines if line.startswith("[")]
     order = [line.split("]")[0][1:] for line in verdict_lines]
     assert order == sorted(order, key=["建议准入", "提请联席会议一事一议", "不予准入", "无效"].index)
@@ -188,10 +188,20 @@ def test_csv_and_xlsx_outputs_read_back(tmp_path: Path) -> None:
     invalid = next(r for r in rows if r["来源"].endswith("invalid-numbers.json"))
     assert invalid["结论"] == "无效" and "floor_area_m2：必须大于 0" in invalid["问题"]
 
-    sheet = load_workbook(xlsx_path).active
-    assert sheet is not None
-    assert sheet.freeze_panes == "A2"
+    workbook = load_workbook(xlsx_path)
+    sheet = workbook.active
+    assert sheet is not None and workbook.sheetnames == ["预审结果", "汇总"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref and sheet.print_title_rows == "$1:$1"
+    assert sheet.page_setup.orientation == "landscape"
+    overview = dict(workbook["汇总"].iter_rows(min_row=2, values_only=True))
+    assert overview["结论"] == "建议准入 5，提请联席会议一事一议 3，不予准入 6，无效 9", "the counts the terminal shows"
     header = [c.value for c in sheet[1]]
+    by_id = {row[1].value: row for row in sheet.iter_rows(min_row=2)}
+    conditional_row = by_id["JM-2026-0102"]
+    assert conditional_row[header.index("区域分类")].value == "一类地区", "tier names, not numbers"
+    assert conditional_row[header.index("亩均税收要求")].value == "≥ 30"
+    assert conditional_row[header.index("亩均税收（万元/亩·年）")].number_format == "#,##0.00"
+    assert conditional_row[header.index("达产年税收（万元）")].value == 5000
     with csv_path.open(encoding="utf-8-sig", newline="") as handle:
         assert header == list(csv.DictReader(handle).fieldnames or [])
     verdict_column = header.index("结论")

@@ -169,7 +169,11 @@ def register(app: FastAPI, state: State) -> None:
         from ..screen import results_xlsx
 
         upload = upload_of(current_user(request, state), key)
-        return _download(results_xlsx(upload.results), "预审结果.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        return _download(
+            results_xlsx(upload.results, state.rulebook),
+            "预审结果.xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
 
     @app.get("/screen/{key}/packet.pdf", include_in_schema=False)
     def screen_packet(request: Request, key: str) -> Response:
