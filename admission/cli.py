@@ -114,13 +114,12 @@ rules_option = click.option(
     default=None,
     help="使用另一份规则库目录（默认使用随程序发布的规则库）。",
 )
-as_of_option = click.option(
-    "--as-of",
-    metavar="YYYY-MM-DD",
-    callback=parse_date_option,
-    default=None,
-    help="审查日期；申请未填 submitted_on 时据此选择规则版本（默认今天）。",
-)
+def as_of_option_saying(help_text: str = "审查日期；申请未填受理日期时据此选择规则版本（默认今天）。") -> Callable[[F], F]:
+    """``--as-of``, with help that says what the date does for this command."""
+    return click.option("--as-of", metavar="YYYY-MM-DD", callback=parse_date_option, default=None, help=help_text)
+
+
+as_of_option = as_of_option_saying()
 
 
 def usage_error_zh(error: click.UsageError) -> str:
@@ -447,7 +446,7 @@ def template(target: Path, force: bool, rules_dir: Path | None) -> None:
 @click.option("--meeting-no", type=click.IntRange(min=1), default=None, help="会议编号，正整数，如 12（第 12 次会议）。")
 @click.option("--meeting-date", metavar="YYYY-MM-DD", callback=parse_date_option, default=None, help="会议日期（默认为审查日期）。")
 @click.option("--title", default=None, help="会议材料标题（默认：江门市招商引资工作联席会议项目审查材料）。")
-@as_of_option
+@as_of_option_saying("审查日期，写入各审查意见；申请未填受理日期时据此选择规则版本（默认今天）。")
 @rules_option
 @templates_option
 @font_dir_option
@@ -555,7 +554,7 @@ def rules() -> None:
 @rules.command("list")
 @click.option("--type", "project_type", metavar="项目类型", default=None, help="只列出这一项目类型：工业项目、工业地产项目、物流项目。")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
-@as_of_option
+@as_of_option_saying("列出这一天生效的规则（默认今天）。")
 @rules_option
 @reports_errors
 def rules_list(project_type: str | None, as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:
@@ -681,7 +680,7 @@ def rules_validate(directory: Path | None) -> None:
 @click.argument("old", metavar="原版本")
 @click.argument("new", metavar="新版本")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
-@as_of_option
+@as_of_option_saying("比较规则库目录时，各项目类型取这一天生效的版本（默认取最新版本）。")
 @rules_option
 @reports_errors
 def rules_diff(old: str, new: str, as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:
@@ -765,7 +764,7 @@ def rules_test(directory: Path | None) -> None:
 @click.argument("new_dir", type=click.Path(path_type=Path, file_okay=False, exists=True))
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出。")
-@as_of_option
+@as_of_option_saying("重新审查所用的审查日期；申请未填受理日期时据此选择两套规则中的版本（默认今天）。")
 @rules_option
 @reports_errors
 def rules_impact(new_dir: Path, paths: tuple[Path, ...], as_json: bool, as_of: date | None, rules_dir: Path | None) -> None:

@@ -1,4 +1,5 @@
-"""Benchmark of the PDFs: one review opinion, and a meeting packet of 100 projects.
+"""Benchmark of the documents: one review opinion (PDF, Word), and a meeting packet of 100
+projects (PDF, Word).
 
     python bench/documents.py [--projects N]
 
@@ -34,6 +35,8 @@ def main() -> None:
         opinion = median([r[0] for r in runs])
         report.line("admit check --pdf (one opinion), whole process, median", opinion, "s", "< 2 s", opinion < 2)
         report.line("admit check --pdf, peak RSS", max(r[1] for r in runs), "MB")
+        runs = [run_measured([*admit, "check", "--as-of", "2026-11-21", sample, "--docx", str(out / "o.docx")]) for _ in range(args.runs)]
+        report.line("admit check --docx (one opinion), whole process, median", median([r[0] for r in runs]), "s")
 
         folder = out / "intake"
         folder.mkdir()
@@ -45,6 +48,10 @@ def main() -> None:
         from pypdf import PdfReader
 
         report.line(f"admit packet, {args.projects} projects: pages", len(PdfReader(out / "p.pdf").pages), "pages")
+        elapsed, peak, code = run_measured([*admit, "packet", str(folder), "--docx", str(out / "p.docx"), "--as-of", "2026-11-21"])
+        assert code == 0, f"packet --docx exited {code}"
+        report.line(f"admit packet --docx, {args.projects} projects: wall time", elapsed, "s")
+        report.line(f"admit packet --docx, {args.projects} projects: peak RSS", peak, "MB")
     report.finish()
 
 
