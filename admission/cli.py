@@ -114,6 +114,8 @@ rules_option = click.option(
     default=None,
     help="使用另一份规则库目录（默认使用随程序发布的规则库）。",
 )
+
+
 def as_of_option_saying(help_text: str = "审查日期；申请未填受理日期时据此选择规则版本（默认今天）。") -> Callable[[F], F]:
     """``--as-of``, with help that says what the date does for this command."""
     return click.option("--as-of", metavar="YYYY-MM-DD", callback=parse_date_option, default=None, help=help_text)
