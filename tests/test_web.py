@@ -296,3 +296,23 @@ def test_passwords_and_tokens_are_not_stored_in_clear(site: Site) -> None:
     assert all(h.startswith("$argon2id$") for h in hashes + tokens)
     assert PASSWORD not in " ".join(hashes + tokens) + events
     assert all(t.split(".", 1)[1] not in " ".join(tokens) + events for t in site.tokens.values())
+
+
+def test_screening_names_invalid_rows_and_offers_word_documents(site: Site, tmp_path: Path) -> None:
+    from .test_reviewer import clerk_workbook
+
+    good, bad = sample("industrial-approve.json"), sample("logistics-approve.json")
+    intake = clerk_workbook(tmp_path / "申请汇总表.xlsx", [good, bad], edit={1: {"达产年税收（万元）": "很多"}})
+    client, csrf = site.browser("审查员甲")
+    answer = client.post(
+        "/screen", data={"csrf": csrf}, files=[("files", ("申请汇总表.xlsx", intake.read_bytes(), "application/octet-stream"))]
+    )
+    key = answer.headers["location"]
+    page = client.get(key).text
+    assert bad["id"] in page and bad["name"] in page and "达产年税收(万元)：" in page, "the invalid row by case number, name and column"
+    word = client.get(f"{key}/opinion/0.docx")
+    assert word.status_code == 200 and word.content.startswith(b"PK") and "wordprocessingml" in word.headers["content-type"]
+    packet = client.get(f"{key}/packet.docx")
+    assert packet.status_code == 200 and packet.content.startswith(b"PK")
+    assert client.get(f"{key}/packet.exe").status_code == 404
+    assert client.get(f"{key}/opinion/1.docx").status_code == 422

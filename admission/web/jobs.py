@@ -49,7 +49,8 @@ def screen(paths: list[str], rules_dir: str, as_of: date) -> list[dict[str, Any]
     return evaluate_all(list(collect([Path(p) for p in paths])), _rulebook(rules_dir), as_of, jobs=1)
 
 
-def packet_pdf(paths: list[str], rules_dir: str, as_of: date, templates: str | None) -> bytes:
+def packet_pdf(paths: list[str], rules_dir: str, as_of: date, templates: str | None, kind: str = "pdf") -> bytes:
+    """The packet of the uploaded applications, as a PDF or (``kind="docx"``) a Word document."""
     from ..dates import date_zh
     from ..documents import DEFAULT_PACKET_TITLE, Meeting, render_packet_html, set_aside_undrawable, template_dirs
     from ..pdf import render_pdf
@@ -57,13 +58,21 @@ def packet_pdf(paths: list[str], rules_dir: str, as_of: date, templates: str | N
 
     override = Path(templates) if templates else None
     decisions, invalid = decisions_for_documents(collect([Path(p) for p in paths]), _rulebook(rules_dir), as_of)
+    meeting = Meeting(DEFAULT_PACKET_TITLE, "", date_zh(as_of))
+    if kind == "docx":
+        from ..word import packet_docx
+
+        return packet_docx(decisions, invalid, meeting, as_of, override)
     decisions, invalid = set_aside_undrawable(decisions, invalid, override)
-    html = render_packet_html(decisions, invalid, Meeting(DEFAULT_PACKET_TITLE, "", date_zh(as_of)), as_of, override)
+    html = render_packet_html(decisions, invalid, meeting, as_of, override)
     return render_pdf(html, template_dirs(override))[0]
 
 
-def opinion_pdf(paths: list[str], index: int, rules_dir: str, as_of: date, templates: str | None) -> bytes | dict[str, Any]:
-    """The opinion of the ``index``-th application, or its error result when it is invalid."""
+def opinion_pdf(
+    paths: list[str], index: int, rules_dir: str, as_of: date, templates: str | None, kind: str = "pdf"
+) -> bytes | dict[str, Any]:
+    """The opinion of the ``index``-th application (PDF, or Word for ``kind="docx"``), or its
+    error result when it is invalid."""
     from ..documents import refuse_undrawable, render_opinion_html, template_dirs
     from ..pdf import render_pdf
     from ..review import Decision
@@ -76,5 +85,9 @@ def opinion_pdf(paths: list[str], index: int, rules_dir: str, as_of: date, templ
     decision = try_decide(items[index], _rulebook(rules_dir), as_of)
     if not isinstance(decision, Decision):
         return decision
+    if kind == "docx":
+        from ..word import opinion_docx
+
+        return opinion_docx(decision, as_of, override)
     refuse_undrawable(decision, override)
     return render_pdf(render_opinion_html(decision, as_of, override), template_dirs(override))[0]

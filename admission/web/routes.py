@@ -150,17 +150,19 @@ def register(app: FastAPI, state: State) -> None:
         user = current_user(request, state)
         upload = upload_of(user, key)
         from ..review import VERDICT_LABELS
-        from ..screen import failed_rules, summary
+        from ..screen import failed_rules, problem_place, summary
 
         rows = []
         for index, result in enumerate(upload.results):
             decision = result.get("decision")
+            problems = result.get("error", {}).get("problems", [])
             rows.append({
                 "index": index, "source": result["source"], "decision": decision,
+                "about": decision["application"] if decision else result.get("application", {}),
                 "verdict": VERDICT_LABELS[decision["verdict"]] if decision else "无效",
                 "verdict_code": decision["verdict"] if decision else "invalid",
                 "failed": "、".join(failed_rules(decision, "mandatory")) if decision else "",
-                "problems": result.get("error", {}).get("problems", []),
+                "problems": [{"place": problem_place(p), "message": p["message"]} for p in problems],
             })  # fmt: skip
         return render(request, user, "screen_results.html.j2", key=key, rows=rows, counts=summary(upload.results))
 
@@ -175,27 +177,30 @@ def register(app: FastAPI, state: State) -> None:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
-    @app.get("/screen/{key}/packet.pdf", include_in_schema=False)
-    def screen_packet(request: Request, key: str) -> Response:
+    @app.get("/screen/{key}/packet.{kind}", include_in_schema=False)
+    def screen_packet(request: Request, key: str, kind: str) -> Response:
         from . import jobs
 
+        media = _document_type(kind)
         upload = upload_of(current_user(request, state), key)
         templates = str(state.templates) if state.templates else None
-        data = jobs.pool().submit(jobs.packet_pdf, upload.sources, str(state.rulebook.directory), today(), templates).result()
-        return _download(data, "会议材料.pdf", "application/pdf")
+        data = jobs.pool().submit(jobs.packet_pdf, upload.sources, str(state.rulebook.directory), today(), templates, kind).result()
+        return _download(data, f"会议材料.{kind}", media)
 
-    @app.get("/screen/{key}/opinion/{index}.pdf", include_in_schema=False)
-    def screen_opinion(request: Request, key: str, index: int) -> Response:
+    @app.get("/screen/{key}/opinion/{index}.{kind}", include_in_schema=False)
+    def screen_opinion(request: Request, key: str, index: int, kind: str) -> Response:
         from . import jobs
 
+        media = _document_type(kind)
         upload = upload_of(current_user(request, state), key)
         templates = str(state.templates) if state.templates else None
-        made = jobs.pool().submit(jobs.opinion_pdf, upload.sources, index, str(state.rulebook.directory), today(), templates).result()
+        rules_dir = str(state.rulebook.directory)
+        made = jobs.pool().submit(jobs.opinion_pdf, upload.sources, index, rules_dir, today(), templates, kind).result()
         if isinstance(made, dict):
             status = 404 if made["error"]["kind"] == "not_found" else 422
             raise HTTPProblem(status, "申请材料无效，没有审查意见", made["error"]["problems"])
         name = upload.results[index]["decision"]["application"]["id"] if "decision" in upload.results[index] else str(index)
-        return _download(made, f"审查意见-{name}.pdf", "application/pdf")
+        return _download(made, f"审查意见-{name}.{kind}", media)
 
     @app.post("/screen/{key}/record", include_in_schema=False)
     def screen_record(request: Request, key: str, csrf: str = Form("")) -> Response:
@@ -478,6 +483,16 @@ def _day(text: str) -> date:
     if day is None:
         raise HTTPProblem(422, f"日期应为 YYYY-MM-DD，实际为 {text!r}")
     return day
+
+
+DOCUMENT_TYPES = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def _document_type(kind: str) -> str:
+    """The media type of a document format the pages offer; anything else is not found."""
+    if kind not in DOCUMENT_TYPES:
+        raise HTTPProblem(404, f"没有 .{kind} 格式的文档（可选：{'、'.join(DOCUMENT_TYPES)}）")
+    return DOCUMENT_TYPES[kind]
 
 
 def _download(data: bytes, name: str, media_type: str) -> Response:
