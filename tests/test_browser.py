@@ -106,7 +106,7 @@ def test_a_clerk_screens_records_and_a_district_enters_a_milestone(server: str, 
             rows = page.locator("#results tbody tr")
             assert rows.count() == 2
             assert "建议准入" in rows.nth(0).inner_text()
-            assert "无效" in rows.nth(1).inner_text() and "investment.total_wan" in rows.nth(1).inner_text()
+            assert "无效" in rows.nth(1).inner_text() and "计划总投资（万元）：应为数字" in rows.nth(1).inner_text()
             with page.expect_download() as download:
                 page.click("text=下载会议材料（PDF）")
             packet = tmp_path / "packet.pdf"
