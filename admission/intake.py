@@ -10,7 +10,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -25,7 +25,7 @@ from .rulebook import Rulebook
 class Column:
     header: str
     path: str
-    kind: str  # "text", "number", "date", "type"
+    kind: str  # "text", "number", "percent" (a ratio typed in percent: 3.5 is 0.035), "date", "type"
     width: int
     note: str
 
@@ -67,7 +67,6 @@ HEADER_ALIASES: dict[str, str] = {
     "计容建筑面积(m2)": "计容建筑面积（平方米）", "建筑基底面积(m2)": "建筑基底面积（平方米）",
     "总投资(万元)": "计划总投资（万元）", "固定资产投资额(万元)": "固定资产投资（万元）",
     "达产税收(万元)": "达产年税收（万元）", "达产产值(万元)": "达产年产值（万元）",
-    "研发投入强度(%)": "研发投入强度", "自持比例(%)": "自持比例", "配套用房比例(%)": "配套用房比例",
     "受理时间": "受理日期", "申请日期": "受理日期",
 }  # fmt: skip
 
@@ -88,6 +87,8 @@ def header_key(text: str) -> str:
 BY_KEY: dict[str, Column] = {
     **{header_key(alias): BY_HEADER[header] for alias, header in HEADER_ALIASES.items()},
     **{header_key(c.header): c for c in COLUMNS},
+    # 自持比例(%): the column holds percentages, 35 meaning 35%.
+    **{header_key(f"{c.header}(%)"): replace(c, kind="percent") for c in COLUMNS if c.path in RATIO_PATHS},
 }
 TYPE_LABELS = {"industrial": "工业项目", "industrial_real_estate": "工业地产项目", "logistics": "物流项目"}
 TYPE_BY_LABEL = {label: code for code, label in TYPE_LABELS.items()}
@@ -134,11 +135,14 @@ def _cell_value(column: Column, value: Any) -> Any:
         value = (value if column.path in FREE_TEXT else unicodedata.normalize("NFKC", value)).strip()
         if value == "":
             return None
-    if column.kind == "number" and isinstance(value, str):
+    if column.kind in ("number", "percent") and isinstance(value, str):
         number = value.replace(",", "")
         percent = _PERCENT.match(number) if column.path in RATIO_PATHS else None
         if percent:
             return Decimal(percent.group(1)) / 100  # 2.5% in a ratio column is 0.025
+    if column.kind == "percent":
+        number_value = _cell_value(replace(column, kind="number"), value)
+        return number_value / 100 if isinstance(number_value, Decimal) else number_value
     if column.path == "industry.code" and isinstance(value, str):
         return value.upper()
     if column.kind == "date" and isinstance(value, str):

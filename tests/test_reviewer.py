@@ -116,6 +116,18 @@ def test_a_ratio_typed_as_a_whole_number_is_refused_with_the_percentage_meant(tm
     _, screened = screen_json(str(intake))
     decision = screened["results"][0]["decision"]
     assert decision["indicators"]["self_held_ratio"] == 0.45 and decision["indicators"]["supporting_floor_ratio"] == 0.125
+    # A header that says (%) holds percentages: 45 is 45%.
+    percent = clerk_workbook(tmp_path / "percent.xlsx", [app], edit={0: {"自持比例": 45, "配套用房比例": "12.5"}})
+    workbook = load_workbook(percent)
+    sheet = workbook.active
+    assert sheet is not None
+    for cell in sheet[1]:
+        if cell.value in ("自持比例", "配套用房比例"):
+            cell.value = f"{cell.value}（%）"
+    workbook.save(percent)
+    _, screened = screen_json(str(percent))
+    decision = screened["results"][0]["decision"]
+    assert decision["indicators"]["self_held_ratio"] == 0.45 and decision["indicators"]["supporting_floor_ratio"] == 0.125
 
 
 def test_an_invalid_row_is_named_by_case_number_name_and_column_everywhere(tmp_path: Path) -> None:
