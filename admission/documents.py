@@ -240,8 +240,8 @@ class OpinionView:
             verdict_code=decision.verdict,
             verdict_label=VERDICT_LABELS[decision.verdict],
             opening=(
-                f"{app.district}报送的{app.name}（案件编号 {app.id}）申请材料收悉。根据《{version.title}》（{version.period_text()}），"
-                f"现对该项目按{selected.ruleset.label}、{decision.prepared.tier.label}标准进行准入审查，意见如下。"
+                f"{app.district}报送的该项目申请材料（案件编号 {app.id}）收悉。根据《{version.title}》（{version.period_text()}），"
+                f"现按{selected.ruleset.label}、{decision.prepared.tier.label}标准进行准入审查，意见如下。"
             ),
             conclusion=decision.conclusion,
             reasons=list(decision.reasons),

@@ -120,8 +120,7 @@ def _opinion(document: Any, o: OpinionView) -> None:
         document.add_paragraph("关注事项", style="二级标题")
         _list(document, o.concerns)
     if o.remedies:
-        document.add_paragraph("达标所需", style="二级标题")
-        document.add_paragraph("如需达到准入标准，可采取下列任一调整（其他条件不变）：", style="公文正文")
+        document.add_paragraph("达标所需（可采取下列任一调整，其他条件不变）", style="二级标题")
         _list(document, o.remedies)
     document.add_paragraph()
     document.add_paragraph("审查人（签字）：________________　　复核人（签字）：________________", style="公文正文")
