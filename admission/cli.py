@@ -329,16 +329,16 @@ def check(
 
 def _report_refused(result: dict[str, Any], as_json: bool) -> NoReturn:
     """An input refused by ``check``: its problems (by column for a workbook row), exit 2 (70 for a bug)."""
-    from .screen import invalid_heading, problem_place
+    from .screen import invalid_lines
 
     error = result["error"]
     if as_json:
         _emit_json({"error": error})
     else:
-        problems = error["problems"]
-        click.echo(f"{safe(invalid_heading(result))}：申请材料无效，未作审查结论（{len(problems)} 个问题）", err=True)
-        for problem in problems:
-            click.echo(f"  {safe(problem_place(problem))}：{safe(problem['message'])}", err=True)
+        heading, *problems = invalid_lines(result)
+        click.echo(f"{heading}：申请材料无效，未作审查结论（{len(problems)} 个问题）", err=True)
+        for line in problems:
+            click.echo(line, err=True)
     sys.exit(70 if error["kind"] == "internal_error" else 2)
 
 

@@ -84,10 +84,13 @@ def ledger_add(
         revised, unchanged, refused = len(outcome.recorded) - new, len(outcome.unchanged), len(outcome.refused)
         counts = f"新项目 {new} 个，新修订 {revised} 份，内容未变 {unchanged} 份，无效 {refused} 份"
         click.echo(f"台账 {store.where}：{counts}")
+        from .screen import invalid_lines
+
         for result in outcome.refused:
-            click.echo(_terminal_style(f"[无效] {safe(result['source'])}", "fail"))
-            for problem in result["error"]["problems"]:
-                click.echo(f"    {problem['path']}：{safe(problem['message'])}")
+            heading, *problems = invalid_lines(result)
+            click.echo(_terminal_style(f"[无效] {heading}", "fail"))
+            for line in problems:
+                click.echo(f"  {line}")
     sys.exit(2 if outcome.refused else 0)
 
 

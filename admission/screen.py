@@ -427,9 +427,17 @@ def render_summary(results: list[Result], style: Callable[[str, str], str]) -> s
             lines.append(style(line, roles[verdict]))
     for result in results:
         if "error" in result:
-            lines.append(style(f"[无效] {safe(invalid_heading(result))}", "fail"))
-            lines += [f"    {safe(problem_place(p))}：{safe(p['message'])}" for p in result["error"]["problems"]]
+            heading, *problems = invalid_lines(result)
+            lines += [style(f"[无效] {heading}", "fail"), *(f"  {line}" for line in problems)]
     return "\n".join(lines)
+
+
+def invalid_lines(result: Result) -> list[str]:
+    """An invalid input for a terminal: its heading, then one indented line per problem (by
+    column for a workbook row), printable whatever the input held."""
+    from .text import safe
+
+    return [safe(invalid_heading(result)), *(f"  {safe(problem_place(p))}：{safe(p['message'])}" for p in result["error"]["problems"])]
 
 
 def invalid_heading(result: Result) -> str:
