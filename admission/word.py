@@ -57,6 +57,7 @@ def _new_document() -> Any:
     }
     for name, (font, size, bold, align, indent) in STYLES.items():
         style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
+        assert style.style_id == name  # _paragraph sets styles by id
         style.base_style = document.styles["Normal"]
         style.font.name = LATIN_FONT
         style.font.size = Pt(size)
@@ -69,33 +70,43 @@ def _new_document() -> Any:
     return document
 
 
+def _paragraph(container: Any, text: str, style: str) -> Any:
+    """A paragraph in a named style.
+
+    The style is set by its id on the paragraph's XML: python-docx's ``style=`` looks up the
+    default style by scanning every style on each call, which made a 100-project packet take
+    24 s instead of 2. Our style names are their ids (python-docx derives the id from the name).
+    """
+    paragraph = container.add_paragraph(text)
+    paragraph._p.style = style
+    return paragraph
+
+
 def _table(document: Any, rows: Sequence[Sequence[str]], widths_mm: Sequence[float], header: bool = True) -> None:
     from docx.shared import Mm
 
-    table = document.add_table(rows=0, cols=len(widths_mm))
-    table.style = "Table Grid"
-    for index, cells in enumerate(rows):
-        row = table.add_row()
+    table = document.add_table(rows=len(rows), cols=len(widths_mm))
+    table.style = document.styles["Table Grid"]
+    for index, (row, cells) in enumerate(zip(table.rows, rows, strict=True)):
         for cell, text, width in zip(row.cells, cells, widths_mm, strict=True):
             cell.width = Mm(width)
             paragraph = cell.paragraphs[0]
-            paragraph.style = document.styles["表格文字"]
-            run = paragraph.add_run(text)
-            run.bold = header and index == 0
+            paragraph._p.style = "表格文字"  # see _paragraph
+            paragraph.add_run(text).bold = header and index == 0
     document.add_paragraph()
 
 
 def _list(document: Any, items: Sequence[str]) -> None:
     for number, item in enumerate(items, 1):
-        document.add_paragraph(f"{number}. {item}", style="列表")
+        _paragraph(document, f"{number}. {item}", "列表")
 
 
 def _opinion(document: Any, o: OpinionView) -> None:
-    document.add_paragraph(o.office, style="发文单位")
-    document.add_paragraph(o.document_number, style="文号")
-    document.add_paragraph(f"关于{o.name}的准入审查意见", style="公文标题")
-    document.add_paragraph(o.opening, style="公文正文")
-    document.add_paragraph("一、项目基本情况", style="一级标题")
+    _paragraph(document, o.office, "发文单位")
+    _paragraph(document, o.document_number, "文号")
+    _paragraph(document, f"关于{o.name}的准入审查意见", "公文标题")
+    _paragraph(document, o.opening, "公文正文")
+    _paragraph(document, "一、项目基本情况", "一级标题")
     output = f"{o.annual_output} 万元" if o.annual_output else "未提供"
     facts = [
         ("案件编号", o.case_id, "受理日期", o.submitted_on),
@@ -108,30 +119,30 @@ def _opinion(document: Any, o: OpinionView) -> None:
         ("达产年产值", output, "", ""),
     ]
     _table(document, facts, (28, 50, 28, 50), header=False)
-    document.add_paragraph("二、指标审查情况", style="一级标题")
+    _paragraph(document, "二、指标审查情况", "一级标题")
     findings = [("指标", "准入要求", "实际值", "是否达标"), *((r.label, r.requirement, r.actual, r.result) for r in o.rows)]
     _table(document, findings, (34, 46, 36, 40))
-    document.add_paragraph("三、审查意见", style="一级标题")
-    document.add_paragraph(o.conclusion, style="公文正文")
-    document.add_paragraph(f"审查结论：{o.verdict_label}", style="二级标题")
-    document.add_paragraph("主要理由", style="二级标题")
+    _paragraph(document, "三、审查意见", "一级标题")
+    _paragraph(document, o.conclusion, "公文正文")
+    _paragraph(document, f"审查结论：{o.verdict_label}", "二级标题")
+    _paragraph(document, "主要理由", "二级标题")
     _list(document, o.reasons)
     if o.concerns:
-        document.add_paragraph("关注事项", style="二级标题")
+        _paragraph(document, "关注事项", "二级标题")
         _list(document, o.concerns)
     if o.remedies:
-        document.add_paragraph("达标所需（可采取下列任一调整，其他条件不变）", style="二级标题")
+        _paragraph(document, "达标所需（可采取下列任一调整，其他条件不变）", "二级标题")
         _list(document, o.remedies)
     document.add_paragraph()
-    document.add_paragraph("审查人（签字）：________________　　复核人（签字）：________________", style="公文正文")
+    _paragraph(document, "审查人（签字）：________________　　复核人（签字）：________________", "公文正文")
     document.add_paragraph()
-    document.add_paragraph(o.seal_line, style="落款")
-    document.add_paragraph(o.review_date, style="落款")
-    document.add_paragraph(
+    _paragraph(document, o.seal_line, "落款")
+    _paragraph(document, o.review_date, "落款")
+    audit = (
         f"审查依据：《{o.version_title}》（{o.version}）{o.ruleset_label}规则；规则摘要 {o.rulebook_digest}；"
-        f"申请材料摘要（规范化 JSON 的 SHA-256）{o.input_digest}；审查日期：{o.review_date}；由 admit {o.tool_version} 生成",
-        style="附注",
+        f"申请材料摘要（规范化 JSON 的 SHA-256）{o.input_digest}；审查日期：{o.review_date}；由 admit {o.tool_version} 生成"
     )
+    _paragraph(document, audit, "附注")
 
 
 def _bytes(document: Any) -> bytes:
@@ -157,8 +168,8 @@ def packet_docx(
     counts: dict[str, int] = context["counts"]
     versions: list[VersionView] = context["versions"]
     document = _new_document()
-    document.add_paragraph(context["office"].name, style="发文单位")
-    document.add_paragraph(meeting.title, style="公文标题")
+    _paragraph(document, context["office"].name, "发文单位")
+    _paragraph(document, meeting.title, "公文标题")
     cover = [
         ("会议日期", meeting.date),
         ("提请审议项目", f"{len(opinions)} 个"),
@@ -169,7 +180,7 @@ def packet_docx(
     cover.append(("审查结论", f"{counts['approve']} 个建议准入，{counts['conditional']} 个提请一事一议，{counts['reject']} 个不予准入"))
     _table(document, cover, (40, 116), header=False)
     document.add_page_break()
-    document.add_paragraph("项目汇总表", style="一级标题")
+    _paragraph(document, "项目汇总表", "一级标题")
     summary = [("序号", "项目名称", "类型", "区域", "总投资（亿元）", "用地（亩）", "结论")]
     summary += [(str(i), o.name, o.type_label, o.district, o.total_yi, o.land_mu, o.verdict_label) for i, o in enumerate(opinions, 1)]
     _table(document, summary, (10, 50, 20, 18, 20, 18, 20))
@@ -179,19 +190,18 @@ def packet_docx(
     invalid_views: list[InvalidView] = context["invalid"]
     if invalid_views:
         document.add_page_break()
-        document.add_paragraph("无效申请材料", style="一级标题")
-        document.add_paragraph("以下材料未通过格式检查，未作审查结论，请退回所在区域补正后重新报送。", style="公文正文")
+        _paragraph(document, "无效申请材料", "一级标题")
+        _paragraph(document, "以下材料未通过格式检查，未作审查结论，请退回所在区域补正后重新报送。", "公文正文")
         for number, item in enumerate(invalid_views, 1):
             back = f"，退回{item.district}补正" if item.district else ""
-            document.add_paragraph(
-                f"{number}. {item.title or '（无法读出案件编号和项目名称）'}{back}（来源：{item.where}）", style="二级标题"
-            )
+            title = item.title or "（无法读出案件编号和项目名称）"
+            _paragraph(document, f"{number}. {title}{back}（来源：{item.where}）", "二级标题")
             _table(document, [("栏目", "问题"), *((p["place"], p["message"]) for p in item.problems)], (45, 111))
     document.add_page_break()
-    document.add_paragraph("附录：审查规则版本", style="一级标题")
+    _paragraph(document, "附录：审查规则版本", "一级标题")
     rows = [("版本", "项目类型", "施行期间", "规则摘要（SHA-256）"), *((v.version, v.type_label, v.period, v.digest) for v in versions)]
     _table(document, rows, (20, 24, 40, 72))
     for version in {v.version: v for v in versions}.values():
-        document.add_paragraph(f"{version.version}：{version.title}", style="二级标题")
-        document.add_paragraph(version.basis, style="公文正文")
+        _paragraph(document, f"{version.version}：{version.title}", "二级标题")
+        _paragraph(document, version.basis, "公文正文")
     return _bytes(document)
