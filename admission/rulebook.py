@@ -227,7 +227,7 @@ class Rulebook:
             seen.update(dict.fromkeys(version.rulesets))
         return list(seen)
 
-    @property
+    @cached_property
     def districts(self) -> list[str]:
         seen: dict[str, None] = {}
         for version in self.versions:
@@ -235,7 +235,7 @@ class Rulebook:
                 seen.update(dict.fromkeys(tier.districts))
         return list(seen)
 
-    @property
+    @cached_property
     def district_aliases(self) -> dict[str, str]:
         aliases: dict[str, str] = {}
         for version in self.versions:
