@@ -318,7 +318,7 @@ class Decision:
 
     @cached_property
     def conclusion(self) -> str:
-        return conclusion_text(self.prepared, self.findings, self.major_project, self.verdict)
+        return conclusion_text(self.prepared, self.findings, self.verdict)
 
     @cached_property
     def concerns(self) -> tuple[str, ...]:
@@ -483,7 +483,7 @@ def _short(finding: Finding) -> str:
     return finding.rule.label + ("未达到要求" if finding.rule.operator == ">=" else "超过上限")
 
 
-def conclusion_text(prepared: PreparedApplication, findings: tuple[Finding, ...], major: bool, verdict: Verdict) -> str:
+def conclusion_text(prepared: PreparedApplication, findings: tuple[Finding, ...], verdict: Verdict) -> str:
     """The opinion's conclusion as the office states it: 经审查，该项目……，建议准入。"""
     selected = prepared.selected
     standard = f"《{selected.version.title}》{selected.ruleset.label}{prepared.tier.label}准入标准"
