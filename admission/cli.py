@@ -528,12 +528,8 @@ def _agenda_items(db_target: str | None, meeting_no: int, meeting_date: date) ->
     from .ledger.records import agenda_applications
     from .screen import Item
 
-    store = open_ledger(db_target, create=False)
-    try:
-        with store.reading() as connection:
-            found = agenda_applications(connection, meeting_no, meeting_date)
-    finally:
-        store.close()
+    with open_ledger(db_target, create=False) as store, store.reading() as connection:
+        found = agenda_applications(connection, meeting_no, meeting_date)
     if not found:
         meeting = f"{meeting_date.year} 年第 {meeting_no} 次会议（{meeting_date.isoformat()}）"
         raise UsageError(f"台账中没有{meeting}的议程（用 admit ledger agenda 设定）")

@@ -6,7 +6,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -26,6 +26,9 @@ from .errors import UsageError
 from .output import check_outputs, write_files
 from .text import safe
 
+if TYPE_CHECKING:
+    from .ledger.database import Ledger
+
 
 def _actor(actor: str | None) -> str:
     from .ledger.database import default_actor
@@ -33,7 +36,7 @@ def _actor(actor: str | None) -> str:
     return actor or default_actor()
 
 
-def _open(db_target: str | None, create: bool = True) -> Any:
+def _open(db_target: str | None, create: bool = True) -> Ledger:
     from .ledger.database import open_ledger
 
     return open_ledger(db_target, create=create)
@@ -72,11 +75,8 @@ def ledger_add(
     items = list(screening.collect(paths, notices))
     for notice in notices:
         click.echo(f"注意：{safe(notice)}", err=True)
-    store = _open(db_target)
-    try:
+    with _open(db_target) as store:
         outcome = add_applications(store, items, rulebook, as_of or date.today(), _actor(actor))
-    finally:
-        store.close()
     if as_json:
         _emit_json({"recorded": outcome.recorded, "unchanged": outcome.unchanged, "refused": outcome.refused})
     else:
@@ -114,11 +114,8 @@ def ledger_import(book: Path, as_json: bool, db_target: str | None, actor: str |
     from .ledger.book import import_book
 
     rulebook = _load_rules(rules_dir)
-    store = _open(db_target)
-    try:
+    with _open(db_target) as store:
         outcome = import_book(store, book, rulebook, _actor(actor), date.today())
-    finally:
-        store.close()
     if as_json:
         _emit_json(
             {"changed": dict(outcome.changed), "unchanged": dict(outcome.unchanged), "refused": [r.to_json() for r in outcome.refused]}
@@ -152,11 +149,8 @@ def ledger_export(book: Path, db_target: str | None) -> None:
     from .ledger.book import export_book
 
     check_outputs([book])
-    store = _open(db_target, create=False)
-    try:
+    with _open(db_target, create=False) as store:
         data = export_book(store)
-    finally:
-        store.close()
     write_files({book: data})
     click.echo(f"已导出台账：{book}")
 
@@ -199,14 +193,11 @@ def ledger_show(case_id: str, as_json: bool, db_target: str | None) -> None:
     from .ledger.views import NotFound, project_detail
     from .ledger_text import render_project
 
-    store = _open(db_target, create=False)
     try:
-        with store.reading() as connection:
+        with _open(db_target, create=False) as store, store.reading() as connection:
             detail = project_detail(connection, case_id)
     except NotFound:
         raise UsageError(f"台账中没有案件编号为 {case_id} 的项目") from None
-    finally:
-        store.close()
     if as_json:
         _emit_json(detail)
     else:
@@ -258,12 +249,8 @@ def ledger_list(
         raise UsageError(f"未知的审议结果 {resolution}；可选：{'、'.join(RESULTS)}")
     filters = Filters(district, types.get(project_type or ""), stage, verdicts.get(verdict or ""), resolution, year)
     check_outputs([xlsx_path])
-    store = _open(db_target, create=False)
-    try:
-        with store.reading() as connection:
-            rows = project_rows(connection, filters)
-    finally:
-        store.close()
+    with _open(db_target, create=False) as store, store.reading() as connection:
+        rows = project_rows(connection, filters)
     if xlsx_path is not None:
         from .sheets import Sheet, xlsx_bytes
 
@@ -291,12 +278,8 @@ def ledger_verify(db_target: str | None) -> None:
     """
     from .ledger.chain import verify
 
-    store = _open(db_target, create=False)
-    try:
-        with store.reading() as connection:
-            checked, broken = verify(connection)
-    finally:
-        store.close()
+    with _open(db_target, create=False) as store, store.reading() as connection:
+        checked, broken = verify(connection)
     if broken is None:
         click.echo(f"事件链完好：共 {checked} 条事件。")
         sys.exit(0)
@@ -320,11 +303,8 @@ def ledger_upgrade(db_target: str | None) -> None:
     from .ledger.database import _url as url_of
 
     target = resolve_target(db_target)
-    store = Ledger(sa.create_engine(url_of(target)), target)
-    try:
+    with Ledger(sa.create_engine(url_of(target)), target) as store:
         before, after = migrate(store)
-    finally:
-        store.close()
     click.echo(
         f"台账数据库已是最新架构版本 {after}。" if before == after else f"台账数据库已从架构版本 {before or '（空）'} 升级到 {after}。"
     )
@@ -355,18 +335,14 @@ def ledger_resolve(
         raise UsageError(f"会议日期 {meeting_date.isoformat()} 晚于今天，不能登记未来会议的审议结果")
     if meeting_no < 1:
         raise UsageError("会议编号应为正整数")
-    store = _open(db_target)
-    try:
-        with store.writing() as connection:
-            log = EventLog(connection, _actor(actor))
-            try:
-                changed = record_resolution(connection, log, meeting_no, meeting_date, case_id, result, conditions, "admit ledger resolve")
-            except RowError as error:
-                raise UsageError("；".join(f"{h}：{m}" for h, m in error.problems)) from None
-            log.flush()
-            decided = latest_decision(connection, case_id)
-    finally:
-        store.close()
+    with _open(db_target) as store, store.writing() as connection:
+        log = EventLog(connection, _actor(actor))
+        try:
+            changed = record_resolution(connection, log, meeting_no, meeting_date, case_id, result, conditions, "admit ledger resolve")
+        except RowError as error:
+            raise UsageError("；".join(f"{h}：{m}" for h, m in error.problems)) from None
+        log.flush()
+        decided = latest_decision(connection, case_id)
     verdict = decided[1] if decided else None
     flag = "（与审查结论不一致）" if is_deviation(result, verdict) else ""
     click.echo(
@@ -392,8 +368,7 @@ def ledger_agenda(case_ids: tuple[str, ...], meeting_no: int, meeting_date: date
     from .ledger.chain import EventLog
     from .ledger.records import RowError, agenda_applications, set_agenda
 
-    store = _open(db_target)
-    try:
+    with _open(db_target) as store:
         if case_ids:
             with store.writing() as connection:
                 log = EventLog(connection, _actor(actor))
@@ -404,8 +379,6 @@ def ledger_agenda(case_ids: tuple[str, ...], meeting_no: int, meeting_date: date
                 log.flush()
         with store.reading() as connection:
             items = agenda_applications(connection, meeting_no, meeting_date)
-    finally:
-        store.close()
     click.echo(f"{meeting_date.year} 年第 {meeting_no} 次会议（{meeting_date.isoformat()}）议程：{len(items)} 个项目")
     for index, (case_id, content, revision) in enumerate(items, 1):
         name = json.loads(content)["name"]

@@ -72,11 +72,8 @@ def monitor(
     if district is not None and district not in rulebook.districts:
         raise UsageError(f"未知的区域 {district}；可选：{'、'.join(rulebook.districts)}")
     on = as_of or date.today()
-    store = open_ledger(db_target, create=False)
-    try:
+    with open_ledger(db_target, create=False) as store:
         result = run_monitor(store, rulebook, on, district)
-    finally:
-        store.close()
     for warning in result["warnings"]:
         click.echo(f"注意：{safe(warning)}", err=True)
     from .monitoring.outputs import findings_html, findings_xlsx
@@ -130,12 +127,10 @@ def monitor_mark(
     from .monitoring.ledger import STATUSES, mark
 
     rulebook = _load_rules(rules_dir)
-    store = open_ledger(db_target, create=False)
     try:
-        mark(store, rulebook, project, kind, year, status, reason, actor or default_actor(), as_of or date.today())
+        with open_ledger(db_target, create=False) as store:
+            mark(store, rulebook, project, kind, year, status, reason, actor or default_actor(), as_of or date.today())
     except RowError as error:
         raise UsageError("；".join(f"{h}：{m}" for h, m in error.problems)) from None
-    finally:
-        store.close()
     which = KIND_LABELS[kind] + (f"（{year} 年）" if year else "")
     click.echo(f"已登记：{project} {which} → {STATUSES[status]}")

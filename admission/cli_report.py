@@ -71,12 +71,8 @@ def report_annual(
     check_outputs([pdf_path, xlsx_path, html_path])
     rulebook = _load_rules(rules_dir)
     on = as_of or date(year, 12, 31)
-    store = open_ledger(db_target, create=False)
-    try:
-        with store.reading() as connection:
-            figures = annual(connection, rulebook, year, on)
-    finally:
-        store.close()
+    with open_ledger(db_target, create=False) as store, store.reading() as connection:
+        figures = annual(connection, rulebook, year, on)
     workbook = {xlsx_path: lambda: annual_xlsx(figures)}
     write_outputs(pdf_path, html_path, lambda: annual_html(figures, templates_dir), templates_dir, font_dir, workbook)
     if as_json:
@@ -129,11 +125,8 @@ def report_monthly(
     rulebook = _load_rules(rules_dir)
     if district is not None and district not in rulebook.districts:
         raise UsageError(f"未知的区域 {district}；可选：{'、'.join(rulebook.districts)}")
-    store = open_ledger(db_target, create=False)
-    try:
+    with open_ledger(db_target, create=False) as store:
         figures = monthly_report(store, rulebook, parsed[0], parsed[1], district)
-    finally:
-        store.close()
     workbook = {xlsx_path: lambda: monthly_xlsx(figures)}
     write_outputs(pdf_path, html_path, lambda: monthly_html(figures, templates_dir), templates_dir, font_dir, workbook)
     if as_json:

@@ -95,11 +95,8 @@ def user_add(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
-    store = open_ledger(db_target)
-    try:
+    with open_ledger(db_target) as store:
         created = add_user(store, name, role, district, password, _load_rules(rules_dir).districts, actor or default_actor())
-    finally:
-        store.close()
     click.echo(f"已新建账户：{created.name}（{created.role_label}{'，' + created.district if created.district else ''}）")
 
 
@@ -118,11 +115,8 @@ def user_token(name: str, db_target: str | None, actor: str | None) -> None:
     from .ledger.database import default_actor, open_ledger
     from .web.accounts import issue_token
 
-    store = open_ledger(db_target, create=False)
-    try:
+    with open_ledger(db_target, create=False) as store:
         token = issue_token(store, name, actor or default_actor())
-    finally:
-        store.close()
     click.echo(token)
     click.echo("（令牌只显示这一次；调用接口时放在请求头 Authorization: Bearer <令牌>）", err=True)
 
@@ -142,9 +136,6 @@ def user_disable(name: str, db_target: str | None, actor: str | None) -> None:
     from .ledger.database import default_actor, open_ledger
     from .web.accounts import disable_user
 
-    store = open_ledger(db_target, create=False)
-    try:
+    with open_ledger(db_target, create=False) as store:
         disable_user(store, name, actor or default_actor())
-    finally:
-        store.close()
     click.echo(f"已停用账户：{name}")
