@@ -1,3 +1,27 @@
-from .entry import run
+"""The ``admit`` console script (and ``python -m admission``): signals first, then the CLI.
 
-run()
+Ctrl-C while click, pydantic and the rule engine were still being imported used to print a
+Python traceback, and SIGTERM ended the process without any clean-up (``.tmp`` debris beside
+the outputs). The handlers are installed before anything heavy is imported; see ``interrupts``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from admission.interrupts import exit_code_of, install_signal_handlers
+
+
+def run() -> None:
+    install_signal_handlers()
+    try:
+        from admission.cli import main  # imported after the handlers: see the module docstring
+
+        main()
+    except KeyboardInterrupt as interrupt:  # during start-up, before the commands' own handling
+        sys.stderr.write("已中断。\n")
+        sys.exit(exit_code_of(interrupt))
+
+
+if __name__ == "__main__":
+    run()

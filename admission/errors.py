@@ -52,6 +52,18 @@ class InvalidRulebook(AdmitError):
         super().__init__("; ".join(f"{p.path}: {p.message}" for p in problems))
 
 
+class ChangeRefused(AdmitError):
+    """A change the ledger refuses (a workbook row, a form, a command): what is wrong, by the
+    column header or field a person typed it under, in Chinese. Nothing of it was recorded."""
+
+    exit_code = 2
+    kind = "refused"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("；".join(f"{header}：{message}" for header, message in problems))
+        self.problems = problems
+
+
 class UsageError(AdmitError):
     """A command was called with options that do not fit together."""
 

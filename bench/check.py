@@ -19,9 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from admission.application import read_application_file
-from admission.review import PreparedApplication, decide, prepare
-from admission.rulebook import default_rules_dir, load_rulebook
+from admission.contract.application import read_application_file
+from admission.review.decision import decide
+from admission.review.validation import PreparedApplication, prepare
+from admission.rules.rulebook import default_rules_dir, load_rulebook
 from bench.common import ROOT, Report, median, rss_mb, time_command
 from tests import reference
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from admission.intake import COLUMNS, application_to_row
-from admission.screen import default_jobs
+from admission.intake.batch import default_jobs
+from admission.intake.workbook import COLUMNS, application_to_row
 from bench.common import Report, applications, run_measured, write_folder
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from admission.rulebook import Rulebook, load_rulebook
+from admission.rules.rulebook import Rulebook, load_rulebook
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = ROOT / "rules"

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from admission.application import credit_code_check_digit, parse_json_text, read_application_file
+from admission.contract.application import credit_code_check_digit, parse_json_text, read_application_file
 from admission.errors import InvalidInput
-from admission.review import prepare
-from admission.rulebook import Rulebook
+from admission.review.validation import prepare
+from admission.rules.rulebook import Rulebook
 
 from .conftest import REVIEW_DATE
 from .helpers import sample, write_json
@@ -21,7 +21,7 @@ def problems_of(rulebook: Rulebook, text: str | bytes) -> list[tuple[str, str]]:
     data = text.encode("utf-8") if isinstance(text, str) else text
     try:
         raw_data, duplicate_problems = parse_json_text(data)
-        from admission.application import RawApplication
+        from admission.contract.application import RawApplication
 
         prepare(RawApplication("t", raw_data, tuple(duplicate_problems)), rulebook, REVIEW_DATE)
     except InvalidInput as error:

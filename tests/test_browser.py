@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 
 from admission.cli import main
-from admission.intake import COLUMNS, EXAMPLE_ROW
+from admission.intake.workbook import COLUMNS, EXAMPLE_ROW
 
 from .pdf_tools import pdf_text
 
@@ -42,15 +42,16 @@ def _free_port() -> int:
 def server(tmp_path: Path) -> Iterator[str]:
     import uvicorn
 
+    from admission.app import Admit
     from admission.ledger.database import open_ledger
-    from admission.rulebook import default_rules_dir, load_rulebook
+    from admission.rules.rulebook import default_rules_dir, load_rulebook
     from admission.web.app import create_app
 
     db = str(tmp_path / "admit.db")
     run("user", "add", "审查员甲", "--role", "reviewer", "--password-stdin", "--db", db, stdin=PASSWORD + "\n")
     run("user", "add", "新会专员", "--role", "district", "--district", "新会区", "--password-stdin", "--db", db, stdin=PASSWORD + "\n")
     port = _free_port()
-    app = create_app(open_ledger(db), load_rulebook(default_rules_dir()), secret="browser-test")
+    app = create_app(Admit(ledger=open_ledger(db), rulebook=load_rulebook(default_rules_dir())), secret="browser-test")
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

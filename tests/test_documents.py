@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from admission.cli import main
-from admission.pdf import _safe_fetcher
+from admission.documents.pdf import _safe_fetcher
 from admission.resources import data_dir
 
 from .conftest import REVIEW_DATE, SAMPLES_DIR

@@ -15,10 +15,11 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from admission.application import RawApplication, parse_json_text
+from admission.contract.application import RawApplication, parse_json_text
 from admission.errors import InvalidInput
-from admission.review import Decision, decide, prepare
-from admission.rulebook import Rulebook, load_rulebook
+from admission.review.decision import Decision, decide
+from admission.review.validation import prepare
+from admission.rules.rulebook import Rulebook, load_rulebook
 
 from . import reference
 from .conftest import REVIEW_DATE, RULES_DIR

@@ -27,9 +27,10 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from admission.cli import main
-from admission.intake import COLUMNS, EXAMPLE_ROW
-from admission.rulebook import load_rulebook
-from admission.screen import CHUNK, Item, evaluate_all, worker_count
+from admission.intake.batch import CHUNK, evaluate_all, worker_count
+from admission.intake.sources import Item
+from admission.intake.workbook import COLUMNS, EXAMPLE_ROW
+from admission.rules.rulebook import load_rulebook
 
 from .conftest import REVIEW_DATE, ROOT, SAMPLES_DIR
 from .helpers import copy_rules, edit_rules, sample, write_json

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from admission.cli import main
 from admission.monitoring.findings import ProjectFacts, YearFigures, check
-from admission.rulebook import MonitoringTerms
+from admission.rules.rulebook import MonitoringTerms
 
 from . import reference_monitoring as reference
 from .conftest import REVIEW_DATE, SAMPLES_DIR

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from admission.intake import COLUMNS, TYPE_LABELS
+from admission.intake.workbook import COLUMNS
+from admission.vocabulary import PROJECT_TYPES as TYPE_LABELS
 
 from .conftest import SAMPLES_DIR
 from .helpers import sample, write_json
@@ -286,9 +287,9 @@ def _all_commands() -> list[list[str]]:
 
 
 def test_the_message_catalogue_is_compiled_from_its_source() -> None:
-    from admission.help_zh import CATALOG, MO_FILE, mo_bytes
+    from admission.cli.help_zh import CATALOG, MO_FILE, mo_bytes
 
-    assert MO_FILE.read_bytes() == mo_bytes(CATALOG), "run: python -m admission.help_zh"
+    assert MO_FILE.read_bytes() == mo_bytes(CATALOG), "run: python -m admission.cli.help_zh"
 
 
 def test_help_is_chinese_and_never_breaks_a_word_or_the_terminal_width() -> None:

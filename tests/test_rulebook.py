@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from admission.application import RawApplication
+from admission.contract.application import RawApplication
 from admission.errors import InvalidRulebook
-from admission.indicators import INDICATORS
-from admission.review import decide, prepare
-from admission.rulebook import Rulebook, load_rulebook
+from admission.review.decision import decide
+from admission.review.validation import prepare
+from admission.rules.indicators import INDICATORS
+from admission.rules.rulebook import Rulebook, load_rulebook
 
 from . import reference
 from .conftest import REVIEW_DATE

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from admission.cli import main
-from admission.rulebook import Rulebook
+from admission.rules.rulebook import Rulebook
 
 from .conftest import REVIEW_DATE, RULES_DIR, SAMPLES_DIR
 from .helpers import copy_rules, edit_rules

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 
 from admission.cli import main
+from admission.documents.files import write_files
 from admission.errors import OutputError
-from admission.intake import COLUMNS, TYPE_LABELS
-from admission.output import write_files
+from admission.intake.workbook import COLUMNS
+from admission.vocabulary import PROJECT_TYPES as TYPE_LABELS
 
 from .conftest import REVIEW_DATE, SAMPLES_DIR
 from .helpers import sample, write_json

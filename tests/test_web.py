@@ -14,9 +14,10 @@ import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
 
+from admission.app import Admit
 from admission.cli import main
 from admission.ledger.database import open_ledger
-from admission.rulebook import load_rulebook
+from admission.rules.rulebook import load_rulebook
 from admission.web.app import create_app
 
 from .conftest import RULES_DIR, SAMPLES_DIR
@@ -68,7 +69,7 @@ def site(db_url: str) -> Site:
         assert code == 0, err
         code, out, _ = run("user", "token", name, "--db", db_url)
         tokens[role] = out.strip()
-    app = create_app(open_ledger(db_url), load_rulebook(RULES_DIR), secret="test-secret")
+    app = create_app(Admit(ledger=open_ledger(db_url), rulebook=load_rulebook(RULES_DIR)), secret="test-secret")
     return Site(db_url, TestClient(app, follow_redirects=False), tokens)
 
 

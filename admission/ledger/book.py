@@ -8,7 +8,6 @@ and ``import(export(ledger))`` changes nothing either: export writes exactly wha
 from __future__ import annotations
 
 import difflib
-import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -20,20 +19,19 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..dates import parse_iso_date
-from ..exact import number_problem
-from ..intake import TYPE_LABELS
-from ..rulebook import Rulebook
-from ..sheets import Sheet, Value, xlsx_bytes
-from ..text import excerpt
-from .chain import EventLog
-from .database import Ledger
-from .records import LAND_SOURCES, RESULTS, RowError, latest_revisions, record_resolution, record_year, update_project
-from .schema import CONTRACT_DATES, LAND_MILESTONES, MILESTONES, ORDERED_MILESTONES, meetings, projects, resolutions, yearly_results
+from admission.dates import parse_iso_date
+from admission.documents.sheets import Sheet, Value, set_text_cell, workbook_bytes, xlsx_bytes
+from admission.errors import ChangeRefused, InvalidInput, Problem
+from admission.intake.workbook import _open_error
+from admission.ledger.database import Change, Ledger
+from admission.ledger.queries import latest_revisions
+from admission.ledger.records import progress_problems, project_in, resolution_in, year_in, year_problems
+from admission.ledger.schema import meetings, projects, resolutions, yearly_results
+from admission.numbers import number_problem
+from admission.rules.rulebook import Rulebook
+from admission.text import excerpt
+from admission.vocabulary import CONTRACT_DATES, LAND_SOURCES, MILESTONES, NEW_LAND, PROJECT_TYPES, RESULTS, project_type_code, type_label
 
-OTHER_TYPE = "other"
-TYPE_NAMES = {**TYPE_LABELS, OTHER_TYPE: "其他"}
-TYPE_BY_NAME = {**{label: code for code, label in TYPE_NAMES.items()}, **{code: code for code in TYPE_NAMES}}
 _INDUSTRY_CODE = re.compile(r"^[A-T][0-9]{2}([0-9]{1,2})?$")
 
 
@@ -208,9 +206,6 @@ def import_book(ledger: Ledger, path: Path, rulebook: Rulebook, actor: str, toda
     """Record every valid row of every sheet present; the rest are refused by row and column."""
     from openpyxl import load_workbook
 
-    from ..errors import InvalidInput, Problem
-    from ..intake import _open_error
-
     outcome = ImportOutcome()
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
@@ -224,20 +219,17 @@ def import_book(ledger: Ledger, path: Path, rulebook: Rulebook, actor: str, toda
         parsed = {name: list(_rows(path, name, SHEETS[name], workbook)) for name in present}
     finally:
         workbook.close()
-    with ledger.writing() as connection:
-        log = EventLog(connection, actor)
-        applied = _Applier(connection, log, rulebook, today, str(path), outcome)
+    with ledger.change(actor) as change:
+        applied = _Applier(change, rulebook, today, str(path), outcome)
         for name in present:
             for number, values, problems in parsed[name]:
                 applied.row(name, number, values, problems)
-        log.flush()
     return outcome
 
 
 @dataclass
 class _Applier:
-    connection: sa.Connection
-    log: EventLog
+    change: Change
     rulebook: Rulebook
     today: date
     path: str
@@ -246,8 +238,8 @@ class _Applier:
     _with_application: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
-        self._projects = {row.id: dict(row._mapping) for row in self.connection.execute(sa.select(projects))}
-        self._with_application = set(latest_revisions(self.connection))
+        self._projects = {row.id: dict(row._mapping) for row in self.change.connection.execute(sa.select(projects))}
+        self._with_application = set(latest_revisions(self.change.connection))
 
     def row(self, sheet: str, number: int, values: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         case_id = str(values.get("id") or "")
@@ -255,11 +247,11 @@ class _Applier:
         source = f"{self.path}#{sheet}!{number}"
         try:
             if problems:
-                raise RowError(problems)
+                raise ChangeRefused(problems)
             if number == 1:
                 return
             changed = {"项目台账": self._project, "会议审议": self._resolution, "履约数据": self._results}[sheet](values, source)
-        except RowError as error:
+        except ChangeRefused as error:
             self.outcome.refused.append(Refusal(self.path, sheet, number, case_id, name, error.problems))
             return
         (self.outcome.changed if changed else self.outcome.unchanged)[sheet] += 1
@@ -267,7 +259,7 @@ class _Applier:
     def _require_id(self, values: dict[str, Any]) -> str:
         case_id = values.get("id")
         if not case_id:
-            raise RowError([("案件编号", "缺少案件编号")])
+            raise ChangeRefused([("案件编号", "缺少案件编号")])
         return str(case_id)
 
     def _project(self, values: dict[str, Any], source: str) -> bool:
@@ -278,10 +270,10 @@ class _Applier:
         problems += progress_problems(stored, fields, self.today)
         merged = {**(stored or {}), **fields}
         if problems:
-            raise RowError(problems)
+            raise ChangeRefused(problems)
         if stored is None:
-            fields.setdefault("land_source", LAND_SOURCES[0])
-        changed = update_project(self.connection, self.log, case_id, fields, source, stored)
+            fields.setdefault("land_source", NEW_LAND)
+        changed = project_in(self.change, case_id, fields, source, stored)
         self._projects[case_id] = merged
         return changed
 
@@ -289,9 +281,9 @@ class _Applier:
         problems: list[tuple[str, str]] = []
         labels = {c.key: c.header for c in IDENTITY}
         if "type" in fields:
-            code = TYPE_BY_NAME.get(fields["type"])
+            code = project_type_code(fields["type"])
             if code is None:
-                problems.append(("项目类型", f"“{excerpt(fields['type'])}”不是有效的项目类型；应为 {'、'.join(TYPE_NAMES.values())}"))
+                problems.append(("项目类型", f"“{excerpt(fields['type'])}”不是有效的项目类型；应为 {'、'.join(PROJECT_TYPES.values())}"))
             else:
                 fields["type"] = code
         if "district" in fields and fields["district"] not in self.rulebook.districts:
@@ -301,7 +293,7 @@ class _Applier:
         if case_id in self._with_application and stored is not None:
             for key, header in labels.items():
                 if key in fields and fields[key] != stored.get(key):
-                    shown = TYPE_NAMES.get(str(stored.get(key)), stored.get(key))
+                    shown = type_label(str(stored.get(key))) if key == "type" else stored.get(key)
                     problems.append((header, f"与台账中申请材料的{header}（{shown}）不一致；项目基本信息以申请材料为准"))
                     fields.pop(key)
         elif stored is None:
@@ -312,87 +304,28 @@ class _Applier:
 
     def _resolution(self, values: dict[str, Any], source: str) -> bool:
         case_id = self._require_id(values)
-        problems = [
+        missing = [
             (header, "必填")
             for key, header in (("number", "会议编号"), ("held_on", "会议日期"), ("result", "审议结果"))
             if key not in values
         ]
-        if "number" in values and values["number"] < 1:
-            problems.append(("会议编号", "应为正整数"))
-        if "held_on" in values and values["held_on"] > self.today:
-            problems.append(("会议日期", f"{values['held_on'].isoformat()} 晚于今天，不能登记未来会议的审议结果"))
-        if problems:
-            raise RowError(problems)
-        return record_resolution(
-            self.connection, self.log, values["number"], values["held_on"], case_id, values["result"], values.get("conditions"), source
+        if missing:
+            raise ChangeRefused(missing)
+        return resolution_in(
+            self.change, values["number"], values["held_on"], case_id, values["result"], values.get("conditions"), source, self.today
         )
 
     def _results(self, values: dict[str, Any], source: str) -> bool:
         case_id = self._require_id(values)
         year = values.get("year")
         if year is None:
-            raise RowError([("年度", "必填")])
-        if not 1990 <= year <= self.today.year:
-            raise RowError([("年度", f"{year} 不是有效的年度（1990 至 {self.today.year}）")])
+            raise ChangeRefused([("年度", "必填")])
+        if year_problems(year, self.today):
+            raise ChangeRefused(year_problems(year, self.today))
         if case_id not in self._projects:
-            raise RowError([("案件编号", f"{case_id} 不在台账中")])
+            raise ChangeRefused([("案件编号", f"{case_id} 不在台账中")])
         figures: dict[str, str] = {k: values[k] for k in ("tax", "output", "fixed_assets") if k in values}
-        return record_year(self.connection, self.log, case_id, year, figures, source)
-
-
-def progress_problems(stored: dict[str, Any] | None, fields: dict[str, Any], today: date) -> list[tuple[str, str]]:
-    """What is wrong with setting ``fields`` (milestones, land source, land contract) on a project
-    whose stored row is ``stored``: the same checks and words for a workbook row, a web form and
-    the API."""
-    problems: list[tuple[str, str]] = []
-    merged = {**(stored or {}), **fields}
-    land_source = merged.get("land_source") or LAND_SOURCES[0]
-    if "land_source" in fields and fields["land_source"] not in LAND_SOURCES:
-        problems.append(("用地来源", f"应为 {' 或 '.join(LAND_SOURCES)}，实际为“{excerpt(fields['land_source'])}”"))
-    labels = dict(MILESTONES)
-    for key, label in MILESTONES:
-        if key in fields and fields[key] > today:
-            problems.append((label, f"{fields[key].isoformat()} 晚于今天（{today.isoformat()}），不能登记未来的日期"))
-    if land_source == "自有用地":
-        problems += [(labels[k], "自有用地项目没有挂网、供地、交地环节") for k in LAND_MILESTONES if merged.get(k)]
-    present = [(k, merged[k]) for k in ORDERED_MILESTONES if merged.get(k)]
-    for (k1, d1), (k2, d2) in itertools.pairwise(present):
-        if d2 < d1:
-            order = "顺序应为挂网、供地、交地、开工、竣工、投产、达产"
-            problems.append((labels[k2], f"{labels[k2]} {d2.isoformat()} 早于{labels[k1]} {d1.isoformat()}，{order}"))
-    if "land_price" in fields and Decimal(fields["land_price"]) <= 0:
-        problems.append(("出让价款（万元）", "应大于 0"))
-    agreed = [(k, merged[k]) for k, _ in CONTRACT_DATES if merged.get(k)]
-    contract = dict(CONTRACT_DATES)
-    for (k1, d1), (k2, d2) in itertools.pairwise(agreed):
-        if d2 < d1:
-            problems.append((contract[k2], f"{contract[k2]} {d2.isoformat()} 早于{contract[k1]} {d1.isoformat()}"))
-    return problems
-
-
-def set_progress(ledger: Ledger, case_id: str, fields: dict[str, Any], actor: str, today: date, source: str) -> None:
-    """Set milestones (or land-contract fields) of one project, checked as an import row is."""
-    with ledger.writing() as connection:
-        row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
-        if row is None:
-            raise RowError([("案件编号", f"{case_id} 不在台账中")])
-        stored = dict(row._mapping)
-        problems = progress_problems(stored, fields, today)
-        if problems:
-            raise RowError(problems)
-        log = EventLog(connection, actor)
-        update_project(connection, log, case_id, fields, source, stored)
-        log.flush()
-
-
-def set_year(ledger: Ledger, case_id: str, year: int, figures: dict[str, str], actor: str, today: date, source: str) -> None:
-    """One year's actual figures of one project, checked as a 履约数据 row is."""
-    if not 1990 <= year <= today.year:
-        raise RowError([("年度", f"{year} 不是有效的年度（1990 至 {today.year}）")])
-    with ledger.writing() as connection:
-        log = EventLog(connection, actor)
-        record_year(connection, log, case_id, year, figures, source)
-        log.flush()
+        return year_in(self.change, case_id, year, figures, source)
 
 
 def amount_text(value: Any) -> str:
@@ -409,7 +342,7 @@ def _export_value(column: BookColumn, value: Any) -> Value:
     if column.kind == "amount":
         return Decimal(value)
     if column.key == "type":
-        return TYPE_NAMES.get(str(value), str(value))
+        return type_label(str(value))
     if isinstance(value, (str, int, date)):
         return value
     return str(value)
@@ -459,15 +392,13 @@ def template_bytes(rulebook: Rulebook) -> bytes:
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from ..sheets import set_text_cell, workbook_bytes
-
     workbook = Workbook()
     default = workbook.active
     assert default is not None
     workbook.remove(default)
     lists = {
         "所在区域": rulebook.districts,
-        "项目类型": list(TYPE_NAMES.values()),
+        "项目类型": list(PROJECT_TYPES.values()),
         "用地来源": list(LAND_SOURCES),
         "审议结果": list(RESULTS),
     }

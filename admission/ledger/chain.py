@@ -16,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .schema import events
+from admission.ledger.schema import events
 
 GENESIS = "0" * 64
 

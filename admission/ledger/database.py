@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import contextlib
-import getpass
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,7 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import AdmitError
+from admission.errors import AdmitError
+from admission.ledger.chain import EventLog
 
 DB_ENV = "ADMIT_DB"
 DEFAULT_DB = "admit.db"
@@ -70,11 +70,20 @@ def _redacted(target: str) -> str:
         return target.split("://", 1)[0] + "://…"
 
 
-def default_actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid {os.getuid()}"
+@dataclass(frozen=True)
+class Change:
+    """An open change: its transaction and its events (``log.record(kind, project, source, detail)``)."""
+
+    connection: sa.Connection
+    log: EventLog
+
+    @property
+    def actor(self) -> str:
+        return self.log.actor
+
+    @property
+    def at(self) -> str:
+        return self.log.at
 
 
 @dataclass
@@ -102,6 +111,15 @@ class Ledger:
                 if not self.is_sqlite:
                     connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITER_LOCK})
                 yield connection
+
+    @contextlib.contextmanager
+    def change(self, actor: str) -> Iterator[Change]:
+        """One change to the ledger, as every write makes it: a writing transaction, the events of
+        the change chained onto the log, and both committed together (or neither)."""
+        with self.writing() as connection:
+            change = Change(connection, EventLog(connection, actor))
+            yield change
+            change.log.flush()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -140,31 +158,57 @@ def _driver_message(error: sa.exc.DBAPIError) -> str:
     return text
 
 
-def open_ledger(target: str | None, create: bool = True) -> Ledger:
-    """The ledger at ``target`` (see the module docstring), created if new and ``create``."""
+def _connect(target: str | None) -> Ledger:
+    """A ledger object for ``target`` with every engine set-up (SQLite's write lock and foreign
+    keys, timeouts); where it is printed never shows a password. Nothing is read yet."""
     target = resolve_target(target)
     url = _url(target)
     where = _redacted(target)
     if url.drivername == "sqlite":
-        path = url.database or ""
-        if path and path != ":memory:":
-            folder = Path(path).parent
-            if not folder.is_dir():
-                raise DatabaseUnavailable(f"数据库 {where} 所在目录不存在：{folder}")
-            if not Path(path).exists() and not create:
-                raise DatabaseUnavailable(f"台账数据库 {where} 不存在（先用 admit ledger add 或 import 建立）")
         engine = sa.create_engine(url, connect_args={"timeout": _BUSY_SECONDS})
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = sa.create_engine(url, connect_args={"connect_timeout": 10}, pool_pre_ping=False)
-    ledger = Ledger(engine, where)
+    return Ledger(engine, where)
+
+
+def _sqlite_file_problem(target: str | None, create: bool) -> str | None:
+    url = _url(resolve_target(target))
+    path = url.database or "" if url.drivername == "sqlite" else ""
+    if not path or path == ":memory:":
+        return None
+    where = _redacted(resolve_target(target))
+    folder = Path(path).parent
+    if not folder.is_dir():
+        return f"数据库 {where} 所在目录不存在：{folder}"
+    if not Path(path).exists() and not create:
+        return f"台账数据库 {where} 不存在（先用 admit ledger add 或 import 建立）"
+    return None
+
+
+def open_ledger(target: str | None, create: bool = True) -> Ledger:
+    """The ledger at ``target`` (see the module docstring), created if new and ``create``."""
+    problem = _sqlite_file_problem(target, create)
+    if problem is not None:
+        raise DatabaseUnavailable(problem)
+    ledger = _connect(target)
     try:
         _check_schema(ledger, create)
     except BaseException:
-        engine.dispose()
+        ledger.close()
         raise
     return ledger
+
+
+def upgrade_ledger(target: str | None) -> tuple[str | None, str]:
+    """``admit ledger upgrade``: the schema brought to this version's, in one transaction (a failed
+    step leaves the ledger as it was), with the same engine set-up as every other command."""
+    problem = _sqlite_file_problem(target, create=False)
+    if problem is not None:
+        raise DatabaseUnavailable(problem)
+    with _connect(target) as ledger:
+        return migrate(ledger)
 
 
 def _sqlite_connect(dbapi_connection: Any, record: Any) -> None:

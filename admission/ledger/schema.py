@@ -144,23 +144,3 @@ api_tokens = sa.Table(
     sa.Column("token_hash", sa.Text, nullable=False),  # argon2id of the secret part; the token is shown once
     sa.Column("created_at", sa.String(32), nullable=False),
 )
-
-MILESTONES: tuple[tuple[str, str], ...] = (
-    ("signed_on", "签约日期"),
-    ("registered_on", "注册日期"),
-    ("listed_on", "挂网日期"),
-    ("supplied_on", "供地日期"),
-    ("delivered_on", "交地日期"),
-    ("started_on", "开工日期"),
-    ("completed_on", "竣工日期"),
-    ("in_production_on", "投产日期"),
-    ("full_production_on", "达产日期"),
-)
-# The order the contract requires among the dates present: 挂网 ≤ 供地 ≤ 交地 ≤ 开工 ≤ 竣工 ≤ 投产 ≤ 达产.
-ORDERED_MILESTONES = ("listed_on", "supplied_on", "delivered_on", "started_on", "completed_on", "in_production_on", "full_production_on")
-LAND_MILESTONES = ("listed_on", "supplied_on", "delivered_on")  # none of these on 自有用地
-CONTRACT_DATES: tuple[tuple[str, str], ...] = (
-    ("agreed_start_on", "约定开工日期"),
-    ("agreed_completion_on", "约定竣工日期"),
-    ("agreed_full_production_on", "约定达产日期"),
-)

@@ -10,45 +10,27 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
-from .schema import (
+from admission.errors import UsageError
+from admission.ledger.schema import decisions, events, meetings, projects, resolutions, revisions, yearly_results
+from admission.vocabulary import (
     CONTRACT_DATES,
+    DEVIATION,
+    EVENT_KINDS,
     LAND_MILESTONES,
     MILESTONES,
-    decisions,
-    events,
-    meetings,
-    projects,
-    resolutions,
-    revisions,
-    yearly_results,
+    PASSED,
+    PROJECT_TYPES,
+    RESULTS,
+    STAGES,
+    VERDICTS,
+    code_for,
+    type_label,
 )
-
-TYPE_NAMES = {"industrial": "工业项目", "industrial_real_estate": "工业地产项目", "logistics": "物流项目", "other": "其他"}
-VERDICT_NAMES = {"approve": "建议准入", "conditional": "提请联席会议一事一议", "reject": "不予准入"}
-DEVIATION = "与审查结论不一致"
-# A project's stage (阶段): the furthest step it has reached.
-STAGES = ("已申请", "已过会", *(label.removesuffix("日期") for _, label in MILESTONES))
-
-
-EVENT_KINDS = {
-    "application_added": "登记申请",
-    "application_revised": "申请修订",
-    "project_added": "新建项目",
-    "project_updated": "更新项目",
-    "meeting_added": "登记会议",
-    "resolution_recorded": "登记审议结果",
-    "results_recorded": "登记履约数据",
-    "results_updated": "更新履约数据",
-    "agenda_set": "设定议程",
-    "finding_status": "登记核查处理情况",
-    "user_added": "新建账户",
-    "token_issued": "发放接口令牌",
-    "user_disabled": "停用账户",
-}
 
 
 class NotFound(LookupError):
@@ -94,7 +76,7 @@ def project_detail(connection: sa.Connection, case_id: str) -> dict[str, Any]:
         failed = [f["label"] for f in content["findings"] if f["outcome"] == "fail" and f["severity"] == "mandatory"]
         decision_list.append(
             {"revision": d.revision, "made_at": d.made_at, "review_date": d.review_date.isoformat(), "verdict": d.verdict,
-             "verdict_label": VERDICT_NAMES[d.verdict], "rulebook_version": d.rulebook_version, "rulebook_digest": d.rulebook_digest,
+             "verdict_label": VERDICTS[d.verdict], "rulebook_version": d.rulebook_version, "rulebook_digest": d.rulebook_digest,
              "failed_rules": failed}
         )  # fmt: skip
     resolution_list = [
@@ -108,7 +90,7 @@ def project_detail(connection: sa.Connection, case_id: str) -> dict[str, Any]:
         "name": project["name"],
         "district": project["district"],
         "type": project["type"],
-        "type_label": TYPE_NAMES.get(project["type"], project["type"]),
+        "type_label": type_label(project["type"]),
         "industry_code": project["industry_code"],
         "chain": project["chain"],
         "total_investment": project["total_investment"],
@@ -147,6 +129,30 @@ class Filters:
     resolution: str | None = None
     year: int | None = None
 
+    @classmethod
+    def named(
+        cls,
+        district: str | None = None,
+        project_type: str | None = None,
+        stage: str | None = None,
+        verdict: str | None = None,
+        resolution: str | None = None,
+        year: int | None = None,
+    ) -> Filters:
+        """Filters as a person names them (Chinese names or codes); an unknown one is refused
+        with what it could be."""
+        type_code = code_for(project_type, PROJECT_TYPES) if project_type else None
+        verdict_code = code_for(verdict, VERDICTS) if verdict else None
+        if project_type and type_code is None:
+            raise UsageError(f"未知的项目类型 {project_type}；可选：{'、'.join(PROJECT_TYPES.values())}")
+        if verdict and verdict_code is None:
+            raise UsageError(f"未知的审查结论 {verdict}；可选：{'、'.join(VERDICTS.values())}")
+        if stage and stage not in STAGES:
+            raise UsageError(f"未知的阶段 {stage}；可选：{'、'.join(STAGES)}")
+        if resolution and resolution not in RESULTS:
+            raise UsageError(f"未知的审议结果 {resolution}；可选：{'、'.join(RESULTS)}")
+        return cls(district or None, type_code, stage or None, verdict_code, resolution or None, year)
+
 
 def project_rows(connection: sa.Connection, filters: Filters) -> list[dict[str, Any]]:
     """One row per project: identity, latest verdict and resolution, deviation, stage; filtered."""
@@ -184,17 +190,17 @@ def project_rows(connection: sa.Connection, filters: Filters) -> list[dict[str, 
         project = dict(row._mapping)
         resolution = resolved.get(row.id)
         verdict = verdicts.get(row.id)
-        passed = resolution is not None and resolution.result in ("通过", "有条件通过")
+        passed = resolution is not None and resolution.result in PASSED
         year = resolution.year if resolution is not None else first_year.get(row.id)
         item = {
             "id": row.id,
             "name": row.name,
             "district": row.district,
             "type": row.type,
-            "type_label": TYPE_NAMES.get(row.type, row.type),
+            "type_label": type_label(row.type),
             "total_investment": row.total_investment,
             "verdict": verdict,
-            "verdict_label": VERDICT_NAMES.get(verdict or "", ""),
+            "verdict_label": VERDICTS.get(verdict or "", ""),
             "resolution": resolution.result if resolution is not None else None,
             "meeting": f"{resolution.year} 年第 {resolution.number} 次" if resolution is not None else None,
             "deviation": bool(resolution.deviation) if resolution is not None else False,
@@ -217,8 +223,6 @@ LIST_HEADERS = ("案件编号", "项目名称", "所在区域", "项目类型", 
 
 
 def list_table(rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
-    from decimal import Decimal
-
     return [
         [r["id"], r["name"], r["district"], r["type_label"], Decimal(r["total_investment"]) if r["total_investment"] else None,
          r["verdict_label"], r["resolution"] or "", r["meeting"] or "", DEVIATION if r["deviation"] else "", r["stage"]]

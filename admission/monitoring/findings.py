@@ -15,20 +15,11 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from ..exact import round_half_up
-from ..rulebook import MonitoringTerms
+from admission.numbers import round_half_up
+from admission.rules.rulebook import MonitoringTerms
+from admission.vocabulary import FINDING_KINDS, NEW_LAND
 
-KINDS = ("late_start", "idle_land", "reclaim", "late_completion", "investment_shortfall", "tax_shortfall", "missing_data")
-KIND_LABELS = {
-    "late_start": "延期开工",
-    "idle_land": "土地闲置",
-    "reclaim": "建议无偿收回",
-    "late_completion": "延期竣工",
-    "investment_shortfall": "投资未达约定",
-    "tax_shortfall": "税收未达承诺",
-    "missing_data": "缺少履约数据",
-}
-NEW_LAND = "新增供地"
+KINDS = tuple(FINDING_KINDS)
 
 
 @dataclass(frozen=True)

@@ -6,25 +6,26 @@ Reading only: monitoring never writes to the ledger. Recording what was done abo
 
 from __future__ import annotations
 
-import json
-from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-
-from ..exact import json_number
-from ..ledger.chain import EventLog
-from ..ledger.database import Ledger
-from ..ledger.records import PASSED, RowError
-from ..ledger.schema import decisions, events, projects, resolutions, revisions, yearly_results
-from ..rulebook import MonitoringTerms, Rulebook
-from .findings import KIND_LABELS, KINDS, Finding, ProjectFacts, YearFigures, check
-
-STATUSES = {"notified": "已通知", "paid": "已缴纳", "waived": "已免除", "disputed": "有异议"}
-CLOSED = ("paid", "waived")
-STATUS_EVENT = "finding_status"
+from admission.errors import ChangeRefused
+from admission.ledger.database import Ledger
+from admission.ledger.queries import (
+    Connection,
+    decision_facts,
+    finding_statuses,
+    passed_revisions,
+    projects_by_id,
+    revision_applications,
+    yearly_figures,
+)
+from admission.ledger.records import record_finding_status
+from admission.monitoring.findings import KINDS, Finding, ProjectFacts, YearFigures, check
+from admission.numbers import json_number
+from admission.rules.rulebook import MonitoringTerms, Rulebook
+from admission.vocabulary import CLOSED_STATUSES, FINDING_KINDS, FINDING_STATUSES, code_for
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -32,44 +33,25 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def gather(
-    connection: sa.Connection, rulebook: Rulebook, district: str | None = None, only: str | None = None
+    connection: Connection, rulebook: Rulebook, district: str | None = None, only: str | None = None
 ) -> tuple[list[ProjectFacts], list[str]]:
     """Every project whose latest resolution passed it (or just ``only``), with the commitments of the resolved revision."""
-    latest = sa.select(resolutions.c.project_id, sa.func.max(resolutions.c.id).label("id")).group_by(resolutions.c.project_id).subquery()
-    passed = {
-        row.project_id: row.revision
-        for row in connection.execute(
-            sa.select(resolutions.c.project_id, resolutions.c.revision, resolutions.c.result).join(latest, latest.c.id == resolutions.c.id)
-        )
-        if row.result in PASSED and only in (None, row.project_id)
-    }
+    passed = passed_revisions(connection, only)
     if not passed:
         return [], []
-    wanted = revisions.c.project_id.in_(list(passed)) if only is not None else sa.true()
-    contents = {
-        (row.project_id, row.number): row.content
-        for row in connection.execute(sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content).where(wanted))
-        if passed.get(row.project_id) == row.number
-    }
-    versions: dict[tuple[str, int], str] = {}
-    made = sa.select(decisions.c.project_id, decisions.c.revision, decisions.c.rulebook_version).order_by(decisions.c.id)
-    for row in connection.execute(made):
-        versions[(row.project_id, row.revision)] = row.rulebook_version
-    years: dict[str, dict[int, YearFigures]] = defaultdict(dict)
-    for row in connection.execute(sa.select(yearly_results)):
-        years[row.project_id][row.year] = YearFigures(_decimal(row.tax), _decimal(row.fixed_assets))
-    query = sa.select(projects).where(projects.c.id.in_(list(passed))).order_by(projects.c.id)
-    if district:
-        query = query.where(projects.c.district == district)
+    applications = revision_applications(connection, passed)
+    versions = {key: version for key, (_, version) in decision_facts(connection).items()}
+    years = yearly_figures(connection)
     facts: list[ProjectFacts] = []
     warnings: list[str] = []
-    for row in connection.execute(query):
+    for row in projects_by_id(connection, passed, district).values():
         revision = passed[row.id]
-        application = json.loads(contents[(row.id, revision)])
+        application = applications[row.id]
         version_name = versions.get((row.id, revision))
         version = rulebook.version(version_name) if version_name else None
         if version is None:
             warnings.append(f"{row.id} 的审查版本 {version_name} 不在当前规则库中，按默认履约条款核查")
+        figures = {year: YearFigures(_decimal(y.tax), _decimal(y.fixed_assets)) for year, y in years.get(row.id, {}).items()}
         facts.append(
             ProjectFacts(
                 project=row.id, name=row.name, district=row.district, land_source=row.land_source, land_price=_decimal(row.land_price),
@@ -77,21 +59,10 @@ def gather(
                 agreed_full_production=row.agreed_full_production_on, started=row.started_on, completed=row.completed_on,
                 committed_fixed_assets=Decimal(str(application["investment"]["fixed_assets_wan"])),
                 committed_tax=Decimal(str(application["commitments"]["annual_tax_wan"])),
-                terms=version.monitoring if version else MonitoringTerms(), years=years.get(row.id, {}),
+                terms=version.monitoring if version else MonitoringTerms(), years=figures,
             )
         )  # fmt: skip
     return facts, warnings
-
-
-def statuses(connection: sa.Connection) -> dict[tuple[str, str, int | None], dict[str, Any]]:
-    """The latest recorded status of each finding (by project, kind, year)."""
-    found: dict[tuple[str, str, int | None], dict[str, Any]] = {}
-    for row in connection.execute(sa.select(events).where(events.c.kind == STATUS_EVENT).order_by(events.c.seq)):
-        detail = json.loads(row.detail)
-        found[(row.project_id, detail["finding"], detail.get("year"))] = {
-            "status": detail["status"], "reason": detail.get("reason"), "at": row.at, "by": row.actor,
-        }  # fmt: skip
-    return found
 
 
 def monitor(ledger: Ledger, rulebook: Rulebook, as_of: date, district: str | None = None, only: str | None = None) -> dict[str, Any]:
@@ -99,7 +70,7 @@ def monitor(ledger: Ledger, rulebook: Rulebook, as_of: date, district: str | Non
     limits it to one project (a project page)."""
     with ledger.reading() as connection:
         facts, warnings = gather(connection, rulebook, district, only)
-        recorded = statuses(connection)
+        recorded = finding_statuses(connection)
     findings = sorted((f for project in facts for f in check(project, as_of)), key=Finding.sort_key)
     return report(findings, len(facts), recorded, as_of, warnings)
 
@@ -114,7 +85,7 @@ def report(
         status = recorded.get(finding.key)
         amount = finding.amount_wan or Decimal(0)
         total += amount
-        is_open = status is None or status["status"] not in CLOSED
+        is_open = status is None or status["status"] not in CLOSED_STATUSES
         if is_open:
             open_total += amount
         entry = by_kind.setdefault(finding.kind, {"count": 0, "amount": Decimal(0)})
@@ -122,10 +93,10 @@ def report(
         entry["amount"] += amount
         rows.append(
             {"project": finding.project, "name": finding.name, "district": finding.district, "kind": finding.kind,
-             "kind_label": KIND_LABELS[finding.kind], "year": finding.year, "days": finding.days,
+             "kind_label": FINDING_KINDS[finding.kind], "year": finding.year, "days": finding.days,
              "amount_wan": json_number(finding.amount_wan) if finding.amount_wan is not None else None, "basis": finding.basis,
              "explanation": finding.explanation, "status": status["status"] if status else "open",
-             "status_label": STATUSES[status["status"]] if status else "待处理", "status_detail": status, "open": is_open}
+             "status_label": FINDING_STATUSES[status["status"]] if status else "待处理", "status_detail": status, "open": is_open}
         )  # fmt: skip
     return {
         "as_of": as_of.isoformat(),
@@ -149,25 +120,27 @@ def report(
 def mark(
     ledger: Ledger, rulebook: Rulebook, project: str, kind: str, year: int | None, status: str, reason: str | None, actor: str, as_of: date
 ) -> None:
-    """Record what was done about one finding, as a ledger event; the finding must exist as of ``as_of``."""
+    """Record what was done about one finding, as a ledger event; the finding must exist as of
+    ``as_of``. Kind and status may be given by code or by their Chinese names (延期开工, 已通知)."""
     problems = []
-    if kind not in KINDS:
-        problems.append(("类型", f"未知的核查类型 {kind}；可选：{'、'.join(KINDS)}"))
-    if status not in STATUSES:
-        problems.append(("状态", f"未知的状态 {status}；可选：{'、'.join(STATUSES)}"))
-    if status == "waived" and not (reason and reason.strip()):
-        problems.append(("理由", "免除须写明理由（--reason）"))
-    if problems:
-        raise RowError(problems)
-    with ledger.writing() as connection:
-        facts, _ = gather(connection, rulebook)
-        current = [f for p in facts if p.project == project for f in check(p, as_of)]
-        if not any(f.kind == kind and f.year == year for f in current):
-            which = f"{project} 的“{KIND_LABELS[kind]}”" + (f"（{year} 年）" if year else "")
-            raise RowError([("核查结果", f"截至 {as_of.isoformat()} 没有{which}这一核查结果")])
-        log = EventLog(connection, actor)
-        detail: dict[str, Any] = {"finding": kind, "year": year, "status": status}
-        if reason:
-            detail["reason"] = reason
-        log.record(STATUS_EVENT, project, "admit monitor mark", detail)
-        log.flush()
+    kind_code, status_code = code_for(kind, FINDING_KINDS), code_for(status, FINDING_STATUSES)
+    if kind_code is None:
+        problems.append(("类型", f"未知的核查类型 {kind}；可选：{'、'.join(FINDING_KINDS.values())}"))
+    if status_code is None:
+        problems.append(("状态", f"未知的状态 {status}；可选：{'、'.join(FINDING_STATUSES.values())}"))
+    if status_code == "waived" and not (reason and reason.strip()):
+        problems.append(("理由", "免除须写明理由"))
+    if problems or kind_code is None or status_code is None:
+        raise ChangeRefused(problems)
+
+    def still_found(connection: Connection) -> list[tuple[str, str]]:
+        facts, _ = gather(connection, rulebook, only=project)
+        current = [f for p in facts for f in check(p, as_of)]
+        if any(f.kind == kind_code and f.year == year for f in current):
+            return []
+        which = f"{project} 的“{FINDING_KINDS[kind_code]}”" + (f"（{year} 年）" if year else "")
+        return [("核查结果", f"截至 {as_of.isoformat()} 没有{which}这一核查结果")]
+
+    record_finding_status(
+        ledger, project, kind_code, year, status_code, reason, actor=actor, source="admit monitor mark", still_found=still_found
+    )

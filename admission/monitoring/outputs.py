@@ -8,9 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..dates import date_zh
-from ..text import safe
-from .findings import KIND_LABELS
+from admission.dates import date_zh
+from admission.documents.sheets import Sheet, Value, xlsx_bytes
+from admission.documents.templating import render_template
+from admission.text import safe
+from admission.vocabulary import FINDING_KINDS
 
 FINDING_HEADERS = ("区域", "案件编号", "项目名称", "核查结果", "年度", "逾期天数", "金额（万元）", "处理情况", "计算说明", "依据")
 
@@ -33,7 +35,7 @@ def summary_lines(result: dict[str, Any], as_of: date) -> Iterator[tuple[str, st
     if not result["findings"]:
         yield empty_text(result, as_of), "plain"
         return
-    kinds = [f"{KIND_LABELS[k]} {v['count']} 项 {_amount(v['amount_wan'])} 万元" for k, v in summary["by_kind"].items()]
+    kinds = [f"{FINDING_KINDS[k]} {v['count']} 项 {_amount(v['amount_wan'])} 万元" for k, v in summary["by_kind"].items()]
     yield "按类型：" + "；".join(kinds), "plain"
     district = project = None
     for finding in result["findings"]:
@@ -50,8 +52,6 @@ def summary_lines(result: dict[str, Any], as_of: date) -> Iterator[tuple[str, st
 
 
 def findings_xlsx(result: dict[str, Any]) -> bytes:
-    from ..sheets import Sheet, Value, xlsx_bytes
-
     rows: list[list[Value]] = [
         [f["district"], f["project"], f["name"], f["kind_label"], f["year"], f["days"],
          Decimal(str(f["amount_wan"])) if f["amount_wan"] is not None else None, f["status_label"], f["explanation"], f["basis"]]
@@ -70,8 +70,6 @@ def findings_xlsx(result: dict[str, Any]) -> bytes:
 
 
 def findings_html(result: dict[str, Any], as_of: date, templates: Path | None) -> str:
-    from ..documents import render_template
-
     findings = [{**f, "amount_text": _amount(f["amount_wan"])} for f in result["findings"]]
     notices: dict[str, dict[str, Any]] = {}
     for f in findings:

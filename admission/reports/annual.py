@@ -7,20 +7,16 @@ and averages and maxima to 2 decimals, rates and shares to 4. The averages are r
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-import sqlalchemy as sa
-
-from ..exact import json_number, round_half_up
-from ..ledger.records import PASSED
-from ..ledger.schema import meetings, projects, resolutions, revisions
-from ..ledger.views import TYPE_NAMES, VERDICT_NAMES
-from ..rulebook import Rulebook
+from admission.ledger.queries import Connection, meetings_between, projects_by_id, resolutions_of, revision_applications
+from admission.numbers import json_number, round_half_up
+from admission.rules.rulebook import Rulebook
+from admission.vocabulary import PASSED, PROJECT_TYPES, VERDICTS, type_label
 
 MU_PER_M2 = Fraction(15, 10000)
 WAN_PER_YI = 10000
@@ -29,7 +25,7 @@ OVER_10YI = 100000
 OVER_50YI = 500000
 FUNNEL = (("listed", "listed_on", "挂网"), ("land_supplied", "supplied_on", "供地"), ("land_delivered", "delivered_on", "交地"),
           ("started", "started_on", "开工"))  # fmt: skip
-TYPE_ORDER = ("industrial", "industrial_real_estate", "logistics", "other")
+TYPE_ORDER = tuple(PROJECT_TYPES)
 
 
 def _yi(wan: Fraction) -> Decimal:
@@ -65,33 +61,19 @@ def _in(day: date | None, as_of: date) -> bool:
     return day is not None and day <= as_of
 
 
-def annual(connection: sa.Connection, rulebook: Rulebook, year: int, as_of: date, district: str | None = None) -> dict[str, Any]:
+def annual(connection: Connection, rulebook: Rulebook, year: int, as_of: date, district: str | None = None) -> dict[str, Any]:
     """The ``admit report annual --json`` object for ``year`` as of ``as_of``.
 
     With ``district``, every project figure is that district's own (the meetings are the city's).
     """
     first, last = date(year, 1, 1), date(year, 12, 31)
-    held = connection.execute(
-        sa.select(meetings.c.id, meetings.c.number, meetings.c.held_on).where(meetings.c.held_on >= first, meetings.c.held_on <= last)
-    ).all()
-    meeting_ids = [m.id for m in held]
-    resolved = connection.execute(
-        sa.select(resolutions, meetings.c.held_on, meetings.c.number.label("meeting_number"))
-        .join(meetings, meetings.c.id == resolutions.c.meeting_id)
-        .where(resolutions.c.meeting_id.in_(meeting_ids))
-        .order_by(meetings.c.held_on, resolutions.c.id)
-    ).all() if meeting_ids else []  # fmt: skip
-    project_rows = {row.id: row for row in connection.execute(sa.select(projects)) if district in (None, row.district)}
+    held = meetings_between(connection, first, last)
+    resolved = resolutions_of(connection, [m.id for m in held])
+    project_rows = projects_by_id(connection, district=district)
     resolved = [row for row in resolved if row.project_id in project_rows]
     last_resolution = {row.project_id: row for row in resolved}  # ordered: the last one in the year wins
     passed_refs = {pid: row.revision for pid, row in last_resolution.items() if row.result in PASSED}
-    contents = {}
-    if passed_refs:
-        for row in connection.execute(
-            sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content).where(revisions.c.project_id.in_(list(passed_refs)))
-        ):
-            if passed_refs[row.project_id] == row.number:
-                contents[row.project_id] = json.loads(row.content)
+    contents = revision_applications(connection, passed_refs)
     passed = [_passed(project_rows[pid], contents[pid]) for pid in sorted(passed_refs)]
     figures = _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, list(project_rows.values()), resolved)
     if district is not None:
@@ -128,7 +110,7 @@ def _figures(
     attraction = _attraction(all_projects, year, as_of)
     deviations = [
         {"project": r.project_id, "meeting": f"{r.held_on.year} 年第 {r.meeting_number} 次", "date": r.held_on.isoformat(),
-         "result": r.result, "verdict": r.verdict, "verdict_label": VERDICT_NAMES.get(r.verdict or "", "")}
+         "result": r.result, "verdict": r.verdict, "verdict_label": VERDICTS.get(r.verdict or "", "")}
         for r in resolved if r.deviation
     ]  # fmt: skip
     by_district = []
@@ -142,7 +124,7 @@ def _figures(
         )  # fmt: skip
     types = sorted({p.type for p in passed}, key=lambda t: TYPE_ORDER.index(t) if t in TYPE_ORDER else len(TYPE_ORDER))
     by_type = [
-        {"type": t, "label": TYPE_NAMES.get(t, t), "passed": sum(1 for p in passed if p.type == t),
+        {"type": t, "label": type_label(t), "passed": sum(1 for p in passed if p.type == t),
          "passed_investment_yi": _number(_yi(sum((p.total for p in passed if p.type == t), Fraction(0))))}
         for t in types
     ]  # fmt: skip

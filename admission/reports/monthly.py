@@ -15,12 +15,19 @@ import re
 from datetime import date
 from typing import Any
 
-import sqlalchemy as sa
-
-from ..ledger.records import PASSED
-from ..ledger.schema import MILESTONES, decisions, meetings, projects, resolutions, revisions
-from ..ledger.views import VERDICT_NAMES
-from ..rulebook import MonitoringTerms, Rulebook
+from admission.ledger.queries import (
+    Connection,
+    Row,
+    all_revisions,
+    decision_facts,
+    latest_resolutions,
+    meetings_between,
+    projects_by_id,
+    resolutions_of,
+)
+from admission.monitoring.ledger import monitor
+from admission.rules.rulebook import MonitoringTerms, Rulebook
+from admission.vocabulary import MILESTONES, NEW_LAND, PASSED, VERDICTS
 
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -44,35 +51,35 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def monthly(connection: sa.Connection, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
+def monthly(connection: Connection, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
     first, last = date(year, month, 1), month_end(year, month)
-    rows = {row.id: row for row in connection.execute(sa.select(projects))}
+    rows = projects_by_id(connection)
 
     def wanted(project_id: str) -> bool:
         row = rows.get(project_id)
         return row is not None and (district is None or row.district == district)
 
     received = []
-    latest_verdict: dict[tuple[str, int], str] = {}
-    for made in connection.execute(sa.select(decisions.c.project_id, decisions.c.revision, decisions.c.verdict).order_by(decisions.c.id)):
-        latest_verdict[(made.project_id, made.revision)] = made.verdict
-    for row in connection.execute(sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content, revisions.c.recorded_at)):
+    facts = decision_facts(connection)
+    latest_verdict = {key: verdict for key, (verdict, _) in facts.items()}
+    for row in all_revisions(connection):
         submitted = json.loads(row.content).get("submitted_on") or row.recorded_at[:10]
         day = date.fromisoformat(submitted)
         if first <= day <= last and wanted(row.project_id):
             verdict = latest_verdict.get((row.project_id, row.number))
             received.append({"project": row.project_id, "name": rows[row.project_id].name, "district": rows[row.project_id].district,
                              "revision": row.number, "date": day.isoformat(), "verdict": verdict,
-                             "verdict_label": VERDICT_NAMES.get(verdict or "", "")})  # fmt: skip
-    held = connection.execute(
-        sa.select(meetings).where(meetings.c.held_on >= first, meetings.c.held_on <= last).order_by(meetings.c.held_on, meetings.c.number)
-    ).all()
+                             "verdict_label": VERDICTS.get(verdict or "", "")})  # fmt: skip
+    held = meetings_between(connection, first, last)
+    by_meeting: dict[int, list[Row]] = {}
+    for resolution in resolutions_of(connection, [m.id for m in held]):
+        by_meeting.setdefault(resolution.meeting_id, []).append(resolution)
     meeting_list = []
     for meeting in held:
         decided = [
             {"project": r.project_id, "name": rows[r.project_id].name, "district": rows[r.project_id].district, "result": r.result,
              "conditions": r.conditions, "verdict": r.verdict, "deviation": bool(r.deviation)}
-            for r in connection.execute(sa.select(resolutions).where(resolutions.c.meeting_id == meeting.id).order_by(resolutions.c.id))
+            for r in by_meeting.get(meeting.id, [])
             if wanted(r.project_id)
         ]  # fmt: skip
         meeting_list.append({"number": meeting.number, "date": meeting.held_on.isoformat(), "resolutions": decided})
@@ -97,7 +104,7 @@ def monthly(connection: sa.Connection, rulebook: Rulebook, year: int, month: int
         "applications": {"count": len(received), "by_verdict": _by_verdict(received), "items": sorted(received, key=order)},
         "meetings": meeting_list,
         "milestones": milestones,
-        "not_listed": sorted(_not_listed(connection, rulebook, rows, last, wanted), key=order),
+        "not_listed": sorted(_not_listed(connection, rulebook, rows, last, wanted, facts), key=order),
     }
 
 
@@ -106,20 +113,22 @@ def _within(day: date | None, first: date, last: date) -> bool:
 
 
 def _by_verdict(items: list[dict[str, Any]]) -> dict[str, int]:
-    return {label: sum(1 for i in items if i["verdict"] == code) for code, label in VERDICT_NAMES.items()}
+    return {label: sum(1 for i in items if i["verdict"] == code) for code, label in VERDICTS.items()}
 
 
-def _not_listed(connection: sa.Connection, rulebook: Rulebook, rows: dict[str, Any], as_of: date, wanted: Any) -> list[dict[str, Any]]:
-    latest = sa.select(resolutions.c.project_id, sa.func.max(resolutions.c.id).label("id")).group_by(resolutions.c.project_id).subquery()
+def _not_listed(
+    connection: Connection,
+    rulebook: Rulebook,
+    rows: dict[str, Row],
+    as_of: date,
+    wanted: Any,
+    facts: dict[tuple[str, int], tuple[str, str]],
+) -> list[dict[str, Any]]:
     found = []
-    versions = {(r.project_id, r.revision): r.rulebook_version for r in connection.execute(sa.select(decisions))}
-    for row in connection.execute(
-        sa.select(resolutions.c.project_id, resolutions.c.result, resolutions.c.revision, meetings.c.held_on)
-        .join(latest, latest.c.id == resolutions.c.id)
-        .join(meetings, meetings.c.id == resolutions.c.meeting_id)
-    ):
+    versions = {key: version for key, (_, version) in facts.items()}
+    for row in latest_resolutions(connection):
         project = rows[row.project_id]
-        if row.result not in PASSED or project.land_source != "新增供地" or not wanted(row.project_id):
+        if row.result not in PASSED or project.land_source != NEW_LAND or not wanted(row.project_id):
             continue
         version = rulebook.version(versions.get((row.project_id, row.revision), ""))
         months = (version.monitoring if version else MonitoringTerms()).listing_due_months
@@ -132,8 +141,6 @@ def _not_listed(connection: sa.Connection, rulebook: Rulebook, rows: dict[str, A
 
 def monthly_report(ledger: Any, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
     """The ``admit report monthly --json`` object: the month's figures and whom to chase at its end."""
-    from ..monitoring.ledger import monitor
-
     with ledger.reading() as connection:
         figures = monthly(connection, rulebook, year, month, district)
     chase = monitor(ledger, rulebook, month_end(year, month), district)

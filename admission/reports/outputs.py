@@ -14,7 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ..dates import date_zh
+from admission.dates import date_zh
+from admission.documents.sheets import Sheet, Value, workbook_bytes, xlsx_bytes
+from admission.documents.templating import render_template
 
 CJK_FONT = "Noto Sans CJK SC"
 STEPS = (("listed", "挂网"), ("land_supplied", "供地"), ("land_delivered", "交地"), ("started", "开工"))
@@ -124,8 +126,6 @@ def annual_charts(f: dict[str, Any]) -> dict[str, str]:
 
 
 def annual_html(f: dict[str, Any], templates: Path | None) -> str:
-    from ..documents import render_template
-
     context = {
         "title": f"{f['year']} 年度过会项目总体情况通报",
         "as_of_zh": date_zh(date.fromisoformat(f["as_of"])),
@@ -143,8 +143,6 @@ def annual_html(f: dict[str, Any], templates: Path | None) -> str:
 def annual_xlsx(f: dict[str, Any]) -> bytes:
     """The report's tables as numbers (formats set, header frozen) with native Excel charts."""
     from openpyxl.chart import BarChart, Reference
-
-    from ..sheets import Sheet, Value, xlsx_bytes
 
     a = f["attraction"]
     overview: list[list[Value]] = [
@@ -179,8 +177,6 @@ def annual_xlsx(f: dict[str, Any]) -> bytes:
         Sheet("分类型", ("项目类型", "过会项目", "计划投资（亿元）"), type_rows, number_formats={2: "#,##0.00"}),
     ])  # fmt: skip
     from openpyxl import load_workbook
-
-    from ..sheets import workbook_bytes
 
     workbook = load_workbook(io.BytesIO(data))
     charts = (("过会与供地", 2, "过会 → 挂网 → 供地 → 交地 → 开工", "D2"), ("分区域", 3, "过会项目计划投资（亿元）", "G2"),
@@ -233,8 +229,6 @@ def monthly_lines(m: dict[str, Any]) -> list[str]:
 
 
 def monthly_html(m: dict[str, Any], templates: Path | None) -> str:
-    from ..documents import render_template
-
     year, month = m["month"].split("-")
     context = {
         "title": f"{int(year)} 年 {int(month)} 月招商引资项目月通报" + (f"（{m['district']}）" if m["district"] else ""),
@@ -247,8 +241,6 @@ def monthly_html(m: dict[str, Any], templates: Path | None) -> str:
 
 
 def monthly_xlsx(m: dict[str, Any]) -> bytes:
-    from ..sheets import Sheet, Value, xlsx_bytes
-
     apps: list[list[Value]] = [[i["district"], i["project"], i["name"], i["date"], i["verdict_label"]] for i in m["applications"]["items"]]
     resolutions: list[list[Value]] = [
         [f"第 {mt['number']} 次", mt["date"], r["district"], r["project"], r["name"], r["result"], "是" if r["deviation"] else ""]

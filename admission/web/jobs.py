@@ -3,7 +3,7 @@
 The web process answers pages and the API; a screening of 50 applications or a packet takes
 seconds of CPU, and in the same process it would hold the interpreter lock and make every other
 user wait. One worker process (started on first use, by ``spawn`` so no thread state is copied)
-does it instead. The functions here are plain calls of the core, as the CLI makes them.
+does it instead, by running the same :class:`~admission.app.Admit` methods the CLI runs.
 """
 
 from __future__ import annotations
@@ -12,14 +12,32 @@ import functools
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..rulebook import Rulebook, load_rulebook
+from admission.app import Admit
+from admission.dates import date_zh
+from admission.documents.views import DEFAULT_PACKET_TITLE, Meeting
+from admission.intake.sources import collect
+from admission.review.decision import Decision
 
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Office:
+    """What a worker needs to make the same ``Admit`` as the server's (picklable)."""
+
+    rules_dir: Path
+    templates_dir: Path | None
+    font_dir: Path | None
+
+    @classmethod
+    def of(cls, admit: Admit) -> Office:
+        return cls(admit.rulebook.directory, admit.templates_dir, admit.font_dir)
 
 
 def pool() -> ProcessPoolExecutor:
@@ -39,55 +57,28 @@ def shutdown() -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def _rulebook(directory: str) -> Rulebook:
-    return load_rulebook(Path(directory))
+def _admit(office: Office) -> Admit:
+    """The worker's ``Admit`` for an office: the rule book loaded once per worker."""
+    return Admit(office.rules_dir, templates_dir=office.templates_dir, font_dir=office.font_dir)
 
 
-def screen(paths: list[str], rules_dir: str, as_of: date) -> list[dict[str, Any]]:
-    from ..screen import collect, evaluate_all
-
-    return evaluate_all(list(collect([Path(p) for p in paths])), _rulebook(rules_dir), as_of, jobs=1)
+def screen(office: Office, paths: list[str], as_of: date) -> list[dict[str, Any]]:
+    return _admit(office).screen(list(collect([Path(p) for p in paths])), as_of, jobs=1)
 
 
-def packet_pdf(paths: list[str], rules_dir: str, as_of: date, templates: str | None, kind: str = "pdf") -> bytes:
-    """The packet of the uploaded applications, as a PDF or (``kind="docx"``) a Word document."""
-    from ..dates import date_zh
-    from ..documents import DEFAULT_PACKET_TITLE, Meeting, render_packet_html, set_aside_undrawable, template_dirs
-    from ..pdf import render_pdf
-    from ..screen import collect, decisions_for_documents
-
-    override = Path(templates) if templates else None
-    decisions, invalid = decisions_for_documents(collect([Path(p) for p in paths]), _rulebook(rules_dir), as_of)
+def packet(office: Office, paths: list[str], as_of: date, kind: str) -> bytes:
+    """The packet of the uploaded applications, as a PDF or a Word document (``kind``)."""
     meeting = Meeting(DEFAULT_PACKET_TITLE, "", date_zh(as_of))
-    if kind == "docx":
-        from ..word import packet_docx
-
-        return packet_docx(decisions, invalid, meeting, as_of, override)
-    decisions, invalid = set_aside_undrawable(decisions, invalid, override)
-    html = render_packet_html(decisions, invalid, meeting, as_of, override)
-    return render_pdf(html, template_dirs(override))[0]
+    return _admit(office).packet(collect([Path(p) for p in paths]), meeting, as_of, {kind}).documents[kind]
 
 
-def opinion_pdf(
-    paths: list[str], index: int, rules_dir: str, as_of: date, templates: str | None, kind: str = "pdf"
-) -> bytes | dict[str, Any]:
-    """The opinion of the ``index``-th application (PDF, or Word for ``kind="docx"``), or its
-    error result when it is invalid."""
-    from ..documents import refuse_undrawable, render_opinion_html, template_dirs
-    from ..pdf import render_pdf
-    from ..review import Decision
-    from ..screen import collect, try_decide
-
-    override = Path(templates) if templates else None
+def opinion(office: Office, paths: list[str], index: int, as_of: date, kind: str) -> bytes | dict[str, Any]:
+    """The opinion of the ``index``-th application (PDF or Word), or its error result when it is invalid."""
+    admit = _admit(office)
     items = list(collect([Path(p) for p in paths]))
     if not 0 <= index < len(items):
         return {"error": {"kind": "not_found", "problems": [{"path": "$", "message": "没有这份申请材料"}]}}
-    decision = try_decide(items[index], _rulebook(rules_dir), as_of)
+    decision = admit.decide(items[index], as_of)
     if not isinstance(decision, Decision):
         return decision
-    if kind == "docx":
-        from ..word import opinion_docx
-
-        return opinion_docx(decision, as_of, override)
-    refuse_undrawable(decision, override)
-    return render_pdf(render_opinion_html(decision, as_of, override), template_dirs(override))[0]
+    return admit.opinion(decision, as_of, {kind})[kind]

@@ -116,7 +116,7 @@ def write_intake(path: Path, apps: list[dict[str, Any]]) -> None:
     """The applications as an intake workbook (申请汇总表), one row each, in admit's layout."""
     from openpyxl import Workbook
 
-    from admission.intake import COLUMNS, application_to_row
+    from admission.intake.workbook import COLUMNS, application_to_row
 
     workbook = Workbook()
     sheet = workbook.active

@@ -1,0 +1,243 @@
+"""The application object: one ``Admit`` holds what every use case needs, and offers the use cases.
+
+In the spirit of datasette's ``Datasette``: the rule book, the ledger, the templates, the fonts and
+the office settings are chosen once (from the CLI's options or ``admit serve``'s configuration),
+and every use case (check, screen, opinion, packet, reports, monitor…) is one method. The CLI and
+the web are thin shells over these methods, and the web's worker process runs the same methods,
+so no orchestration is written twice. Nothing here knows of click or HTTP.
+
+Each method imports its capability module when it first runs, the one place in the package
+that does so on purpose: ``admit ledger show`` must not pay for the rule engine and pydantic, and
+``admit check --json`` not for WeasyPrint, SQLAlchemy or matplotlib.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from admission.documents.templating import Office
+    from admission.documents.views import Meeting
+    from admission.intake.batch import Result
+    from admission.intake.sources import Item
+    from admission.ledger.database import Ledger
+    from admission.review.decision import Decision
+    from admission.rules.rulebook import Rulebook
+
+# The formats a document use case can make; a caller asks for a subset.
+PDF, HTML, DOCX, XLSX, CSV = "pdf", "html", "docx", "xlsx", "csv"
+Documents = dict[str, bytes]
+
+
+@dataclass(frozen=True)
+class PacketOutcome:
+    """A meeting packet: its documents, how many opinions it holds, and the invalid materials."""
+
+    documents: Documents
+    opinions: int
+    invalid: list[dict[str, Any]]
+
+
+class Admit:
+    """One office's configuration and its use cases (see the module docstring).
+
+    The rule book is loaded on first use; the ledger is opened on first use and stays open until
+    :meth:`close` (``with Admit(...) as admit:``), so the web serves every request from one pool.
+    """
+
+    def __init__(
+        self,
+        rules_dir: Path | None = None,
+        db_target: str | None = None,
+        templates_dir: Path | None = None,
+        font_dir: Path | None = None,
+        *,
+        rulebook: Rulebook | None = None,
+        ledger: Ledger | None = None,
+    ) -> None:
+        self.rules_dir = rules_dir
+        self.db_target = db_target
+        self.templates_dir = templates_dir
+        self.font_dir = font_dir
+        self._rulebook = rulebook
+        self._ledger = ledger
+        self._office: Office | None = None
+
+    def __enter__(self) -> Admit:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+            self._ledger = None
+
+    # --- what the use cases share ------------------------------------------------------------
+
+    @property
+    def rulebook(self) -> Rulebook:
+        """The rule book, loaded and validated once."""
+        if self._rulebook is None:
+            from admission.rules.rulebook import default_rules_dir, load_rulebook
+
+            self._rulebook = load_rulebook(self.rules_dir or default_rules_dir())
+        return self._rulebook
+
+    def district(self, name: str | None) -> str | None:
+        """A district a person named (None: the whole city), refused with the rule book's districts."""
+        if name is not None and name not in self.rulebook.districts:
+            from admission.errors import UsageError
+
+            raise UsageError(f"未知的区域 {name}；可选：{'、'.join(self.rulebook.districts)}")
+        return name
+
+    def ledger(self, create: bool = False) -> Ledger:
+        """The ledger at this office's target (``--db``, ``ADMIT_DB`` or ``admit.db``); ``create``
+        makes a new one when there is none (commands that record), others refuse to."""
+        if self._ledger is None:
+            from admission.ledger.database import open_ledger
+
+            self._ledger = open_ledger(self.db_target, create=create)
+        return self._ledger
+
+    @property
+    def office(self) -> Office:
+        """The issuing office, its 文号 and seal line (``office.toml``, overridable by templates)."""
+        if self._office is None:
+            from admission.documents.templating import office_settings
+
+            self._office = office_settings(self.templates_dir)
+        return self._office
+
+    def pdf(self, html: str) -> bytes:
+        """A PDF of the HTML, laid out with the templates' files and this office's fonts."""
+        from admission.documents.pdf import render_pdf, use_font_dir
+        from admission.documents.templating import template_dirs
+
+        use_font_dir(self.font_dir)
+        return render_pdf(html, template_dirs(self.templates_dir))[0]
+
+    def documents(self, formats: Collection[str], html: Callable[[], str] | None = None, **makers: Callable[[], bytes]) -> Documents:
+        """The asked-for formats of one document, all made in full before any is written: the
+        HTML once for both HTML and PDF, each other format by its maker."""
+        made = {kind: make() for kind, make in makers.items() if kind in formats}
+        if html is not None and (PDF in formats or HTML in formats):
+            text = html()
+            if HTML in formats:
+                made[HTML] = text.encode("utf-8")
+            if PDF in formats:
+                made[PDF] = self.pdf(text)
+        return made
+
+    # --- review -------------------------------------------------------------------------------
+
+    def decide(self, item: Item, review_date: date) -> Decision | Result:
+        """The decision for one input, or its error result (a bug costs one result, never more)."""
+        from admission.intake.batch import try_decide
+
+        return try_decide(item, self.rulebook, review_date)
+
+    def screen(
+        self, items: Sequence[Item], review_date: date, jobs: int = 1, progress: Callable[[int], None] | None = None
+    ) -> list[Result]:
+        """Every input's result, in input order, on ``jobs`` processes."""
+        from admission.intake.batch import evaluate_all
+
+        return evaluate_all(list(items), self.rulebook, review_date, jobs, progress)
+
+    def screening_documents(self, results: list[Result], formats: Collection[str], notices: Sequence[str] = ()) -> Documents:
+        """The screening table (预审结果) as CSV and Excel, with the terminal's counts and notices."""
+        from admission.intake.batch import results_csv, results_xlsx
+
+        return self.documents(
+            formats, csv=lambda: results_csv(results, self.rulebook), xlsx=lambda: results_xlsx(results, self.rulebook, notices)
+        )
+
+    def opinion(self, decision: Decision, review_date: date, formats: Collection[str]) -> Documents:
+        """The 审查意见 of one decision, in the asked-for formats (PDF, HTML, Word)."""
+        from admission.documents.pdf import use_font_dir
+        from admission.documents.views import refuse_undrawable, render_opinion_html
+        from admission.documents.word import opinion_docx
+
+        if PDF in formats:
+            use_font_dir(self.font_dir)
+            refuse_undrawable(decision, self.templates_dir)
+        return self.documents(
+            formats,
+            lambda: render_opinion_html(decision, review_date, self.templates_dir),
+            docx=lambda: opinion_docx(decision, review_date, self.templates_dir),
+        )
+
+    def packet(self, items: Iterable[Item], meeting: Meeting, review_date: date, formats: Collection[str]) -> PacketOutcome:
+        """The meeting packet (会议材料) of these inputs; invalid ones are listed in it, never fatal."""
+        from admission.documents.pdf import use_font_dir
+        from admission.documents.views import render_packet_html, set_aside_undrawable
+        from admission.documents.word import packet_docx
+        from admission.intake.batch import decisions_for_documents
+
+        decisions, invalid = decisions_for_documents(items, self.rulebook, review_date)
+        if PDF in formats:
+            use_font_dir(self.font_dir)
+            decisions, invalid = set_aside_undrawable(decisions, invalid, self.templates_dir)
+        made = self.documents(
+            formats,
+            lambda: render_packet_html(decisions, invalid, meeting, review_date, self.templates_dir),
+            docx=lambda: packet_docx(decisions, invalid, meeting, review_date, self.templates_dir),
+        )
+        return PacketOutcome(made, len(decisions), invalid)
+
+    def agenda_items(self, meeting_no: int, meeting_date: date) -> list[Item]:
+        """The applications on a meeting's agenda (their latest revisions), in agenda order."""
+        from admission.intake.sources import revision_item
+        from admission.ledger.queries import agenda_applications
+
+        with self.ledger().reading() as connection:
+            found = agenda_applications(connection, meeting_no, meeting_date)
+        if not found:
+            from admission.errors import UsageError
+
+            meeting = f"{meeting_date.year} 年第 {meeting_no} 次会议（{meeting_date.isoformat()}）"
+            raise UsageError(f"台账中没有{meeting}的议程（用 admit ledger agenda 设定）")
+        return [revision_item(case_id, content, revision) for case_id, content, revision in found]
+
+    # --- the ledger's reports and the monitor --------------------------------------------------
+
+    def annual(self, year: int, as_of: date, district: str | None = None) -> dict[str, Any]:
+        """The figures of the annual 通报 (年度过会项目总体情况通报)."""
+        from admission.reports.annual import annual
+
+        with self.ledger().reading() as connection:
+            return annual(connection, self.rulebook, year, as_of, district)
+
+    def annual_documents(self, figures: dict[str, Any], formats: Collection[str]) -> Documents:
+        from admission.reports.outputs import annual_html, annual_xlsx
+
+        return self.documents(formats, lambda: annual_html(figures, self.templates_dir), xlsx=lambda: annual_xlsx(figures))
+
+    def monthly(self, year: int, month: int, district: str | None = None) -> dict[str, Any]:
+        """The figures of the 月通报."""
+        from admission.reports.monthly import monthly_report
+
+        return monthly_report(self.ledger(), self.rulebook, year, month, district)
+
+    def monthly_documents(self, figures: dict[str, Any], formats: Collection[str]) -> Documents:
+        from admission.reports.outputs import monthly_html, monthly_xlsx
+
+        return self.documents(formats, lambda: monthly_html(figures, self.templates_dir), xlsx=lambda: monthly_xlsx(figures))
+
+    def monitor(self, as_of: date, district: str | None = None, only: str | None = None) -> dict[str, Any]:
+        """The 履约 findings as of a date (read only)."""
+        from admission.monitoring.ledger import monitor
+
+        return monitor(self.ledger(), self.rulebook, as_of, district, only)
+
+    def monitor_documents(self, result: dict[str, Any], as_of: date, formats: Collection[str]) -> Documents:
+        from admission.monitoring.outputs import findings_html, findings_xlsx
+
+        return self.documents(formats, lambda: findings_html(result, as_of, self.templates_dir), xlsx=lambda: findings_xlsx(result))

@@ -1,0 +1,92 @@
+"""``admit report annual | monthly``: the 通报, every figure from the ledger."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import click
+
+from admission.app import Admit
+from admission.cli.options import as_of_option_saying, json_option, output_option, uses_admit
+from admission.cli.shell import AdmitGroup, emit_json, reports_errors, save, targets
+from admission.documents.files import check_outputs
+from admission.errors import UsageError
+from admission.reports.monthly import parse_month
+from admission.reports.outputs import annual_paragraph, monthly_lines
+
+report_json_option = json_option("以 JSON 输出全部数字。")
+pdf_option = output_option("pdf", "写出通报 PDF（含图表）。")
+xlsx_option = output_option("xlsx", "写出通报数据表（Excel，含图表）。")
+html_option = output_option("html", "同时写出 PDF 的 HTML。")
+report_admit = uses_admit(db=True, templates=True, fonts=True)
+
+
+@click.group(cls=AdmitGroup)
+def report() -> None:
+    """通报：年度过会项目总体情况通报、月通报（数字全部来自台账）。"""
+
+
+@report.command("annual")
+@click.option("--year", type=click.IntRange(1990, 9999), required=True, help="年度，如 2022。")
+@as_of_option_saying("统计截止日期（默认当年 12 月 31 日）。")
+@report_json_option
+@pdf_option
+@xlsx_option
+@html_option
+@report_admit
+@reports_errors
+def report_annual(
+    admit: Admit, year: int, as_of: date | None, as_json: bool, pdf_path: Path | None, xlsx_path: Path | None, html_path: Path | None
+) -> None:
+    """年度过会项目总体情况通报：会议、过会项目与投资、平均指标、挂网供地开工、招商成效、偏离情况。
+
+    \b
+    示例：
+      admit report annual --year 2022
+      admit report annual --year 2022 --json
+      admit report annual --year 2022 --pdf 2022年通报.pdf --xlsx 2022年通报.xlsx
+    """
+    outputs = targets(pdf=pdf_path, xlsx=xlsx_path, html=html_path)
+    check_outputs(outputs.values())
+    on = as_of or date(year, 12, 31)
+    figures = admit.annual(year, on)
+    save(admit.annual_documents(figures, outputs.keys()), outputs)
+    if as_json:
+        emit_json(figures)
+        return
+    click.echo(click.style(f"{year} 年度过会项目总体情况通报（统计截至 {on.isoformat()}）", bold=True))
+    click.echo(annual_paragraph(figures))
+
+
+@report.command("monthly")
+@click.option("--month", required=True, metavar="YYYY-MM", help="月份，如 2026-11。")
+@click.option("--district", default=None, help="只通报这一区域。")
+@report_json_option
+@pdf_option
+@xlsx_option
+@html_option
+@report_admit
+@reports_errors
+def report_monthly(
+    admit: Admit, month: str, district: str | None, as_json: bool, pdf_path: Path | None, xlsx_path: Path | None, html_path: Path | None
+) -> None:
+    """月通报：本月受理申请与审查结论、联席会议审议结果、各区域项目进度，以及月末督办事项。
+
+    \b
+    示例：
+      admit report monthly --month 2026-11
+      admit report monthly --month 2026-11 --district 新会区 --pdf 11月通报.pdf --xlsx 11月通报.xlsx
+    """
+    parsed = parse_month(month)
+    if parsed is None:
+        raise UsageError(f"月份应为 YYYY-MM（如 2026-11），实际为 {month!r}")
+    outputs = targets(pdf=pdf_path, xlsx=xlsx_path, html=html_path)
+    check_outputs(outputs.values())
+    figures = admit.monthly(parsed[0], parsed[1], admit.district(district))
+    save(admit.monthly_documents(figures, outputs.keys()), outputs)
+    if as_json:
+        emit_json(figures)
+        return
+    for line in monthly_lines(figures):
+        click.echo(line)

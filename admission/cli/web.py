@@ -1,0 +1,125 @@
+"""``admit serve`` and ``admit user …``: the web server and its accounts."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+
+import click
+
+from admission.app import Admit
+from admission.cli.options import by_option, uses_admit
+from admission.cli.shell import AdmitGroup, command, reports_errors
+from admission.errors import UsageError
+from admission.ledger.accounts import add_user, disable_user, issue_token
+
+SECRET_ENV = "ADMIT_SESSION_SECRET"
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只在本机回环地址）。")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="监听端口。")
+@click.option("--allow-remote", is_flag=True, help="允许在回环地址以外监听（应置于 HTTPS 反向代理之后）。")
+@uses_admit(db=True, templates=True, fonts=True)
+@reports_errors
+def serve(admit: Admit, host: str, port: int, allow_remote: bool) -> None:
+    """启动网页端与 JSON 接口（审查员、区县专员、只读三种角色；账户用 admit user 管理）。
+
+    默认只在 127.0.0.1 上监听：admit serve 本身不提供 HTTPS，对外服务请放在 nginx 等反向代理之后。
+    会话签名密钥取环境变量 ADMIT_SESSION_SECRET（多进程或重启后保持登录时需要），否则每次启动随机生成。
+
+    \b
+    示例：
+      admit serve --db admit.db
+      admit serve --db postgresql://admit@127.0.0.1/admit --port 8080
+    """
+    if not is_loopback(host) and not allow_remote:
+        raise UsageError(
+            f"拒绝在 {host} 上监听：admit serve 不提供 HTTPS，口令和会话会以明文在网络上传输。"
+            "请在本机回环地址监听并置于 nginx 等 HTTPS 反向代理之后；确需直接对外监听，请加 --allow-remote"
+        )
+    import uvicorn  # the server only: `admit user` and every other command do without it
+
+    from admission.web.app import create_app
+
+    ledger = admit.ledger(create=True)
+    app = create_app(admit, os.environ.get(SECRET_ENV))
+    click.echo(f"admit serve：http://{host}:{port}/ （台账 {ledger.where}；按 Ctrl-C 停止）", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, date_header=False)
+
+
+@click.group(cls=AdmitGroup)
+def user() -> None:
+    """网页端账户：新建（审查员 reviewer、区县专员 district、只读 viewer）、发放接口令牌、停用。"""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option(
+    "--role",
+    type=click.Choice(["reviewer", "district", "viewer"]),
+    required=True,
+    help="角色：reviewer 审查员、district 区县专员、viewer 只读。",
+)
+@click.option("--district", default=None, help="区县专员所在区域。")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行），供脚本使用；否则交互输入两次。")
+@uses_admit(db=True)
+@by_option
+@reports_errors
+def user_add(admit: Admit, name: str, role: str, district: str | None, password_stdin: bool, actor: str) -> None:
+    """新建一个网页端账户；密码只以加盐慢哈希（argon2）保存。
+
+    \b
+    示例：
+      admit user add 张三 --role reviewer
+      echo "$PASSWORD" | admit user add 新会区专员 --role district --district 新会区 --password-stdin
+    """
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    created = add_user(admit.ledger(create=True), name, role, district, password, admit.rulebook.districts, actor)
+    click.echo(f"已新建账户：{created.name}（{created.role_label}{'，' + created.district if created.district else ''}）")
+
+
+@user.command("token")
+@click.argument("name")
+@uses_admit(rules=False, db=True)
+@by_option
+@reports_errors
+def user_token(admit: Admit, name: str, actor: str) -> None:
+    """为账户发放一个新的接口访问令牌（只显示这一次，请妥善保存）。
+
+    \b
+    示例：
+      admit user token 张三
+    """
+    token = issue_token(admit.ledger(), name, actor)
+    click.echo(token)
+    click.echo("（令牌只显示这一次；调用接口时放在请求头 Authorization: Bearer <令牌>）", err=True)
+
+
+@user.command("disable")
+@click.argument("name")
+@uses_admit(rules=False, db=True)
+@by_option
+@reports_errors
+def user_disable(admit: Admit, name: str, actor: str) -> None:
+    """停用一个账户：其会话与令牌立即失效。
+
+    \b
+    示例：
+      admit user disable 张三
+    """
+    disable_user(admit.ledger(), name, actor)
+    click.echo(f"已停用账户：{name}")

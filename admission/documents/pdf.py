@@ -1,0 +1,142 @@
+"""HTML to PDF with WeasyPrint, behind the fence the engineering notes call for.
+
+- Fonts: a Chinese font must be there before we start (fontconfig is asked), and any glyph
+  rendered as ``.notdef`` (an empty box) fails the render: a PDF of boxes is never written.
+- Fetching: only files under the template folders (and ``data:`` URLs) are served; every other
+  URL, network or local, is refused, so neither a template nor a crafted input can make the
+  renderer download something or embed ``/etc/passwd`` as an attachment.
+- Characters no installed font can draw are found before the real render by a small probe
+  document of just the user texts (``missing_characters``), so a packet can set those applications
+  aside by name instead of failing after a minute of layout.
+- The PDF is returned as bytes for the caller's atomic writer; WeasyPrint's defaults give
+  byte-identical PDFs for the same input.
+"""
+
+from __future__ import annotations
+
+import atexit
+import gc
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlparse
+from xml.sax.saxutils import escape
+
+from admission.errors import RenderError
+
+FONT_DIR_ENV = "ADMIT_FONT_DIR"
+INSTALL_HINT = (
+    "请安装中文字体：sudo apt-get install fonts-noto-cjk libharfbuzz-subset0；"
+    f"无 root 权限时，可用 --font-dir 或环境变量 {FONT_DIR_ENV} 指定含中文字体（含粗体）的目录"
+)
+
+
+def use_font_dir(font_dir: Path | None) -> None:
+    """Add a font folder to fontconfig's search path; must run before WeasyPrint is imported."""
+    font_dir = font_dir or (Path(os.environ[FONT_DIR_ENV]) if os.environ.get(FONT_DIR_ENV) else None)
+    if font_dir is None:
+        return
+    if not font_dir.is_dir():
+        raise RenderError(f"字体目录不存在：{font_dir}")
+    base = os.environ.get("FONTCONFIG_FILE", "/etc/fonts/fonts.conf")
+    include = f'<include ignore_missing="yes">{escape(base)}</include>' if Path(base).exists() else ""
+    folder = tempfile.mkdtemp(prefix="admit-fonts-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # fontconfig reads it until we exit
+    config = Path(folder) / "fonts.conf"
+    config.write_text(
+        f'<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>{include}'
+        # The folder name is XML text: a path with & or < must not break (or inject into) the file.
+        f"<dir>{escape(str(font_dir.resolve()))}</dir></fontconfig>\n",
+        encoding="utf-8",
+    )
+    os.environ["FONTCONFIG_FILE"] = str(config)
+
+
+def check_chinese_font() -> None:
+    """Fail early, with the fix, when fontconfig knows no Chinese font at all."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return  # no fontconfig tools: the .notdef check during rendering still guards us
+    found = subprocess.run([fc_list, ":lang=zh-cn", "family"], capture_output=True, text=True, check=False, timeout=60)
+    if found.returncode == 0 and not found.stdout.strip():
+        raise RenderError(f"未找到中文字体，无法生成 PDF。{INSTALL_HINT}")
+
+
+class _MissingGlyphs(logging.Handler):
+    """Collects WeasyPrint's warnings about characters no font could draw."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.characters: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if ".notdef" in record.getMessage() and isinstance(record.args, tuple) and record.args:
+            self.characters.append(str(record.args[0]))
+
+
+def _safe_fetcher(allowed_roots: list[Path]) -> Any:
+    from weasyprint.urls import URLFetcher
+
+    roots = [r.resolve() for r in allowed_roots]
+
+    class TemplatesOnlyFetcher(URLFetcher):  # type: ignore[misc]
+        """Serves files under the template folders and data: URLs; refuses everything else."""
+
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            parsed = urlparse(url)
+            if parsed.scheme == "data":
+                return super().fetch(url, headers)
+            if parsed.scheme == "file":
+                path = Path(unquote(parsed.path)).resolve()
+                if any(path.is_relative_to(root) for root in roots) and path.is_file():
+                    return super().fetch(url, headers)
+            raise ValueError(f"admit 拒绝读取模板目录以外的资源：{url}")
+
+    return TemplatesOnlyFetcher(allowed_protocols=("file", "data"), allow_redirects=False)
+
+
+def _document(html: str, template_dirs: list[Path]) -> Any:
+    import weasyprint  # heavy (about 0.5 s): only commands that write PDFs import it
+
+    return weasyprint.HTML(string=html, base_url=str(template_dirs[0].resolve()) + "/", url_fetcher=_safe_fetcher(template_dirs))
+
+
+def _drawn(html: str, template_dirs: list[Path]) -> tuple[Any, bytes, list[str]]:
+    """Lay out and write ``html``; the document, its PDF and the characters drawn as empty boxes."""
+    handler = _MissingGlyphs()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        document = _document(html, template_dirs).render()
+        # Layout leaves much garbage in reference cycles; freeing it before fonts are subset
+        # and the file is written lowers the peak (measured: 484 -> 456 MB for 100 projects).
+        gc.collect()
+        return document, document.write_pdf(), handler.characters
+    finally:
+        logger.removeHandler(handler)
+
+
+def missing_characters(html: str, template_dirs: list[Path]) -> set[str]:
+    """The characters of ``html`` that no installed font draws (a probe: nothing is written)."""
+    check_chinese_font()
+    _, _, missing = _drawn(html, template_dirs)
+    return set("".join(missing)) - set(" \n")
+
+
+def character_names(characters: str) -> str:
+    """``“😀”（U+1F600）`` for each character, for a message a person can act on."""
+    return "、".join(f"“{c}”（U+{ord(c):04X}）" for c in characters[:10])
+
+
+def render_pdf(html: str, template_dirs: list[Path]) -> tuple[bytes, int]:
+    """The PDF of ``html`` and its page count; refused if any character came out as a box."""
+    check_chinese_font()
+    document, data, missing = _drawn(html, template_dirs)
+    if missing:
+        characters = "".join(dict.fromkeys("".join(missing)))
+        raise RenderError(f"已安装的字体无法显示这些字符，PDF 会出现空框，已停止生成：{character_names(characters)}")
+    return data, len(document.pages)

@@ -1,0 +1,134 @@
+"""Templates for every document: one sandboxed Jinja2 environment, confined to the template folders.
+
+Templates are data (``templates/``, overridable by name with ``--templates DIR``) and so is the
+issuing office (``office.toml``). Autoescaping is on and undefined names fail
+(``StrictUndefined``), so no application text reaches HTML unescaped and a missing field fails a
+test instead of printing a blank.
+"""
+
+from __future__ import annotations
+
+import functools
+import tomllib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from admission.errors import RenderError
+from admission.resources import data_dir
+
+
+def template_dirs(override: Path | None) -> list[Path]:
+    """Override folder first, shipped templates last: an office replaces files by name."""
+    return [override, data_dir("templates")] if override else [data_dir("templates")]
+
+
+class ConfinedLoader(jinja2.BaseLoader):
+    """Templates by name from a list of folders, never from outside them.
+
+    Each name is resolved (symbolic links included) before anything is read, and refused when
+    it leaves its folder: a link ``style.css -> /etc/passwd`` in an office's template folder,
+    or ``{% include "../../etc/passwd" %}``, is an error, not a page of the PDF.
+    """
+
+    def __init__(self, folders: Sequence[Path]) -> None:
+        self.folders = [folder.resolve() for folder in folders]
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        pieces = jinja2.loaders.split_template_path(template)  # refuses ".." segments
+        for folder in self.folders:
+            candidate = folder.joinpath(*pieces)
+            if not candidate.exists():
+                continue
+            resolved = candidate.resolve()
+            if not resolved.is_relative_to(folder) or not resolved.is_file():
+                raise jinja2.TemplateNotFound(f"{template}（指向模板目录以外或不是普通文件，已拒绝）")
+            source = resolved.read_text(encoding="utf-8")
+            return source, str(resolved), _unchanged(resolved, resolved.stat().st_mtime_ns)
+        raise jinja2.TemplateNotFound(template)
+
+
+def _unchanged(path: Path, mtime: int) -> Callable[[], bool]:
+    """Jinja2's up-to-date check: a long-running ``admit serve`` picks up an edited template."""
+
+    def check() -> bool:
+        try:
+            return path.stat().st_mtime_ns == mtime
+        except OSError:
+            return False
+
+    return check
+
+
+@functools.lru_cache(maxsize=8)
+def environment(override: Path | None) -> jinja2.Environment:
+    """The one Jinja2 environment of every document: sandboxed, escaping, strict, confined.
+
+    Overridable templates are code an office supplies: the sandbox stops them from reaching
+    Python internals (``cycler.__init__.__globals__.os``) and so the operating system.
+    """
+    return SandboxedEnvironment(
+        loader=ConfinedLoader(template_dirs(override)),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+
+
+@dataclass(frozen=True)
+class Office:
+    """Who issues the documents: data an office edits (``office.toml`` among the templates, so a
+    ``--templates`` folder overrides it by name like any template), never code."""
+
+    name: str  # 发文单位
+    document_number: str  # 文号 pattern; {year} is the review year, the number is left to fill in
+    seal_line: str  # 审查单位（盖章）
+
+    def number_for(self, review_date: date) -> str:
+        # str.replace, not str.format: an office's pattern must not reach Python's formatting.
+        return self.document_number.replace("{year}", str(review_date.year))
+
+
+_OFFICE_FIELDS = {"name": "发文单位名称", "document_number": "文号格式", "seal_line": "审查单位（盖章）一行"}
+
+
+def office_settings(override: Path | None) -> Office:
+    """``office.toml`` from the template folders; a broken one is a clear error naming the key."""
+    try:
+        source, _, _ = ConfinedLoader(template_dirs(override)).get_source(environment(override), "office.toml")
+        data = tomllib.loads(source)
+    except jinja2.TemplateNotFound as error:
+        raise RenderError(f"模板目录中找不到发文单位设置 office.toml：{error}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise RenderError(f"发文单位设置 office.toml 格式错误：{error}") from None
+    values: dict[str, str] = {}
+    for key, label in _OFFICE_FIELDS.items():
+        value = data.get(key)
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise RenderError(f"发文单位设置 office.toml 的 {key}（{label}）应为 1–200 字的文字")
+        values[key] = value.strip()
+    unknown = sorted(set(data) - set(_OFFICE_FIELDS))
+    if unknown:
+        raise RenderError(f"发文单位设置 office.toml 中有未知的设置项：{'、'.join(unknown)}（可用：{'、'.join(_OFFICE_FIELDS)}）")
+    return Office(**values)
+
+
+def render_template(templates: Path | None, name: str, context: dict[str, Any]) -> str:
+    """Render one template (opinions, packets, notices, reports); an office's broken override is a
+    clear error, not a traceback."""
+    try:
+        return environment(templates).get_template(name).render(**context)
+    except jinja2.TemplateError as error:
+        where = f"{error.filename}:{error.lineno}" if isinstance(error, jinja2.TemplateSyntaxError) else name
+        if isinstance(error, jinja2.exceptions.SecurityError):
+            raise RenderError(f"模板错误（{where}）：模板试图访问不允许的内部属性，已拒绝：{error}") from None
+        if isinstance(error, jinja2.TemplateNotFound):
+            raise RenderError(f"模板错误（{where}）：找不到模板 {error.message or error}") from None
+        raise RenderError(f"模板错误（{where}）：{error.message or error}") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise RenderError(f"模板错误（{name}）：无法读取模板：{error}") from None

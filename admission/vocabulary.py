@@ -1,0 +1,130 @@
+"""Every code the program stores and the Chinese word a person reads for it, in one place.
+
+Codes are what files, the ledger and ``--json`` hold (``approve``, ``started_on``, ``late_start``);
+labels are what documents, pages and messages say (建议准入, 开工日期, 延期开工). A new milestone,
+result, finding kind or status is added here and nowhere else. Project types are the rule book's:
+each rule set carries its label (``label = "工业项目"``); the table below is the words for the
+types the ledger knows, and the rule book is checked against it when it loads, so the two cannot
+drift apart (``Rulebook.type_labels`` adds any type a new rule book brings).
+"""
+
+from __future__ import annotations
+
+# --- project types (项目类型) -----------------------------------------------------------------
+
+OTHER_TYPE = "other"  # a ledger project no rule set covers (recorded from a 台账 workbook)
+PROJECT_TYPES: dict[str, str] = {
+    "industrial": "工业项目",
+    "industrial_real_estate": "工业地产项目",
+    "logistics": "物流项目",
+    OTHER_TYPE: "其他",
+}
+# What clerks also type for a type (a drop-down left out, an old template): label without 项目.
+PROJECT_TYPE_ALIASES: dict[str, str] = {"工业": "industrial", "工业地产": "industrial_real_estate", "物流": "logistics"}
+
+
+def project_type_code(text: str, labels: dict[str, str] | None = None) -> str | None:
+    """The type code a person's text names (label, short name or code), None when it names none."""
+    table = labels or PROJECT_TYPES
+    for code, label in table.items():
+        if text in (code, label):
+            return code
+    alias = PROJECT_TYPE_ALIASES.get(text)
+    return alias if alias in table else None
+
+
+def type_label(code: str) -> str:
+    return PROJECT_TYPES.get(code, code)
+
+
+# --- the engine's verdicts (审查结论) ----------------------------------------------------------
+
+VERDICTS: dict[str, str] = {"approve": "建议准入", "conditional": "提请联席会议一事一议", "reject": "不予准入"}
+VERDICT_ORDER = ("approve", "conditional", "reject")
+INVALID_LABEL = "无效"
+SEVERITIES: dict[str, str] = {"mandatory": "必备", "advisory": "参考"}
+
+# --- the meeting's resolutions (审议结果) -------------------------------------------------------
+
+RESULTS = ("通过", "有条件通过", "暂缓", "不予通过")
+PASSED = ("通过", "有条件通过")
+DEVIATION = "与审查结论不一致"
+
+
+def is_deviation(result: str, verdict: str | None) -> bool:
+    """A resolution against the engine's verdict (与审查结论不一致): passing a rejected project, or
+    refusing one the engine would admit."""
+    return (result in PASSED and verdict == "reject") or (result == "不予通过" and verdict == "approve")
+
+
+# --- land and milestones (用地来源、项目进度) -----------------------------------------------------
+
+NEW_LAND, OWN_LAND = "新增供地", "自有用地"
+LAND_SOURCES = (NEW_LAND, OWN_LAND)
+MILESTONES: tuple[tuple[str, str], ...] = (
+    ("signed_on", "签约日期"),
+    ("registered_on", "注册日期"),
+    ("listed_on", "挂网日期"),
+    ("supplied_on", "供地日期"),
+    ("delivered_on", "交地日期"),
+    ("started_on", "开工日期"),
+    ("completed_on", "竣工日期"),
+    ("in_production_on", "投产日期"),
+    ("full_production_on", "达产日期"),
+)
+# A milestone by its short name (开工) and by its label (开工日期), as forms and the API take it.
+MILESTONE_KEYS: dict[str, str] = {label.removesuffix("日期"): key for key, label in MILESTONES}
+# The order the contract requires among the dates present: 挂网 ≤ 供地 ≤ 交地 ≤ 开工 ≤ 竣工 ≤ 投产 ≤ 达产.
+ORDERED_MILESTONES = ("listed_on", "supplied_on", "delivered_on", "started_on", "completed_on", "in_production_on", "full_production_on")
+LAND_MILESTONES = ("listed_on", "supplied_on", "delivered_on")  # none of these on 自有用地
+CONTRACT_DATES: tuple[tuple[str, str], ...] = (
+    ("agreed_start_on", "约定开工日期"),
+    ("agreed_completion_on", "约定竣工日期"),
+    ("agreed_full_production_on", "约定达产日期"),
+)
+# A project's stage (阶段): the furthest step it has reached.
+STAGES = ("已申请", "已过会", *(label.removesuffix("日期") for _, label in MILESTONES))
+
+# --- the ledger's events (变更记录) -------------------------------------------------------------
+
+EVENT_KINDS: dict[str, str] = {
+    "application_added": "登记申请",
+    "application_revised": "申请修订",
+    "project_added": "新建项目",
+    "project_updated": "更新项目",
+    "meeting_added": "登记会议",
+    "resolution_recorded": "登记审议结果",
+    "results_recorded": "登记履约数据",
+    "results_updated": "更新履约数据",
+    "agenda_set": "设定议程",
+    "finding_status": "登记核查处理情况",
+    "user_added": "新建账户",
+    "token_issued": "发放接口令牌",
+    "user_disabled": "停用账户",
+}
+
+# --- 履约 findings and what was done about them ---------------------------------------------------
+
+FINDING_KINDS: dict[str, str] = {
+    "late_start": "延期开工",
+    "idle_land": "土地闲置",
+    "reclaim": "建议无偿收回",
+    "late_completion": "延期竣工",
+    "investment_shortfall": "投资未达约定",
+    "tax_shortfall": "税收未达承诺",
+    "missing_data": "缺少履约数据",
+}
+FINDING_STATUSES: dict[str, str] = {"notified": "已通知", "paid": "已缴纳", "waived": "已免除", "disputed": "有异议"}
+CLOSED_STATUSES = ("paid", "waived")
+
+
+def code_for(text: str, table: dict[str, str]) -> str | None:
+    """The code of a table that a person's text names, by its code or its Chinese label."""
+    if text in table:
+        return text
+    return next((code for code, label in table.items() if label == text), None)
+
+
+# --- web accounts ------------------------------------------------------------------------------
+
+ROLES: dict[str, str] = {"reviewer": "审查员", "district": "区县专员", "viewer": "只读"}

@@ -1,0 +1,152 @@
+"""Who is asking and what they may do, as FastAPI dependencies: the signed-in user (a session or
+a bearer token), the reviewer role, CSRF on session-authenticated changes, and page rendering.
+Every handler states what it needs in its signature; no handler checks these by hand."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections import deque
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+
+from admission.documents.templating import render_template
+from admission.ledger import accounts
+from admission.ledger.accounts import User
+from admission.web.problems import HTTPProblem
+from admission.web.state import State
+
+LOGIN_WINDOW, LOGIN_ATTEMPTS = 300.0, 5  # seconds, failures per (address, name) before 429
+TOKEN_CACHE_SECONDS = 60
+
+
+def state_of(request: Request) -> State:
+    state: State = request.app.state.admit
+    return state
+
+
+AppState = Annotated[State, Depends(state_of)]
+
+
+def current_user(request: Request, state: AppState) -> User:
+    """The user behind a bearer token or a session; 401 otherwise."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise HTTPProblem(401, "需要登录或有效的访问令牌")
+        return _token_user(state, token.strip())
+    user_id = request.session.get("user")
+    if isinstance(user_id, int):
+        user = accounts.by_id(state.ledger, user_id)
+        if user is not None:
+            return user
+        request.session.clear()
+    raise HTTPProblem(401, "需要登录或有效的访问令牌")
+
+
+def _token_user(state: State, token: str) -> User:
+    """Tokens are argon2-verified once, then remembered for a minute (argon2 is slow on purpose)."""
+    key = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    now = time.monotonic()
+    with state.lock:
+        cached = state.tokens.get(key)
+    if cached is not None and now - cached[1] < TOKEN_CACHE_SECONDS:
+        user = accounts.by_id(state.ledger, cached[0].id)  # a disabled user is refused at once
+        if user is not None:
+            return user
+    user = accounts.by_token(state.ledger, token)
+    if user is None:
+        raise HTTPProblem(401, "访问令牌无效或用户已停用")
+    with state.lock:
+        state.tokens[key] = (user, now)
+        while len(state.tokens) > 1000:
+            state.tokens.popitem(last=False)
+    return user
+
+
+SignedIn = Annotated[User, Depends(current_user)]
+
+
+def reviewer(user: SignedIn) -> User:
+    """The signed-in user, who must be a reviewer (审查员)."""
+    if not user.may_review:
+        raise HTTPProblem(403, f"{user.role_label}无权进行此项操作")
+    return user
+
+
+Reviewer = Annotated[User, Depends(reviewer)]
+
+
+def check_csrf(request: Request, submitted: str | None) -> None:
+    """Session-authenticated changes must carry the session's CSRF token (forms or a header)."""
+    if request.headers.get("authorization"):
+        return  # a bearer token is not sent by browsers on their own: no CSRF for it
+    expected = request.session.get("csrf")
+    given = submitted or request.headers.get("x-csrf-token")
+    if not expected or not given or not secrets.compare_digest(str(expected), str(given)):
+        raise HTTPProblem(403, "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试")
+
+
+async def form_csrf(request: Request) -> None:
+    """A form's CSRF field (``csrf``), checked before the handler runs."""
+    form = await request.form()
+    submitted = form.get("csrf")
+    check_csrf(request, submitted if isinstance(submitted, str) else None)
+
+
+def api_csrf(request: Request) -> None:
+    """An API change: a bearer token, or the session's CSRF token in ``X-CSRF-Token``."""
+    check_csrf(request, None)
+
+
+# Declared after the user in a handler's signature, so a request without a session is sent to
+# sign in (401) before its missing CSRF token is refused (403).
+FormChecked = Annotated[None, Depends(form_csrf)]
+ApiChecked = Annotated[None, Depends(api_csrf)]
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = request.session["csrf"] = secrets.token_urlsafe(24)
+    return str(token)
+
+
+def login_allowed(state: State, address: str, name: str) -> bool:
+    now = time.monotonic()
+    with state.lock:
+        attempts = state.failures.setdefault((address, name), deque())
+        while attempts and now - attempts[0] > LOGIN_WINDOW:
+            attempts.popleft()
+        return len(attempts) < LOGIN_ATTEMPTS
+
+
+def login_failed(state: State, address: str, name: str) -> None:
+    with state.lock:
+        state.failures.setdefault((address, name), deque()).append(time.monotonic())
+
+
+def render(request: Request, state: State, user: User | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page of the site (``templates/web/…``) in the documents' one sandboxed environment."""
+    flash = request.session.pop("flash", None)
+    shared = {"user": user, "csrf": csrf_token(request), "flash": str(flash) if flash is not None else None, "error": None}
+    page = render_template(state.admit.templates_dir, f"web/{name}", {**shared, **context})
+    return HTMLResponse(page, status_code=status)
+
+
+def flash(request: Request, message: str) -> None:
+    """A one-line confirmation the next page shows (已登记 …)."""
+    request.session["flash"] = message
+
+
+async def raw_body(request: Request) -> bytes:
+    """The request body, read on the event loop so that the handler itself can be a plain
+    ``def`` (run in the thread pool: a handler waiting for the writers' lock blocks nobody else)."""
+    return await request.body()
+
+
+Body = Annotated[bytes, Depends(raw_body)]

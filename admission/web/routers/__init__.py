@@ -1,0 +1,9 @@
+"""The site's parts, one router each; ``create_app`` includes them in this order."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from admission.web.routers import api, meetings, projects, reports, screening, site
+
+ROUTERS: tuple[APIRouter, ...] = (site.router, screening.router, projects.router, meetings.router, reports.router, api.router)

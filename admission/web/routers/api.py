@@ -1,0 +1,57 @@
+"""The JSON API: the same answers as the CLI's ``--json``, for other systems (bearer tokens)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from admission.contract.application import RawApplication, parse_json_text
+from admission.review.decision import decide
+from admission.review.validation import prepare
+from admission.web.deps import ApiChecked, AppState, Body, SignedIn
+from admission.web.problems import HTTPProblem
+from admission.web.routers.meetings import day_of
+from admission.web.routers.projects import record_milestone, visible
+from admission.web.routers.reports import annual_figures, monitor_result
+
+router = APIRouter(prefix="/api")
+MILESTONE_SHAPE = '应为 {"milestone": "开工", "date": "YYYY-MM-DD"}'
+
+
+@router.post("/check", summary="审查一份申请材料（admit check --json）")
+def api_check(state: AppState, user: SignedIn, _csrf: ApiChecked, body: Body) -> JSONResponse:
+    data, problems = parse_json_text(body)  # InvalidInput for a bad body: 422, as the CLI's exit 2
+    decision = decide(prepare(RawApplication("api", data, tuple(problems)), state.admit.rulebook, date.today()))
+    return JSONResponse({**decision.to_json(), "exit_code": decision.exit_code})
+
+
+@router.get("/projects/{case_id}", summary="一个项目（admit ledger show --json）")
+def api_project(case_id: str, state: AppState, user: SignedIn) -> JSONResponse:
+    return JSONResponse(visible(state, user, case_id))
+
+
+@router.post("/projects/{case_id}/milestones", summary="登记一个进度节点")
+def api_milestone(case_id: str, state: AppState, user: SignedIn, _csrf: ApiChecked, body: Body) -> JSONResponse:
+    try:
+        parsed: Any = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise HTTPProblem(422, "请求内容不是有效的 JSON", [{"path": "$", "message": "不是有效的 JSON"}]) from None
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("milestone"), str) or not isinstance(parsed.get("date"), str):
+        raise HTTPProblem(422, "请求内容无效", [{"path": "$", "message": MILESTONE_SHAPE}])
+    return JSONResponse(record_milestone(state, user, case_id, parsed["milestone"], parsed["date"], "admit serve API"))
+
+
+@router.get("/reports/annual", summary="年度通报（admit report annual --json）")
+def api_annual(year: int, state: AppState, user: SignedIn) -> JSONResponse:
+    if not 1990 <= year <= 9999:
+        raise HTTPProblem(422, "年度应在 1990 至 9999 之间")
+    return JSONResponse(annual_figures(state, user, year))
+
+
+@router.get("/monitor", summary="履约核查（admit monitor --json）")
+def api_monitor(state: AppState, user: SignedIn, as_of: str = "") -> JSONResponse:
+    return JSONResponse(monitor_result(state, user, day_of(as_of) if as_of else date.today()))

@@ -1,0 +1,110 @@
+"""项目台账 in the browser: the list, one project, and the milestones and yearly figures a
+reviewer or the project's own district user records."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from admission.dates import parse_iso_date
+from admission.ledger.accounts import User
+from admission.ledger.book import amount_text
+from admission.ledger.records import set_progress, set_year
+from admission.ledger.views import Filters, NotFound, project_detail, project_rows
+from admission.vocabulary import MILESTONE_KEYS, RESULTS, STAGES
+from admission.web.deps import AppState, FormChecked, SignedIn, flash, render
+from admission.web.problems import HTTPProblem
+from admission.web.state import State
+
+router = APIRouter(include_in_schema=False)
+
+
+def visible(state: State, user: User, case_id: str) -> dict[str, Any]:
+    """The project as ``ledger show --json`` has it; 404 when absent or outside a district user's district."""
+    with state.ledger.reading() as connection:
+        try:
+            detail = project_detail(connection, case_id)
+        except NotFound:
+            raise HTTPProblem(404, f"没有案件编号为 {case_id} 的项目") from None
+    if not user.sees(detail["district"]):
+        raise HTTPProblem(404, f"没有案件编号为 {case_id} 的项目")
+    return detail
+
+
+def changeable(state: State, user: User, case_id: str) -> dict[str, Any]:
+    """The project, when this user may record its progress (a reviewer, or its own district user)."""
+    detail = visible(state, user, case_id)
+    if not user.may_record_progress(detail["district"]):
+        raise HTTPProblem(403, f"{user.role_label}无权修改该项目")
+    return detail
+
+
+def record_milestone(state: State, user: User, case_id: str, milestone: str, day_text: str, source: str) -> dict[str, Any]:
+    """One milestone date of one project (the form and the API alike); the project as it now is."""
+    changeable(state, user, case_id)
+    key = MILESTONE_KEYS.get(milestone)
+    day = parse_iso_date(day_text)
+    if key is None:
+        raise HTTPProblem(422, "无效的进度节点", [{"path": "milestone", "message": f"应为 {'、'.join(MILESTONE_KEYS)} 之一"}])
+    if day is None:
+        raise HTTPProblem(422, "无效的日期", [{"path": "date", "message": f"日期应为 YYYY-MM-DD，实际为 {day_text!r}"}])
+    set_progress(state.ledger, case_id, {key: day}, actor=user.name, today=date.today(), source=source)
+    return visible(state, user, case_id)
+
+
+@router.get("/projects", response_class=HTMLResponse)
+def projects_page(
+    request: Request, state: AppState, user: SignedIn, district: str = "", stage: str = "", resolution: str = ""
+) -> HTMLResponse:
+    wanted = user.own_district or (district or None)
+    with state.ledger.reading() as connection:
+        rows = project_rows(connection, Filters(district=wanted, stage=stage or None, resolution=resolution or None))
+    chosen = {"district": district, "stage": stage, "resolution": resolution}
+    districts = state.admit.rulebook.districts
+    return render(request, state, user, "projects.html.j2", rows=rows, districts=districts, stages=STAGES, results=RESULTS, chosen=chosen)
+
+
+@router.get("/projects/{case_id}", response_class=HTMLResponse)
+def project_page(request: Request, case_id: str, state: AppState, user: SignedIn) -> HTMLResponse:
+    detail = visible(state, user, case_id)
+    today = date.today()
+    findings = state.admit.monitor(today, only=case_id)["findings"]
+    return render(request, state, user, "project.html.j2", p=detail, findings=findings, milestones=list(MILESTONE_KEYS),
+                  may_record=user.may_record_progress(detail["district"]), this_year=today.year)  # fmt: skip
+
+
+@router.post("/projects/{case_id}/milestones")
+def milestone_form(
+    request: Request, case_id: str, state: AppState, user: SignedIn, _csrf: FormChecked, milestone: str = Form(""), day: str = Form("")
+) -> Response:
+    record_milestone(state, user, case_id, milestone, day, "admit serve")
+    flash(request, f"已登记 {milestone}日期 {day}")
+    return RedirectResponse(f"/projects/{case_id}", status_code=303)
+
+
+RESULT_FIELDS = (("tax", "实际税收（万元）"), ("output", "实际产值（万元）"), ("fixed_assets", "累计固定资产投资（万元）"))
+
+
+@router.post("/projects/{case_id}/results")
+def results_form(
+    request: Request, case_id: str, state: AppState, user: SignedIn, _csrf: FormChecked, year: int = Form(...),
+    tax: str = Form(""), output: str = Form(""), fixed_assets: str = Form(""),
+) -> Response:  # fmt: skip
+    changeable(state, user, case_id)
+    figures: dict[str, str] = {}
+    problems = []
+    typed = {"tax": tax, "output": output, "fixed_assets": fixed_assets}
+    for key, label in RESULT_FIELDS:
+        if typed[key].strip():
+            try:
+                figures[key] = amount_text(typed[key])
+            except ValueError as error:
+                problems.append({"path": label, "message": str(error)})
+    if problems:
+        raise HTTPProblem(422, "履约数据不能登记", problems)
+    set_year(state.ledger, case_id, year, figures, actor=user.name, today=date.today(), source="admit serve")
+    flash(request, f"已登记 {year} 年履约数据")
+    return RedirectResponse(f"/projects/{case_id}", status_code=303)

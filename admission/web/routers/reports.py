@@ -1,0 +1,90 @@
+"""通报 and 履约核查 in the browser; a district user sees its own district's figures."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from admission.ledger.accounts import User
+from admission.monitoring.ledger import mark
+from admission.reports.monthly import parse_month
+from admission.reports.outputs import annual_charts, annual_paragraph, monthly_lines
+from admission.web.deps import AppState, FormChecked, Reviewer, SignedIn, flash, render
+from admission.web.problems import HTTPProblem
+from admission.web.routers.meetings import day_of
+from admission.web.state import State
+
+router = APIRouter(include_in_schema=False)
+
+
+def annual_figures(state: State, user: User, year: int) -> dict[str, Any]:
+    return state.admit.annual(year, date(year, 12, 31), user.own_district)
+
+
+def monitor_result(state: State, user: User, as_of: date) -> dict[str, Any]:
+    return state.admit.monitor(as_of, user.own_district)
+
+
+_chart_cache: OrderedDict[str, dict[str, str]] = OrderedDict()
+_chart_lock = threading.Lock()
+
+
+def _charts(figures: dict[str, Any], draw: Callable[[dict[str, Any]], dict[str, str]]) -> dict[str, str]:
+    """Charts of the same figures are drawn once (matplotlib takes a tenth of a second a chart)."""
+    key = json.dumps(figures, sort_keys=True, ensure_ascii=False)
+    with _chart_lock:
+        if key in _chart_cache:
+            _chart_cache.move_to_end(key)
+            return _chart_cache[key]
+    charts = draw(figures)
+    with _chart_lock:
+        _chart_cache[key] = charts
+        while len(_chart_cache) > 32:
+            _chart_cache.popitem(last=False)
+    return charts
+
+
+@router.get("/reports/annual", response_class=HTMLResponse)
+def annual_page(request: Request, state: AppState, user: SignedIn, year: int | None = None) -> HTMLResponse:
+    year = year or date.today().year
+    figures = annual_figures(state, user, year)
+    charts = _charts(figures, annual_charts) if figures["passed"] else {}
+    return render(request, state, user, "annual.html.j2", f=figures, paragraph=annual_paragraph(figures), charts=charts, year=year)
+
+
+@router.get("/reports/monthly", response_class=HTMLResponse)
+def monthly_page(request: Request, state: AppState, user: SignedIn, month: str = "") -> HTMLResponse:
+    today = date.today()
+    chosen = month or f"{today.year:04d}-{today.month:02d}"
+    parsed = parse_month(chosen)
+    if parsed is None:
+        raise HTTPProblem(400, f"月份应为 YYYY-MM（如 2026-11），实际为 {chosen!r}")
+    figures = state.admit.monthly(parsed[0], parsed[1], user.own_district)
+    return render(request, state, user, "monthly.html.j2", lines=monthly_lines(figures), month=chosen)
+
+
+@router.get("/monitor", response_class=HTMLResponse)
+def monitor_page(request: Request, state: AppState, user: SignedIn, as_of: str = "") -> HTMLResponse:
+    on = day_of(as_of) if as_of else date.today()
+    return render(request, state, user, "monitor.html.j2", result=monitor_result(state, user, on), as_of=on.isoformat())
+
+
+@router.post("/monitor/mark")
+def monitor_mark(
+    request: Request, state: AppState, _user: SignedIn, _csrf: FormChecked, user: Reviewer,
+    project: str = Form(...), kind: str = Form(...), year: str = Form(""), status: str = Form(...), reason: str = Form(""),
+) -> Response:  # fmt: skip
+    try:
+        finding_year = int(year) if year.strip() else None
+    except ValueError:
+        raise HTTPProblem(422, "处理情况不能登记", [{"path": "年度", "message": f"应为整数，实际为 {year!r}"}]) from None
+    mark(state.ledger, state.admit.rulebook, project, kind, finding_year, status, reason or None, user.name, date.today())
+    flash(request, "已登记处理情况")
+    return RedirectResponse("/monitor", status_code=303)

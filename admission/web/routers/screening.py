@@ -1,0 +1,145 @@
+"""会前预审 in the browser: upload files or a workbook, read the verdicts, download the workbook,
+each opinion and the packet, and record the applications in the ledger."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from admission.app import XLSX
+from admission.intake.batch import failed_rules, problem_place, summary
+from admission.intake.sources import collect
+from admission.ledger.applications import record_applications
+from admission.vocabulary import INVALID_LABEL, VERDICTS
+from admission.web import jobs
+from admission.web.deps import AppState, FormChecked, Reviewer, SignedIn, flash, render
+from admission.web.problems import HTTPProblem
+from admission.web.state import State, Upload
+
+router = APIRouter(include_in_schema=False)
+KEPT_UPLOADS = 50
+DOCUMENT_TYPES = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(data: bytes, name: str, media_type: str) -> Response:
+    """A file to save, its (Chinese) name encoded as RFC 6266 asks."""
+    return Response(data, media_type=media_type, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+def document_type(kind: str) -> str:
+    """The media type of a document format the pages offer; anything else is not found."""
+    if kind not in DOCUMENT_TYPES:
+        raise HTTPProblem(404, f"没有 .{kind} 格式的文档（可选：{'、'.join(DOCUMENT_TYPES)}）")
+    return DOCUMENT_TYPES[kind]
+
+
+def _keep(state: State, upload: Upload) -> str:
+    key = secrets.token_urlsafe(16)
+    with state.lock:
+        state.uploads[key] = upload
+        while len(state.uploads) > KEPT_UPLOADS:
+            _, old = state.uploads.popitem(last=False)
+            shutil.rmtree(old.folder, ignore_errors=True)
+    return key
+
+
+def upload_of(key: str, user: SignedIn, state: AppState) -> Upload:
+    """The signed-in user's own screening ``key``; 404 for anyone else's or an expired one."""
+    upload = state.uploads.get(key)
+    if upload is None or upload.owner != user.id:
+        raise HTTPProblem(404, "没有这次预审结果（可能已过期），请重新上传")
+    return upload
+
+
+OwnUpload = Annotated[Upload, Depends(upload_of)]
+
+
+@router.get("/screen", response_class=HTMLResponse)
+def screen_page(request: Request, state: AppState, user: SignedIn) -> HTMLResponse:
+    return render(request, state, user, "screen.html.j2")
+
+
+@router.post("/screen")
+def screen_upload(state: AppState, user: SignedIn, _csrf: FormChecked, files: list[UploadFile] = File(...)) -> Response:
+    folder = Path(tempfile.mkdtemp(prefix="admit-upload-"))
+    paths: list[Path] = []
+    names: list[str] = []
+    for index, upload in enumerate(files):
+        name = Path(upload.filename or f"file{index}").name
+        suffix = Path(name).suffix.lower()
+        if suffix not in (".json", ".xlsx", ".xlsm"):
+            raise HTTPProblem(400, f"只能上传申请材料（.json）或申请汇总表（.xlsx），“{name}”不是")
+        target = folder / f"{index:03d}{suffix}"
+        target.write_bytes(upload.file.read())
+        paths.append(target)
+        names.append(name)
+    office = jobs.Office.of(state.admit)
+    results = jobs.pool().submit(jobs.screen, office, [str(p) for p in paths], date.today()).result()
+    shown = {str(p): n for p, n in zip(paths, names, strict=True)}
+    for result in results:
+        stored, _, row = result["source"].partition("#")
+        result["source"] = shown.get(stored, stored) + (f" 第 {row} 行" if row else "")
+    key = _keep(state, Upload(folder, user.id, results, [str(p) for p in paths]))
+    return RedirectResponse(f"/screen/{key}", status_code=303)
+
+
+@router.get("/screen/{key}", response_class=HTMLResponse)
+def screen_results(request: Request, key: str, state: AppState, user: SignedIn, upload: OwnUpload) -> HTMLResponse:
+    rows = []
+    for index, result in enumerate(upload.results):
+        decision = result.get("decision")
+        problems = result.get("error", {}).get("problems", [])
+        rows.append({
+            "index": index, "source": result["source"], "decision": decision,
+            "about": decision["application"] if decision else result.get("application", {}),
+            "verdict": VERDICTS[decision["verdict"]] if decision else INVALID_LABEL,
+            "verdict_code": decision["verdict"] if decision else "invalid",
+            "failed": "、".join(failed_rules(decision, "mandatory")) if decision else "",
+            "problems": [{"place": problem_place(p), "message": p["message"]} for p in problems],
+        })  # fmt: skip
+    return render(request, state, user, "screen_results.html.j2", key=key, rows=rows, counts=summary(upload.results))
+
+
+@router.get("/screen/{key}/results.xlsx")
+def screen_workbook(state: AppState, upload: OwnUpload) -> Response:
+    return download(state.admit.screening_documents(upload.results, {XLSX})[XLSX], "预审结果.xlsx", XLSX_TYPE)
+
+
+@router.get("/screen/{key}/packet.{kind}")
+def screen_packet(kind: str, state: AppState, upload: OwnUpload) -> Response:
+    media = document_type(kind)
+    office = jobs.Office.of(state.admit)
+    data = jobs.pool().submit(jobs.packet, office, upload.sources, date.today(), kind).result()
+    return download(data, f"会议材料.{kind}", media)
+
+
+@router.get("/screen/{key}/opinion/{index}.{kind}")
+def screen_opinion(index: int, kind: str, state: AppState, upload: OwnUpload) -> Response:
+    media = document_type(kind)
+    office = jobs.Office.of(state.admit)
+    made = jobs.pool().submit(jobs.opinion, office, upload.sources, index, date.today(), kind).result()
+    if isinstance(made, dict):
+        status = 404 if made["error"]["kind"] == "not_found" else 422
+        raise HTTPProblem(status, "申请材料无效，没有审查意见", made["error"]["problems"])
+    result = upload.results[index]
+    name = result["decision"]["application"]["id"] if "decision" in result else str(index)
+    return download(made, f"审查意见-{name}.{kind}", media)
+
+
+@router.post("/screen/{key}/record")
+def screen_record(
+    request: Request, key: str, state: AppState, _user: SignedIn, _csrf: FormChecked, user: Reviewer, upload: OwnUpload
+) -> Response:
+    items = collect([Path(p) for p in upload.sources])
+    outcome = record_applications(state.ledger, items, state.admit.rulebook, date.today(), user.name)
+    flash(request, f"已登记到台账：{len(outcome.recorded)} 份（内容未变 {len(outcome.unchanged)} 份，无效 {len(outcome.refused)} 份）")
+    return RedirectResponse(f"/screen/{key}", status_code=303)

@@ -1,0 +1,60 @@
+"""Static files, signing in and out, and the home page."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from admission.ledger import accounts
+from admission.ledger.views import Filters, project_rows
+from admission.resources import data_dir
+from admission.vocabulary import STAGES
+from admission.web.deps import AppState, SignedIn, check_csrf, csrf_token, login_allowed, login_failed, render
+from admission.web.problems import HTTPProblem
+
+router = APIRouter(include_in_schema=False)
+STATIC = {"admit.css": "text/css; charset=utf-8", "admit.js": "text/javascript; charset=utf-8"}
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    if name not in STATIC:
+        raise HTTPProblem(404, "没有这个文件")
+    return Response((data_dir("templates") / "web" / "static" / name).read_bytes(), media_type=STATIC[name])
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, state: AppState) -> HTMLResponse:
+    return render(request, state, None, "login.html.j2")
+
+
+@router.post("/login")
+def login(request: Request, state: AppState, name: str = Form(""), password: str = Form(""), csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    address = request.client.host if request.client else "?"
+    if not login_allowed(state, address, name):
+        raise HTTPProblem(429, "登录失败次数过多，请 5 分钟后再试")
+    user = accounts.by_password(state.ledger, name, password)
+    if user is None:
+        login_failed(state, address, name)
+        return render(request, state, None, "login.html.j2", status=401, error="用户名或密码错误，或账户已停用")
+    request.session.clear()
+    request.session["user"] = user.id
+    csrf_token(request)
+    return RedirectResponse("/", status_code=303)
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("")) -> Response:
+    check_csrf(request, csrf)
+    request.session.clear()
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, state: AppState, user: SignedIn) -> HTMLResponse:
+    with state.ledger.reading() as connection:
+        rows = project_rows(connection, Filters(district=user.own_district))
+    stages = {stage: sum(1 for r in rows if r["stage"] == stage) for stage in STAGES}
+    deviations = [r for r in rows if r["deviation"]]
+    return render(request, state, user, "home.html.j2", total=len(rows), stages=stages, deviations=deviations)

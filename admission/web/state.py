@@ -1,0 +1,38 @@
+"""What ``admit serve`` holds between requests: the office's :class:`Admit` and short-lived caches."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from admission.app import Admit
+from admission.ledger.accounts import User
+from admission.ledger.database import Ledger
+
+
+@dataclass
+class Upload:
+    """One screening upload: its files (in a private temporary folder), their names as uploaded, and results."""
+
+    folder: Path
+    owner: int
+    results: list[dict[str, Any]]
+    sources: list[str]
+
+
+@dataclass
+class State:
+    """What the application holds: the office's :class:`Admit`, and short-lived caches."""
+
+    admit: Admit
+    failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+    tokens: OrderedDict[str, tuple[User, float]] = field(default_factory=OrderedDict)
+    uploads: OrderedDict[str, Upload] = field(default_factory=OrderedDict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def ledger(self) -> Ledger:
+        return self.admit.ledger(create=True)
