@@ -125,12 +125,17 @@ class Admit:
 
     def documents(self, formats: Collection[str], html: Callable[[], str] | None = None, **makers: Callable[[], bytes]) -> Documents:
         """The asked-for formats of one document, all made in full before any is written: the
-        HTML once for both HTML and PDF, each other format by its maker."""
+        HTML once, and the PDF and the Word file both from it (so a template's wording reaches
+        every format); each other format (a workbook) by its maker."""
         made = {kind: make() for kind, make in makers.items() if kind in formats}
-        if html is not None and (PDF in formats or HTML in formats):
+        if html is not None and {PDF, HTML, DOCX} & set(formats):
             text = html()
             if HTML in formats:
                 made[HTML] = text.encode("utf-8")
+            if DOCX in formats:
+                from admission.documents.word import html_docx
+
+                made[DOCX] = html_docx(text)
             if PDF in formats:
                 made[PDF] = self.pdf(text)
         return made
@@ -163,33 +168,23 @@ class Admit:
         """The 审查意见 of one decision, in the asked-for formats (PDF, HTML, Word)."""
         from admission.documents.pdf import use_font_dir
         from admission.documents.views import refuse_undrawable, render_opinion_html
-        from admission.documents.word import opinion_docx
 
         if PDF in formats:
             use_font_dir(self.font_dir)
             refuse_undrawable(decision, self.templates_dir)
-        return self.documents(
-            formats,
-            lambda: render_opinion_html(decision, review_date, self.templates_dir),
-            docx=lambda: opinion_docx(decision, review_date, self.templates_dir),
-        )
+        return self.documents(formats, lambda: render_opinion_html(decision, review_date, self.templates_dir))
 
     def packet(self, items: Iterable[Item], meeting: Meeting, review_date: date, formats: Collection[str]) -> PacketOutcome:
         """The meeting packet (会议材料) of these inputs; invalid ones are listed in it, never fatal."""
         from admission.documents.pdf import use_font_dir
         from admission.documents.views import render_packet_html, set_aside_undrawable
-        from admission.documents.word import packet_docx
         from admission.intake.batch import decisions_for_documents
 
         decisions, invalid = decisions_for_documents(items, self.rulebook, review_date)
         if PDF in formats:
             use_font_dir(self.font_dir)
             decisions, invalid = set_aside_undrawable(decisions, invalid, self.templates_dir)
-        made = self.documents(
-            formats,
-            lambda: render_packet_html(decisions, invalid, meeting, review_date, self.templates_dir),
-            docx=lambda: packet_docx(decisions, invalid, meeting, review_date, self.templates_dir),
-        )
+        made = self.documents(formats, lambda: render_packet_html(decisions, invalid, meeting, review_date, self.templates_dir))
         return PacketOutcome(made, len(decisions), invalid)
 
     def agenda_items(self, meeting_no: int, meeting_date: date) -> list[Item]:

@@ -110,11 +110,63 @@ def json_number(value: Decimal) -> int | float:
     return float(value)
 
 
+# --- numbers as documents, pages and the terminal show them --------------------------------------
+#
+# Every figure a person reads is formatted here, and every rounding for display is half-up (四舍五入),
+# from the exact value: 50050 万元 is 5.01 亿元 in an opinion, a screening summary and a 通报 alike.
+# Amounts reach these functions as Decimal or Fraction, never as binary floats.
+
+WAN_PER_YI = 10000
+
+Exact = Decimal | Fraction | int
+
+
+def _fraction(value: Exact) -> Fraction:
+    return value if isinstance(value, Fraction) else Fraction(value)
+
+
 def plain(value: Decimal) -> str:
     """A Decimal as plain text without an exponent (``1E+5`` becomes ``100000``)."""
     return f"{value:f}"
 
 
-def yi(wan: Decimal) -> str:
+def fixed(value: Exact, places: int) -> str:
+    """``places`` decimals, rounded half-up: 2.345 is 2.35 (Python's own formatting would say 2.34)."""
+    return plain(round_half_up(_fraction(value), places))
+
+
+def trimmed(value: Exact) -> str:
+    """An exact figure without trailing zeros: 1071, 1289.3, 2.1 (a non-terminating one to 6 places)."""
+    fraction = _fraction(value)
+    try:
+        exact = exact_decimal(fraction)
+    except ValueError:
+        exact = round_half_up(fraction, 6)
+    return plain(exact.normalize()) if exact != 0 else "0"
+
+
+def yi_value(wan: Exact) -> Decimal:
+    """万元 as 亿元, rounded half-up to 2 decimals (the 通报's and the summaries' totals)."""
+    return round_half_up(_fraction(wan) / WAN_PER_YI, 2)
+
+
+def yi(wan: Exact) -> str:
     """An amount in 万元 as 亿元 with 2 decimals, as summaries and opinions show totals."""
-    return f"{wan / 10000:.2f}"
+    return plain(yi_value(wan))
+
+
+def yi_exact(wan: Exact) -> str:
+    """A threshold in 万元 as 亿元 as written in the rule book: 50000 is 5, 15000 is 1.5."""
+    return trimmed(_fraction(wan) / WAN_PER_YI)
+
+
+def percent(share: Exact, places: int | None = None) -> str:
+    """A share as a percentage: exact (0.35 is 35%, 0.035 is 3.5%), or half-up to ``places``
+    decimals (5/11 with 1 place is 45.5%)."""
+    hundred = _fraction(share) * 100
+    return (trimmed(hundred) if places is None else fixed(hundred, places)) + "%"
+
+
+def rate(part: Exact, whole: Exact, places: int = 4) -> Decimal:
+    """``part / whole`` rounded half-up (0 for an empty whole): the 通报's rates and shares."""
+    return round_half_up(_fraction(part) / _fraction(whole), places) if whole else Decimal(0).scaleb(-places)

@@ -14,6 +14,7 @@ from admission.cli.shell import AdmitGroup, emit_json, reports_errors, terminal_
 from admission.dates import date_zh
 from admission.errors import UsageError
 from admission.intake.workbook import source_label
+from admission.numbers import percent
 from admission.rules.rulebook import default_rules_dir, load_rulebook
 from admission.rules.tools import (
     diff,
@@ -132,9 +133,7 @@ def rules_show(admit: Admit, rule_id: str, version_name: str | None) -> None:
         for tier in version.tiers:
             click.echo(f"  {tier.label}（{'、'.join(tier.districts)}）：{rule_requirement(rule, tier.level)}")
         if version.special_review is not None and rule.severity == "mandatory" and rule.operator != "in":
-            click.echo(
-                f"  一事一议：重大项目未达标时，差距在标准的 {version.special_review.tolerance * 100:.0f}% 以内可提请联席会议一事一议"
-            )
+            click.echo(f"  一事一议：重大项目未达标时，差距在标准的 {percent(version.special_review.tolerance)} 以内可提请联席会议一事一议")
         click.echo(f"  依据：{rule.source}")
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from admission import __version__
 from admission.contract.application import application_digest, canonical_json
+from admission.contract.fields import field_name
 from admission.dates import date_zh
 from admission.documents.pdf import character_names, missing_characters
 from admission.documents.templating import Office, office_settings, render_template, template_dirs
@@ -258,13 +259,8 @@ def packet_context(
 
 # --- characters no font can draw -------------------------------------------------------------
 
-_TEXT_FIELDS = (
-    ("id", "案件编号"),
-    ("name", "项目名称"),
-    ("applicant.name", "投资主体"),
-    ("applicant.credit_code", "统一社会信用代码"),
-    ("industry.chain", "重点产业链"),
-)
+# The application's free texts a font may fail to draw, each with its name for the message.
+_TEXT_FIELDS = tuple((path, field_name(path)) for path in ("id", "name", "applicant.name", "applicant.credit_code", "industry.chain"))
 
 
 def _field_text(decision: Decision, path: str) -> str:

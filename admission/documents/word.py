@@ -1,26 +1,36 @@
-"""Word export (可编辑的审查意见和会议材料): the same views the PDF lays out, as a .docx.
+"""Word export (可编辑的审查意见和会议材料): the HTML the templates make, as a .docx.
 
-Opinions are revised after leaders comment, and a PDF cannot be edited. The document uses
-named styles (公文正文 in 仿宋, 公文标题 and 一级标题 in 黑体, …) rather than direct formatting, so
-an office maps them onto its own 公文 template in Word or WPS ("样式 → 修改", or by attaching the
-template) instead of reformatting every paragraph. python-docx escapes every text it writes:
-application text never becomes markup.
+Opinions are revised after leaders comment, and a PDF cannot be edited. The Word file is made
+from the very HTML the PDF is laid out from (the same templates, an office's overrides
+included), element by element, so a change to a template's wording reaches every format. Each
+element becomes a paragraph in a named style (公文正文 in 仿宋, 公文标题 and 一级标题 in 黑体, …)
+rather than direct formatting, so an office maps the styles onto its own 公文 template in Word or
+WPS ("样式 → 修改") instead of reformatting every paragraph. python-docx escapes every text it
+writes: application text never becomes markup.
+
+What maps to what (by tag and class) is the table below; what only a printed page has (the
+running title, the table of contents with its page numbers) is left out.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
-from datetime import date
-from pathlib import Path
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from typing import Any
 
-from admission.documents.views import InvalidView, Meeting, OpinionView, VersionView, opinion_view, packet_context
-from admission.review.decision import Decision
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt
 
 BODY_FONT = "仿宋"  # FangSong: the 公文 body face
 HEADING_FONT = "黑体"  # SimHei: headings
 LATIN_FONT = "Times New Roman"
+TEXT_WIDTH_MM = 210 - 28 - 26  # A4 less the GB/T 9704 side margins
 
 # name -> (east-Asian font, size in pt, bold, alignment, first-line indent in characters)
 STYLES: dict[str, tuple[str, float, bool, str, int]] = {
@@ -35,15 +45,94 @@ STYLES: dict[str, tuple[str, float, bool, str, int]] = {
     "落款": (BODY_FONT, 14, False, "right", 0),
     "附注": (BODY_FONT, 9, False, "left", 0),
 }
+# An element's paragraph style: by "tag.class" first, then by tag. Anything else is a container.
+BLOCK_STYLES = {
+    "div.issuer": "发文单位",
+    "div.doc-number": "文号",
+    "div.verdict": "二级标题",
+    "div.audit": "附注",
+    "p.seal": "落款",
+    "p.seal-line": "落款",
+    "h1": "公文标题",
+    "h2": "一级标题",
+    "h3": "二级标题",
+    "p": "公文正文",
+}
+SKIPPED = {"head", "script", "style", "div.running-title", "section.toc"}
+# What starts on a new page, as the style sheet breaks the printed pages.
+NEW_PAGE = {"section.toc", "section.summary", "section.invalid", "section.appendix", "section.opinions"}
+_SPACES = re.compile(r"\s+")
+_WIDTH = re.compile(r"width:\s*([\d.]+)%")
+
+
+# --- the HTML as a small tree ---------------------------------------------------------------------
+
+
+@dataclass
+class Node:
+    tag: str
+    classes: tuple[str, ...] = ()
+    attrs: dict[str, str] = field(default_factory=dict)
+    children: list[Node | str] = field(default_factory=list)
+
+    def selectors(self) -> Iterator[str]:
+        """``tag.class`` for each class, then the bare tag: how the tables above name it."""
+        yield from (f"{self.tag}.{name}" for name in self.classes)
+        yield self.tag
+
+    def text(self) -> str:
+        """The element's text as a reader sees it: white space folded, ``<br>`` a line break."""
+        parts: list[str] = []
+        for child in self.children:
+            if isinstance(child, str):
+                parts.append(child)
+            elif child.tag == "br":
+                parts.append("\n")
+            else:
+                parts.append(child.text())
+        return "\n".join(_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n")).strip()
+
+    def elements(self) -> list[Node]:
+        return [child for child in self.children if isinstance(child, Node)]
+
+
+_VOID = {"br", "col", "meta", "link", "img", "hr", "input"}
+
+
+class _TreeBuilder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("document")
+        self.stack = [self.root]
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        node = Node(tag, tuple(values.get("class", "").split()), values)
+        self.stack[-1].children.append(node)
+        if tag not in _VOID:
+            self.stack.append(node)
+
+    def handle_endtag(self, tag: str) -> None:
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        self.stack[-1].children.append(data)
+
+
+def parse_html(html: str) -> Node:
+    builder = _TreeBuilder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+# --- the tree as Word paragraphs and tables --------------------------------------------------------
 
 
 def _new_document() -> Any:
-    from docx import Document
-    from docx.enum.style import WD_STYLE_TYPE
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
@@ -57,7 +146,8 @@ def _new_document() -> Any:
     }
     for name, (font, size, bold, align, indent) in STYLES.items():
         style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
-        assert style.style_id == name  # _paragraph sets styles by id
+        if style.style_id != name:  # _paragraph sets styles by id
+            raise RuntimeError(f"python-docx named the style {name} {style.style_id}")
         style.base_style = document.styles["Normal"]
         style.font.name = LATIN_FONT
         style.font.size = Pt(size)
@@ -82,126 +172,107 @@ def _paragraph(container: Any, text: str, style: str) -> Any:
     return paragraph
 
 
-def _table(document: Any, rows: Sequence[Sequence[str]], widths_mm: Sequence[float], header: bool = True) -> None:
-    from docx.shared import Mm
+@dataclass
+class _Writer:
+    document: Any
+    started: bool = False  # anything written yet (no page break before the first page)
+    pending_break: bool = False
 
-    table = document.add_table(rows=len(rows), cols=len(widths_mm))
-    table.style = document.styles["Table Grid"]
-    for index, (row, cells) in enumerate(zip(table.rows, rows, strict=True)):
-        for cell, text, width in zip(row.cells, cells, widths_mm, strict=True):
-            cell.width = Mm(width)
-            paragraph = cell.paragraphs[0]
-            paragraph._p.style = "表格文字"  # see _paragraph
-            paragraph.add_run(text).bold = header and index == 0
-    document.add_paragraph()
+    def block(self, text: str, style: str) -> None:
+        for line in text.split("\n") if style == "附注" else [text.replace("\n", " ")]:
+            if line:
+                self._before_content()
+                _paragraph(self.document, line, style)
 
+    def page_break(self) -> None:
+        if self.started:
+            self.pending_break = True
 
-def _list(document: Any, items: Sequence[str]) -> None:
-    for number, item in enumerate(items, 1):
-        _paragraph(document, f"{number}. {item}", "列表")
+    def _before_content(self) -> None:
+        if self.pending_break:
+            self.document.add_page_break()
+            self.pending_break = False
+        self.started = True
 
+    def table(self, node: Node) -> None:
+        rows = list(_rows(node))
+        if not rows:
+            return
+        self._before_content()
+        width = max(sum(int(cell.attrs.get("colspan", "1") or 1) for cell in row) for row in rows)
+        table = self.document.add_table(rows=len(rows), cols=width)
+        table.style = self.document.styles["Table Grid"]
+        widths = _column_widths(node, width)
+        for row_node, row in zip(rows, table.rows, strict=True):
+            column = 0
+            for cell_node in row_node:
+                span = max(1, int(cell_node.attrs.get("colspan", "1") or 1))
+                cell = row.cells[column]
+                if span > 1:
+                    cell = cell.merge(row.cells[min(column + span, width) - 1])
+                cell.width = Mm(sum(widths[column : column + span]))
+                paragraph = cell.paragraphs[0]
+                paragraph._p.style = "表格文字"  # see _paragraph
+                paragraph.add_run(cell_node.text().replace("\n", " ")).bold = cell_node.tag == "th"
+                column += span
+        self.document.add_paragraph()
 
-def _opinion(document: Any, o: OpinionView) -> None:
-    _paragraph(document, o.office, "发文单位")
-    _paragraph(document, o.document_number, "文号")
-    _paragraph(document, f"关于{o.name}的准入审查意见", "公文标题")
-    _paragraph(document, o.opening, "公文正文")
-    _paragraph(document, "一、项目基本情况", "一级标题")
-    output = f"{o.annual_output} 万元" if o.annual_output else "未提供"
-    facts = [
-        ("案件编号", o.case_id, "受理日期", o.submitted_on),
-        ("项目名称", o.name, "投资主体", o.applicant),
-        ("统一社会信用代码", o.credit_code, "项目类型", o.type_label),
-        ("所在区域", f"{o.district}（{o.tier_label}）", "行业代码", o.industry_code),
-        ("重点产业链", o.chain or "未提供", "重大项目", o.major),
-        ("用地面积", f"{o.land_mu} 亩", "计划总投资", f"{o.total_investment} 万元（{o.total_yi} 亿元）"),
-        ("固定资产投资", f"{o.fixed_assets} 万元", "达产年税收", f"{o.annual_tax} 万元"),
-        ("达产年产值", output, "", ""),
-    ]
-    _table(document, facts, (28, 50, 28, 50), header=False)
-    _paragraph(document, "二、指标审查情况", "一级标题")
-    findings = [("指标", "准入要求", "实际值", "是否达标"), *((r.label, r.requirement, r.actual, r.result) for r in o.rows)]
-    _table(document, findings, (34, 46, 36, 40))
-    _paragraph(document, "三、审查意见", "一级标题")
-    _paragraph(document, o.conclusion, "公文正文")
-    _paragraph(document, f"审查结论：{o.verdict_label}", "二级标题")
-    _paragraph(document, "主要理由", "二级标题")
-    _list(document, o.reasons)
-    if o.concerns:
-        _paragraph(document, "关注事项", "二级标题")
-        _list(document, o.concerns)
-    if o.remedies:
-        _paragraph(document, "达标所需（可采取下列任一调整，其他条件不变）", "二级标题")
-        _list(document, o.remedies)
-    document.add_paragraph()
-    _paragraph(document, "审查人（签字）：________________　　复核人（签字）：________________", "公文正文")
-    document.add_paragraph()
-    _paragraph(document, o.seal_line, "落款")
-    _paragraph(document, o.review_date, "落款")
-    audit = (
-        f"审查依据：《{o.version_title}》（{o.version}）{o.ruleset_label}规则；规则摘要 {o.rulebook_digest}；"
-        f"申请材料摘要（规范化 JSON 的 SHA-256）{o.input_digest}；审查日期：{o.review_date}；由 admit {o.tool_version} 生成"
-    )
-    _paragraph(document, audit, "附注")
+    def list_items(self, node: Node) -> None:
+        for number, item in enumerate((child for child in node.elements() if child.tag == "li"), 1):
+            prefix = f"{number}. " if node.tag == "ol" else ""
+            self.block(prefix + item.text(), "列表")
 
 
-def _bytes(document: Any) -> bytes:
+def _rows(table: Node) -> Iterator[list[Node]]:
+    for child in table.elements():
+        if child.tag == "tr":
+            yield [cell for cell in child.elements() if cell.tag in ("td", "th")]
+        elif child.tag in ("thead", "tbody", "tfoot"):
+            yield from _rows(child)
+
+
+def _column_widths(table: Node, count: int) -> list[float]:
+    """Millimetres per column, from the template's ``<col style="width: N%">`` (else equal)."""
+    shares = [float(m.group(1)) for group in table.elements() if group.tag == "colgroup" for col in group.elements()
+              if (m := _WIDTH.search(col.attrs.get("style", "")))]  # fmt: skip
+    if len(shares) != count:
+        return [TEXT_WIDTH_MM / count] * count
+    return [TEXT_WIDTH_MM * share / sum(shares) for share in shares]
+
+
+def _write(writer: _Writer, node: Node) -> None:
+    keys = set(node.selectors())
+    if keys & SKIPPED:
+        return
+    if keys & NEW_PAGE or ("article.opinion" in keys and writer.started):
+        writer.page_break()
+    style = next((BLOCK_STYLES[key] for key in node.selectors() if key in BLOCK_STYLES), None)
+    if "div.signature" in keys:
+        for row in (r for t in node.elements() if t.tag == "table" for r in _rows(t)):
+            writer.block("　　".join(cell.text() for cell in row), "公文正文")
+        for child in node.elements():
+            if child.tag != "table":
+                _write(writer, child)
+    elif node.tag == "table":
+        writer.table(node)
+    elif node.tag in ("ol", "ul"):
+        writer.list_items(node)
+    elif style is not None:
+        writer.block(node.text(), style)
+    else:
+        for part in node.children:
+            if isinstance(part, Node):
+                _write(writer, part)
+            elif part.strip():
+                writer.block(_SPACES.sub(" ", part).strip(), "公文正文")
+    if "section.cover" in keys:
+        writer.page_break()
+
+
+def html_docx(html: str) -> bytes:
+    """The rendered HTML of a document (opinion, packet, notice, report) as a Word file."""
+    document = _new_document()
+    _write(_Writer(document), parse_html(html))
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
-
-
-def opinion_docx(decision: Decision, review_date: date, templates: Path | None = None) -> bytes:
-    """One review opinion as an editable Word document."""
-    document = _new_document()
-    _opinion(document, opinion_view(decision, review_date, templates))
-    return _bytes(document)
-
-
-def packet_docx(
-    decisions: Sequence[Decision], invalid: Sequence[dict[str, Any]], meeting: Meeting, review_date: date, templates: Path | None = None
-) -> bytes:
-    """A meeting packet as an editable Word document: cover facts, summary, opinions, invalid
-    materials and the rule-book appendix, in the PDF's order."""
-    context = packet_context(decisions, invalid, meeting, review_date, templates)
-    opinions: list[OpinionView] = context["opinions"]
-    counts: dict[str, int] = context["counts"]
-    versions: list[VersionView] = context["versions"]
-    document = _new_document()
-    _paragraph(document, context["office"].name, "发文单位")
-    _paragraph(document, meeting.title, "公文标题")
-    cover = [
-        ("会议日期", meeting.date),
-        ("提请审议项目", f"{len(opinions)} 个"),
-        ("审查规则版本", "、".join(dict.fromkeys(v.version for v in versions))),
-    ]
-    if meeting.number:
-        cover.insert(0, ("会议次数", f"第 {meeting.number} 次"))
-    cover.append(("审查结论", f"{counts['approve']} 个建议准入，{counts['conditional']} 个提请一事一议，{counts['reject']} 个不予准入"))
-    _table(document, cover, (40, 116), header=False)
-    document.add_page_break()
-    _paragraph(document, "项目汇总表", "一级标题")
-    summary = [("序号", "项目名称", "类型", "区域", "总投资（亿元）", "用地（亩）", "结论")]
-    summary += [(str(i), o.name, o.type_label, o.district, o.total_yi, o.land_mu, o.verdict_label) for i, o in enumerate(opinions, 1)]
-    _table(document, summary, (10, 50, 20, 18, 20, 18, 20))
-    for o in opinions:
-        document.add_page_break()
-        _opinion(document, o)
-    invalid_views: list[InvalidView] = context["invalid"]
-    if invalid_views:
-        document.add_page_break()
-        _paragraph(document, "无效申请材料", "一级标题")
-        _paragraph(document, "以下材料未通过格式检查，未作审查结论，请退回所在区域补正后重新报送。", "公文正文")
-        for number, item in enumerate(invalid_views, 1):
-            back = f"，退回{item.district}补正" if item.district else ""
-            title = item.title or "（无法读出案件编号和项目名称）"
-            _paragraph(document, f"{number}. {title}{back}（来源：{item.where}）", "二级标题")
-            _table(document, [("栏目", "问题"), *((p["place"], p["message"]) for p in item.problems)], (45, 111))
-    document.add_page_break()
-    _paragraph(document, "附录：审查规则版本", "一级标题")
-    rows = [("版本", "项目类型", "施行期间", "规则摘要（SHA-256）"), *((v.version, v.type_label, v.period, v.digest) for v in versions)]
-    _table(document, rows, (20, 24, 40, 72))
-    for version in {v.version: v for v in versions}.values():
-        _paragraph(document, f"{version.version}：{version.title}", "二级标题")
-        _paragraph(document, version.basis, "公文正文")
-    return _bytes(document)

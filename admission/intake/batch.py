@@ -22,7 +22,7 @@ from admission.documents.sheets import Sheet, csv_bytes, xlsx_bytes
 from admission.errors import AdmitError, InvalidInput, Problem
 from admission.intake.sources import Item
 from admission.intake.workbook import column_of, row_summary, source_label, workbook_row
-from admission.numbers import json_number, yi
+from admission.numbers import fixed, json_number, yi
 from admission.review.decision import Decision, decide
 from admission.review.validation import prepare
 from admission.rules.rulebook import Rulebook, load_rulebook
@@ -347,7 +347,7 @@ def summary_lines(results: list[Result]) -> list[tuple[str, str]]:
         ("按类型", "，".join(f"{k} {v}" for k, v in by_type.most_common()) or "无"),
         ("按区域", "，".join(f"{k} {v}" for k, v in by_district.most_common()) or "无"),
         ("计划总投资合计（有效申请）", f"{yi(total)} 亿元"),
-        ("用地合计（有效申请）", f"{land:.2f} 亩"),
+        ("用地合计（有效申请）", f"{fixed(land, 2)} 亩"),
     ]
 
 

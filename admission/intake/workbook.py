@@ -10,7 +10,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,61 +18,21 @@ from typing import Any
 from zipfile import BadZipFile
 
 from admission.contract.application import RawApplication
+from admission.contract.fields import FIELDS, FREE_TEXT_PATHS, SHARE_PATHS, Field
 from admission.documents.sheets import set_text_cell, workbook_bytes
 from admission.errors import InvalidInput, Problem, UsageError, os_error_zh
 from admission.rules.rulebook import Rulebook
 from admission.text import excerpt
 from admission.vocabulary import project_type_code, type_label
 
-
-@dataclass(frozen=True)
-class Column:
-    header: str
-    path: str
-    kind: str  # "text", "number", "percent" (a ratio typed in percent: 3.5 is 0.035), "date", "type"
-    width: int
-    note: str
-
-
-COLUMNS: tuple[Column, ...] = (
-    Column("案件编号", "id", "text", 16, "必填；1–64 个字母、数字或 . _ -，如 JM-2026-0173"),
-    Column("项目名称", "name", "text", 36, "必填"),
-    Column("投资主体", "applicant.name", "text", 32, "必填；投资企业名称"),
-    Column("统一社会信用代码", "applicant.credit_code", "text", 22, "选填；18 位，含校验位"),
-    Column("项目类型", "type", "type", 14, "必填；工业项目 / 工业地产项目 / 物流项目"),
-    Column("所在区域", "district", "text", 12, "必填；从下拉列表选择"),
-    Column("行业代码", "industry.code", "text", 10, "必填；GB/T 4754-2017 门类字母加两位大类（如 C38），或备案证上的四位代码（如 C3841）"),
-    Column("重点产业链", "industry.chain", "text", 18, "选填；从下拉列表选择"),
-    Column("用地面积（亩）", "land.area_mu", "number", 14, "与“用地面积（平方米）”二选一"),
-    Column("用地面积（平方米）", "land.area_m2", "number", 18, "与“用地面积（亩）”二选一"),
-    Column("计容建筑面积（平方米）", "floor_area_m2", "number", 22, "必填"),
-    Column("建筑基底面积（平方米）", "footprint_m2", "number", 22, "选填；用于建筑系数"),
-    Column("计划总投资（万元）", "investment.total_wan", "number", 18, "必填"),
-    Column("固定资产投资（万元）", "investment.fixed_assets_wan", "number", 20, "必填；不超过计划总投资"),
-    Column("达产年税收（万元）", "commitments.annual_tax_wan", "number", 18, "必填"),
-    Column("达产年产值（万元）", "commitments.annual_output_wan", "number", 18, "选填"),
-    Column("研发投入强度", "commitments.rd_ratio", "number", 14, "选填；0–1 之间的小数，如 0.035"),
-    Column("自持比例", "real_estate.self_held_ratio", "number", 10, "工业地产项目必填；0–1 之间的小数"),
-    Column("配套用房比例", "real_estate.supporting_floor_ratio", "number", 14, "工业地产项目必填；0–1 之间的小数"),
-    Column("受理日期", "submitted_on", "date", 12, "选填；如 2026-11-03、2026/11/3 或 2026年11月3日，决定适用的规则版本"),
-)
+Column = Field  # a workbook column is a field of the input (``contract.fields``)
+COLUMNS: tuple[Column, ...] = FIELDS
 BY_HEADER = {c.header: c for c in COLUMNS}
 TEMPLATE_HEADERS = {c.path: c.header for c in COLUMNS}
-FREE_TEXT = frozenset({"name", "applicant.name"})
-RATIO_PATHS = frozenset({"commitments.rd_ratio", "real_estate.self_held_ratio", "real_estate.supporting_floor_ratio"})
+FREE_TEXT = FREE_TEXT_PATHS
+RATIO_PATHS = SHARE_PATHS
 # Other names clerks give the same columns (matched after normalising, see ``header_key``).
-HEADER_ALIASES: dict[str, str] = {
-    "编号": "案件编号", "项目编号": "案件编号", "申请编号": "案件编号",
-    "投资企业": "投资主体", "企业名称": "投资主体", "投资方": "投资主体",
-    "信用代码": "统一社会信用代码", "社会信用代码": "统一社会信用代码",
-    "类型": "项目类型", "区域": "所在区域", "所在地区": "所在区域", "所在县(市、区)": "所在区域", "县(市、区)": "所在区域",
-    "行业类别代码": "行业代码", "国民经济行业代码": "行业代码", "产业链": "重点产业链",
-    "用地面积(m2)": "用地面积（平方米）", "用地面积": "用地面积（亩）",
-    "计容建筑面积(m2)": "计容建筑面积（平方米）", "建筑基底面积(m2)": "建筑基底面积（平方米）",
-    "总投资(万元)": "计划总投资（万元）", "固定资产投资额(万元)": "固定资产投资（万元）",
-    "达产税收(万元)": "达产年税收（万元）", "达产产值(万元)": "达产年产值（万元）",
-    "受理时间": "受理日期", "申请日期": "受理日期",
-}  # fmt: skip
+HEADER_ALIASES: dict[str, str] = {alias: field.header for field in FIELDS for alias in field.aliases}
 
 
 def header_key(text: str) -> str:

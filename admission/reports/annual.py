@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import Any
 
 from admission.ledger.queries import Connection, meetings_between, projects_by_id, resolutions_of, revision_applications
-from admission.numbers import json_number, round_half_up
+from admission.numbers import json_number, rate, round_half_up, yi_value
 from admission.rules.rulebook import Rulebook
 from admission.vocabulary import PASSED, PROJECT_TYPES, VERDICTS, type_label
 
@@ -29,11 +29,11 @@ TYPE_ORDER = tuple(PROJECT_TYPES)
 
 
 def _yi(wan: Fraction) -> Decimal:
-    return round_half_up(wan / WAN_PER_YI, 2)
+    return yi_value(wan)
 
 
 def _rate(part: int | Fraction, whole: int | Fraction) -> Decimal:
-    return round_half_up(Fraction(part) / Fraction(whole), 4) if whole else Decimal("0.0000")
+    return rate(part, whole, 4)
 
 
 def _number(value: Decimal) -> int | float:

@@ -17,15 +17,15 @@ from typing import Any
 from admission.dates import date_zh
 from admission.documents.sheets import Sheet, Value, workbook_bytes, xlsx_bytes
 from admission.documents.templating import render_template
+from admission.numbers import percent, trimmed
 
 CJK_FONT = "Noto Sans CJK SC"
 STEPS = (("listed", "挂网"), ("land_supplied", "供地"), ("land_delivered", "交地"), ("started", "开工"))
 
 
 def _n(value: Any) -> str:
-    """A figure without trailing zeros: 1071, 1289.3, 2.1."""
-    number = Decimal(str(value)).normalize()
-    return f"{number:f}"
+    """A figure without trailing zeros: 1071, 1289.3, 2.1 (the figures' JSON numbers, exact)."""
+    return trimmed(Decimal(str(value)))
 
 
 def _ratio(value: Any) -> str:
@@ -35,7 +35,7 @@ def _ratio(value: Any) -> str:
 
 
 def _pct(value: Any) -> str:
-    return f"{Decimal(str(value)) * 100:.1f}%"
+    return percent(Decimal(str(value)), 1)
 
 
 def annual_paragraph(f: dict[str, Any]) -> str:

@@ -17,9 +17,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from admission.numbers import json_number, plain
+from admission.contract.fields import SHARE_PATHS, field_name
+from admission.numbers import json_number, percent, plain
 from admission.review.validation import plausibility_problems
-from admission.rules.indicators import INDICATORS, MU_PER_M2, land_mu, percent_text
+from admission.rules.indicators import INDICATORS, MU_PER_M2, land_mu
 
 if TYPE_CHECKING:
     from admission.review.decision import Decision, Finding
@@ -41,20 +42,7 @@ DIRECT: dict[str, str] = {
     "self_held_ratio": "real_estate.self_held_ratio",
     "supporting_floor_ratio": "real_estate.supporting_floor_ratio",
 }
-SHARES = frozenset({"commitments.rd_ratio", "real_estate.self_held_ratio", "real_estate.supporting_floor_ratio"})
-FIELD_LABELS = {
-    "floor_area_m2": "计容建筑面积",
-    "investment.fixed_assets_wan": "固定资产投资",
-    "commitments.annual_tax_wan": "达产年税收",
-    "commitments.annual_output_wan": "达产年产值",
-    "footprint_m2": "建筑基底面积",
-    "investment.total_wan": "计划总投资",
-    "commitments.rd_ratio": "研发投入强度",
-    "real_estate.self_held_ratio": "自持比例",
-    "real_estate.supporting_floor_ratio": "配套用房比例",
-    "land.area_mu": "用地面积",
-    "land.area_m2": "用地面积",
-}
+SHARES = SHARE_PATHS
 
 
 @dataclass(frozen=True)
@@ -73,8 +61,8 @@ class Remedy:
     def text(self) -> str:
         verb = "提高到不低于" if self.change == "raise" else "调减到不高于"
         unit = f" {self.unit}" if self.unit else ""
-        shown = percent_text if self.field in SHARES else plain
-        line = f"{FIELD_LABELS[self.field]}由 {shown(self.current)}{unit} {verb} {shown(self.required)}{unit}"
+        shown = percent if self.field in SHARES else plain
+        line = f"{field_name(self.field)}由 {shown(self.current)}{unit} {verb} {shown(self.required)}{unit}"
         return line + (f"（{self.note}）" if self.note else "")
 
     def to_json(self) -> dict[str, Any]:

@@ -15,9 +15,11 @@ from fractions import Fraction
 from typing import Any
 
 from admission.contract.application import ROOT, Application, RawApplication, validate_shape
+from admission.contract.fields import SHARE_PATHS, field_name
 from admission.dates import parse_iso_date
 from admission.errors import InvalidInput, Problem
-from admission.numbers import number_problem, plain, round_half_up
+from admission.numbers import fixed as fixed_places
+from admission.numbers import number_problem, plain
 from admission.rules.indicators import INDICATORS, MU_PER_M2, land_mu
 from admission.rules.rulebook import Bounds, Plausibility, Rulebook, SelectedRuleSet, Tier
 from admission.text import excerpt
@@ -103,7 +105,7 @@ def _cross_field_problems(
     area_mu, area_m2 = (a if a is not None and a > 0 else None for a in (area_mu, area_m2))
     land_m2 = Fraction(area_m2) if area_m2 is not None else (Fraction(area_mu) / MU_PER_M2 if area_mu is not None else None)
     if footprint is not None and land_m2 is not None and (area_mu is None) != (area_m2 is None) and footprint > land_m2:
-        problems.append(Problem("footprint_m2", f"建筑基底面积 {plain(footprint)} 平方米超过用地面积 {float(land_m2):.2f} 平方米"))
+        problems.append(Problem("footprint_m2", f"建筑基底面积 {plain(footprint)} 平方米超过用地面积 {fixed_places(land_m2, 2)} 平方米"))
 
     project_type = _text_at(data, "type")
     if project_type is not None and project_type not in rulebook.types:
@@ -188,7 +190,7 @@ def _as_a_clerk_meant(raw: RawApplication, rulebook: Rulebook) -> dict[str, Any]
     return {**raw.data, "district": rulebook.district_aliases[district]}
 
 
-_RATIO_FIELDS = ("commitments.rd_ratio", "real_estate.self_held_ratio", "real_estate.supporting_floor_ratio")
+_RATIO_FIELDS = SHARE_PATHS
 
 
 def _percent_hint(problem: Problem, data: dict[str, Any]) -> Problem:
@@ -205,7 +207,7 @@ def _percent_hint(problem: Problem, data: dict[str, Any]) -> Problem:
 
 
 def _two(value: Fraction) -> str:
-    return f"{round_half_up(value, 2):f}"
+    return fixed_places(value, 2)
 
 
 def plausibility_problems(application: Application, bounds: Plausibility, land: Fraction | None = None) -> list[Problem]:
@@ -221,9 +223,21 @@ def plausibility_problems(application: Application, bounds: Plausibility, land: 
         return [_implausible_land(application, land, bounds.land_mu)]
     problems: list[Problem] = []
     for name, path, field_label, figure, per_m2 in (
-        ("plot_ratio", "floor_area_m2", "计容建筑面积", application.floor_area_m2, True),
-        ("investment_intensity", "investment.fixed_assets_wan", "固定资产投资", application.investment.fixed_assets_wan, False),
-        ("tax_per_mu", "commitments.annual_tax_wan", "达产年税收", application.commitments.annual_tax_wan, False),
+        ("plot_ratio", "floor_area_m2", field_name("floor_area_m2"), application.floor_area_m2, True),
+        (
+            "investment_intensity",
+            "investment.fixed_assets_wan",
+            field_name("investment.fixed_assets_wan"),
+            application.investment.fixed_assets_wan,
+            False,
+        ),
+        (
+            "tax_per_mu",
+            "commitments.annual_tax_wan",
+            field_name("commitments.annual_tax_wan"),
+            application.commitments.annual_tax_wan,
+            False,
+        ),
     ):
         # value = figure (× 0.0015 for m²) / land, as one integer ratio: this runs for every application.
         figure_n, figure_d = figure.as_integer_ratio()

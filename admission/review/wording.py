@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from admission.numbers import plain
+from admission.numbers import percent, plain, yi_exact
 from admission.rules.engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING
-from admission.rules.indicators import INDICATORS, display_value, percent_text
+from admission.rules.indicators import INDICATORS, display_value
 from admission.rules.rulebook import Rule, Tier
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def format_value(indicator: str, value: Decimal | str | None) -> str:
     if isinstance(value, str):
         return value
     if INDICATORS[indicator].percent:
-        return percent_text(value)
+        return percent(value)
     return plain(display_value(indicator, value))
 
 
@@ -100,7 +100,7 @@ def conclusion_text(prepared: PreparedApplication, findings: tuple[Finding, ...]
     shortfalls = "，".join(_short(f) for f in failed)
     if verdict == "conditional":
         review = selected.version.special_review
-        share = _percent(review.tolerance) if review else ""
+        share = percent(review.tolerance) if review else ""
         return (
             f"经审查，该项目{shortfalls}，不完全符合{standard}；鉴于该项目属重大项目，且未达标指标与标准的差距均在 {share} 以内，"
             "建议提请联席会议一事一议。"
@@ -116,7 +116,7 @@ def reasons_text(prepared: PreparedApplication, findings: tuple[Finding, ...], m
         reasons.append(f"全部 {sum(f.mandatory for f in findings)} 项必备指标均达标。")
     for finding in failed:
         text = shortfall_text(finding, prepared.tier)
-        share = _percent(review.tolerance if review else Decimal(0))
+        share = percent(review.tolerance if review else Decimal(0))
         if finding.within_tolerance is True:
             text += f"，差距在标准的 {share} 以内"
         elif finding.within_tolerance is False:
@@ -127,20 +127,12 @@ def reasons_text(prepared: PreparedApplication, findings: tuple[Finding, ...], m
             reasons.append(f"{prepared.selected.version.version} 版规则未设一事一议条款，必备指标未达标的项目不予准入。")
         elif not major:
             reasons.append(
-                f"该项目不属重大项目（计划总投资低于 {_yi(review.major_total_investment)} 亿元，且不属于计划总投资"
-                f"不低于 {_yi(review.major_chain_total_investment)} 亿元的重点产业链项目），不适用一事一议。"
+                f"该项目不属重大项目（计划总投资低于 {yi_exact(review.major_total_investment)} 亿元，且不属于计划总投资"
+                f"不低于 {yi_exact(review.major_chain_total_investment)} 亿元的重点产业链项目），不适用一事一议。"
             )
         elif verdict == "conditional":
-            share = _percent(review.tolerance)
+            share = percent(review.tolerance)
             reasons.append(f"该项目属重大项目，未达标的必备指标与标准的差距均在 {share} 以内，可提请联席会议一事一议。")
         else:
-            reasons.append(f"该项目虽属重大项目，但有必备指标与标准的差距超过 {_percent(review.tolerance)}，不适用一事一议。")
+            reasons.append(f"该项目虽属重大项目，但有必备指标与标准的差距超过 {percent(review.tolerance)}，不适用一事一议。")
     return reasons
-
-
-def _percent(fraction: Decimal) -> str:
-    return f"{plain((fraction * 100).normalize())}%"
-
-
-def _yi(wan: Decimal) -> str:
-    return plain((wan / 10000).normalize())

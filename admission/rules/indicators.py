@@ -104,12 +104,6 @@ INDICATORS: dict[str, Indicator] = {
 }
 
 
-def percent_text(value: Decimal) -> str:
-    """A share as a percentage, as the office writes it: 0.35 is 35%, 0.035 is 3.5%."""
-    scaled = (value * 100).normalize()
-    return f"{scaled:f}%"
-
-
 def land_mu(application: Application) -> Fraction:
     if application.land.area_mu is not None:
         return Fraction(application.land.area_mu)

@@ -13,11 +13,11 @@ from admission.contract.application import RawApplication, parse_json_text
 from admission.errors import InvalidInput, Problem, UsageError
 from admission.intake.batch import try_decide
 from admission.intake.sources import collect
-from admission.numbers import json_number, plain
+from admission.numbers import json_number, percent, plain
 from admission.review.decision import Decision, decide
 from admission.review.validation import prepare
 from admission.review.wording import FindingCells, format_value
-from admission.rules.indicators import INDICATORS, percent_text
+from admission.rules.indicators import INDICATORS
 from admission.rules.rulebook import MonitoringTerms, Rule, Rulebook, SelectedRuleSet, Version, load_rulebook
 from admission.vocabulary import VERDICTS
 
@@ -182,7 +182,7 @@ def _share_text(value: Decimal) -> str:
     permille = value * 1000
     if permille == permille.to_integral_value() and 0 < permille < 10:
         return f"{plain(value)}（千分之{'一二三四五六七八九'[int(permille) - 1]}）"
-    return f"{plain(value)}（{plain((value * 100).normalize())}%）"
+    return f"{plain(value)}（{percent(value)}）"
 
 
 def term_lines(terms: MonitoringTerms) -> list[tuple[str, str]]:
@@ -225,7 +225,7 @@ def _special_review_changes(old: Version, new: Version) -> list[Change]:
             "条款": "设一事一议条款",
             "重大项目：计划总投资": f"≥ {plain(review.major_total_investment)} 万元",
             "重大项目：重点产业链项目计划总投资": f"≥ {plain(review.major_chain_total_investment)} 万元",
-            "允许差距（容差）": percent_text(review.tolerance),
+            "允许差距（容差）": percent(review.tolerance),
             "重点产业链": "、".join(review.key_chains),
         }
 

@@ -16,6 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # One function per table, in the order the foreign keys need.
+    _events()
+    _meetings()
+    _revisions()
+
+
+def _events() -> None:
     op.create_table(
         "events",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
@@ -32,6 +39,8 @@ def upgrade() -> None:
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_events_project_id"), ["project_id"], unique=False)
 
+
+def _meetings() -> None:
     op.create_table(
         "meetings",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -106,6 +115,8 @@ def upgrade() -> None:
     with op.batch_alter_table("resolutions", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_resolutions_project_id"), ["project_id"], unique=False)
 
+
+def _revisions() -> None:
     op.create_table(
         "revisions",
         sa.Column("project_id", sa.String(length=64), nullable=False),
