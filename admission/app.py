@@ -203,34 +203,40 @@ class Admit:
 
     # --- the ledger's reports and the monitor --------------------------------------------------
 
-    def annual(self, year: int, as_of: date, district: str | None = None) -> dict[str, Any]:
-        """The figures of the annual 通报 (年度过会项目总体情况通报)."""
+    def annual(self, year: int, as_of: date, district: str | None = None, as_recorded: str | None = None) -> dict[str, Any]:
+        """The figures of the annual 通报 (年度过会项目总体情况通报), as of a date and, with
+        ``as_recorded``, as the ledger had recorded them by then."""
+        from admission.ledger.history import state
         from admission.reports.annual import annual
 
         with self.ledger().reading() as connection:
-            return annual(connection, self.rulebook, year, as_of, district)
+            return annual(state(connection, as_recorded), self.rulebook, year, as_of, district)
 
     def annual_documents(self, figures: dict[str, Any], formats: Collection[str]) -> Documents:
         from admission.reports.outputs import annual_html, annual_xlsx
 
         return self.documents(formats, lambda: annual_html(figures, self.templates_dir), xlsx=lambda: annual_xlsx(figures))
 
-    def monthly(self, year: int, month: int, district: str | None = None) -> dict[str, Any]:
-        """The figures of the 月通报."""
+    def monthly(self, year: int, month: int, district: str | None = None, as_recorded: str | None = None) -> dict[str, Any]:
+        """The figures of the 月通报 (and, with ``as_recorded``, as recorded by then)."""
+        from admission.ledger.history import state
         from admission.reports.monthly import monthly_report
 
-        return monthly_report(self.ledger(), self.rulebook, year, month, district)
+        with self.ledger().reading() as connection:
+            return monthly_report(state(connection, as_recorded), self.rulebook, year, month, district)
 
     def monthly_documents(self, figures: dict[str, Any], formats: Collection[str]) -> Documents:
         from admission.reports.outputs import monthly_html, monthly_xlsx
 
         return self.documents(formats, lambda: monthly_html(figures, self.templates_dir), xlsx=lambda: monthly_xlsx(figures))
 
-    def monitor(self, as_of: date, district: str | None = None, only: str | None = None) -> dict[str, Any]:
-        """The 履约 findings as of a date (read only)."""
+    def monitor(self, as_of: date, district: str | None = None, only: str | None = None, as_recorded: str | None = None) -> dict[str, Any]:
+        """The 履约 findings as of a date (read only), and with ``as_recorded`` as recorded by then."""
+        from admission.ledger.history import state
         from admission.monitoring.ledger import monitor
 
-        return monitor(self.ledger(), self.rulebook, as_of, district, only)
+        with self.ledger().reading() as connection:
+            return monitor(state(connection, as_recorded), self.rulebook, as_of, district, only)
 
     def monitor_documents(self, result: dict[str, Any], as_of: date, formats: Collection[str]) -> Documents:
         from admission.monitoring.outputs import findings_html, findings_xlsx

@@ -1,9 +1,10 @@
-"""Dates as the contracts write them: exactly YYYY-MM-DD."""
+"""Dates as the contracts write them (exactly YYYY-MM-DD), and the two clocks: the ledger records
+UTC instants, the office reads Beijing time."""
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -24,3 +25,27 @@ def parse_iso_date(text: str) -> date | None:
 def date_zh(day: date) -> str:
     """A date as documents write it: 2026年11月28日."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")  # the office's clock; the ledger keeps UTC
+
+
+def recorded_bound(text: str) -> str:
+    """``--as-recorded R`` as the UTC instant it means: a date is the end of that day in Beijing
+    time (what the office had recorded by the close of that day); an ISO time is that instant (a
+    time without zone is Beijing time). Returned as the events' own ISO format, for comparison."""
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), datetime.max.time(), BEIJING)
+        else:
+            moment = datetime.fromisoformat(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=BEIJING)
+    except ValueError:
+        raise ValueError(f"应为日期（YYYY-MM-DD）或时间（如 2026-11-30T18:00），实际为 {text!r}") from None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def beijing_time(utc_iso: str) -> str:
+    """A recorded time as the office reads it: ``2026-12-02 21:10`` (Beijing time)."""
+    return datetime.fromisoformat(utc_iso).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")

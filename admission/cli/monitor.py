@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from admission.app import Admit
-from admission.cli.options import as_of_option_saying, by_option, json_option, output_option, uses_admit
+from admission.cli.options import as_of_option_saying, as_recorded_option, by_option, json_option, output_option, uses_admit
 from admission.cli.shell import AdmitGroup, emit_json, notice, reports_errors, save, targets, terminal_style
 from admission.documents.files import check_outputs
 from admission.monitoring.ledger import mark
@@ -20,6 +20,7 @@ as_of_option = as_of_option_saying("核查日期（默认今天）。")
 
 @click.group(cls=AdmitGroup, invoke_without_command=True)
 @as_of_option
+@as_recorded_option
 @click.option("--district", default=None, help="只核查这一区域的项目。")
 @json_option("以 JSON 输出核查结果。")
 @output_option("xlsx", "写出各区可据以办理的核查结果表。")
@@ -32,6 +33,7 @@ def monitor(
     ctx: click.Context,
     admit: Admit,
     as_of: date | None,
+    as_recorded: str | None,
     district: str | None,
     as_json: bool,
     xlsx_path: Path | None,
@@ -54,7 +56,7 @@ def monitor(
     check_outputs(outputs.values())
     wanted = admit.district(district)
     on = as_of or date.today()
-    result = admit.monitor(on, wanted)
+    result = admit.monitor(on, wanted, as_recorded=as_recorded)
     for warning in result["warnings"]:
         notice(warning)
     save(admit.monitor_documents(result, on, outputs.keys()), outputs)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from admission.app import Admit
-from admission.dates import parse_iso_date
+from admission.dates import parse_iso_date, recorded_bound
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,6 +42,25 @@ def as_of_option_saying(help_text: str = "审查日期；申请未填受理日�
 
 
 as_of_option = as_of_option_saying()
+
+
+def parse_recorded_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--as-recorded R``: a date (the end of that day, Beijing time) or an ISO time, as a UTC instant."""
+    if value is None:
+        return None
+    try:
+        return recorded_bound(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+as_recorded_option = click.option(
+    "--as-recorded",
+    metavar="R",
+    callback=parse_recorded_option,
+    default=None,
+    help="只用截至 R（日期 YYYY-MM-DD 指当日北京时间结束时，或 2026-11-30T18:00 这样的时间）已登记的数据重算，用于重现当时印发的通报。",
+)
 
 
 def date_option(name: str, help_text: str, required: bool = False) -> Callable[[F], F]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from admission.app import Admit
-from admission.cli.options import as_of_option_saying, json_option, output_option, uses_admit
+from admission.cli.options import as_of_option_saying, as_recorded_option, json_option, output_option, uses_admit
 from admission.cli.shell import AdmitGroup, emit_json, reports_errors, save, targets
 from admission.documents.files import check_outputs
 from admission.errors import UsageError
@@ -30,6 +30,7 @@ def report() -> None:
 @report.command("annual")
 @click.option("--year", type=click.IntRange(1990, 9999), required=True, help="年度，如 2022。")
 @as_of_option_saying("统计截止日期（默认当年 12 月 31 日）。")
+@as_recorded_option
 @report_json_option
 @pdf_option
 @xlsx_option
@@ -37,7 +38,14 @@ def report() -> None:
 @report_admit
 @reports_errors
 def report_annual(
-    admit: Admit, year: int, as_of: date | None, as_json: bool, pdf_path: Path | None, xlsx_path: Path | None, html_path: Path | None
+    admit: Admit,
+    year: int,
+    as_of: date | None,
+    as_recorded: str | None,
+    as_json: bool,
+    pdf_path: Path | None,
+    xlsx_path: Path | None,
+    html_path: Path | None,
 ) -> None:
     """年度过会项目总体情况通报：会议、过会项目与投资、平均指标、挂网供地开工、招商成效、偏离情况。
 
@@ -50,7 +58,7 @@ def report_annual(
     outputs = targets(pdf=pdf_path, xlsx=xlsx_path, html=html_path)
     check_outputs(outputs.values())
     on = as_of or date(year, 12, 31)
-    figures = admit.annual(year, on)
+    figures = admit.annual(year, on, as_recorded=as_recorded)
     save(admit.annual_documents(figures, outputs.keys()), outputs)
     if as_json:
         emit_json(figures)
@@ -62,6 +70,7 @@ def report_annual(
 @report.command("monthly")
 @click.option("--month", required=True, metavar="YYYY-MM", help="月份，如 2026-11。")
 @click.option("--district", default=None, help="只通报这一区域。")
+@as_recorded_option
 @report_json_option
 @pdf_option
 @xlsx_option
@@ -69,7 +78,14 @@ def report_annual(
 @report_admit
 @reports_errors
 def report_monthly(
-    admit: Admit, month: str, district: str | None, as_json: bool, pdf_path: Path | None, xlsx_path: Path | None, html_path: Path | None
+    admit: Admit,
+    month: str,
+    district: str | None,
+    as_recorded: str | None,
+    as_json: bool,
+    pdf_path: Path | None,
+    xlsx_path: Path | None,
+    html_path: Path | None,
 ) -> None:
     """月通报：本月受理申请与审查结论、联席会议审议结果、各区域项目进度，以及月末督办事项。
 
@@ -83,7 +99,7 @@ def report_monthly(
         raise UsageError(f"月份应为 YYYY-MM（如 2026-11），实际为 {month!r}")
     outputs = targets(pdf=pdf_path, xlsx=xlsx_path, html=html_path)
     check_outputs(outputs.values())
-    figures = admit.monthly(parsed[0], parsed[1], admit.district(district))
+    figures = admit.monthly(parsed[0], parsed[1], admit.district(district), as_recorded=as_recorded)
     save(admit.monthly_documents(figures, outputs.keys()), outputs)
     if as_json:
         emit_json(figures)

@@ -23,7 +23,8 @@ import sqlalchemy as sa
 
 from admission.errors import ChangeRefused
 from admission.ledger.database import Change, Ledger
-from admission.ledger.queries import FINDING_STATUS_EVENT, Connection, agenda_applications, latest_decision, latest_revisions
+from admission.ledger.history import FINDING_STATUS_EVENT
+from admission.ledger.queries import Connection, agenda_applications, latest_decision, latest_revisions
 from admission.ledger.schema import agenda, meetings, projects, resolutions, yearly_results
 from admission.text import excerpt
 from admission.vocabulary import (

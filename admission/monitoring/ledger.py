@@ -12,15 +12,7 @@ from typing import Any
 
 from admission.errors import ChangeRefused
 from admission.ledger.database import Ledger
-from admission.ledger.queries import (
-    Connection,
-    decision_facts,
-    finding_statuses,
-    passed_revisions,
-    projects_by_id,
-    revision_applications,
-    yearly_figures,
-)
+from admission.ledger.history import Connection, Snapshot, state
 from admission.ledger.records import record_finding_status
 from admission.monitoring.findings import KINDS, Finding, ProjectFacts, YearFigures, check
 from admission.numbers import json_number
@@ -33,18 +25,18 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def gather(
-    connection: Connection, rulebook: Rulebook, district: str | None = None, only: str | None = None
+    snapshot: Snapshot, rulebook: Rulebook, district: str | None = None, only: str | None = None
 ) -> tuple[list[ProjectFacts], list[str]]:
     """Every project whose latest resolution passed it (or just ``only``), with the commitments of the resolved revision."""
-    passed = passed_revisions(connection, only)
+    passed = snapshot.passed_revisions(only)
     if not passed:
         return [], []
-    applications = revision_applications(connection, passed)
-    versions = {key: version for key, (_, version) in decision_facts(connection).items()}
-    years = yearly_figures(connection)
+    applications = snapshot.revision_applications(passed)
+    versions = {key: version for key, (_, version) in snapshot.decisions.items()}
+    years = snapshot.yearly
     facts: list[ProjectFacts] = []
     warnings: list[str] = []
-    for row in projects_by_id(connection, passed, district).values():
+    for row in snapshot.projects_by_id(passed, district).values():
         revision = passed[row.id]
         application = applications[row.id]
         version_name = versions.get((row.id, revision))
@@ -65,12 +57,11 @@ def gather(
     return facts, warnings
 
 
-def monitor(ledger: Ledger, rulebook: Rulebook, as_of: date, district: str | None = None, only: str | None = None) -> dict[str, Any]:
-    """The monitor's whole answer (the ``--json`` object), with statuses and open totals; ``only``
-    limits it to one project (a project page)."""
-    with ledger.reading() as connection:
-        facts, warnings = gather(connection, rulebook, district, only)
-        recorded = finding_statuses(connection)
+def monitor(snapshot: Snapshot, rulebook: Rulebook, as_of: date, district: str | None = None, only: str | None = None) -> dict[str, Any]:
+    """The monitor's whole answer (the ``--json`` object), with statuses and open totals, over the
+    ledger as recorded (``snapshot``); ``only`` limits it to one project (a project page)."""
+    facts, warnings = gather(snapshot, rulebook, district, only)
+    recorded = snapshot.statuses
     findings = sorted((f for project in facts for f in check(project, as_of)), key=Finding.sort_key)
     return report(findings, len(facts), recorded, as_of, warnings)
 
@@ -134,7 +125,7 @@ def mark(
         raise ChangeRefused(problems)
 
     def still_found(connection: Connection) -> list[tuple[str, str]]:
-        facts, _ = gather(connection, rulebook, only=project)
+        facts, _ = gather(state(connection), rulebook, only=project)
         current = [f for p in facts for f in check(p, as_of)]
         if any(f.kind == kind_code and f.year == year for f in current):
             return []

@@ -13,7 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from admission.ledger.queries import Connection, meetings_between, projects_by_id, resolutions_of, revision_applications
+from admission.ledger.history import Snapshot
 from admission.numbers import json_number, rate, round_half_up, yi_value
 from admission.rules.rulebook import Rulebook
 from admission.vocabulary import PASSED, PROJECT_TYPES, VERDICTS, type_label
@@ -61,19 +61,19 @@ def _in(day: date | None, as_of: date) -> bool:
     return day is not None and day <= as_of
 
 
-def annual(connection: Connection, rulebook: Rulebook, year: int, as_of: date, district: str | None = None) -> dict[str, Any]:
+def annual(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, district: str | None = None) -> dict[str, Any]:
     """The ``admit report annual --json`` object for ``year`` as of ``as_of``.
 
     With ``district``, every project figure is that district's own (the meetings are the city's).
     """
     first, last = date(year, 1, 1), date(year, 12, 31)
-    held = meetings_between(connection, first, last)
-    resolved = resolutions_of(connection, [m.id for m in held])
-    project_rows = projects_by_id(connection, district=district)
+    held = snapshot.meetings_between(first, last)
+    resolved = snapshot.resolutions_of([m.id for m in held])
+    project_rows = snapshot.projects_by_id(district=district)
     resolved = [row for row in resolved if row.project_id in project_rows]
     last_resolution = {row.project_id: row for row in resolved}  # ordered: the last one in the year wins
     passed_refs = {pid: row.revision for pid, row in last_resolution.items() if row.result in PASSED}
-    contents = revision_applications(connection, passed_refs)
+    contents = snapshot.revision_applications(passed_refs)
     passed = [_passed(project_rows[pid], contents[pid]) for pid in sorted(passed_refs)]
     figures = _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, list(project_rows.values()), resolved)
     if district is not None:

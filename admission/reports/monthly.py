@@ -15,16 +15,7 @@ import re
 from datetime import date
 from typing import Any
 
-from admission.ledger.queries import (
-    Connection,
-    Row,
-    all_revisions,
-    decision_facts,
-    latest_resolutions,
-    meetings_between,
-    projects_by_id,
-    resolutions_of,
-)
+from admission.ledger.history import Record, Snapshot
 from admission.monitoring.ledger import monitor
 from admission.rules.rulebook import MonitoringTerms, Rulebook
 from admission.vocabulary import MILESTONES, NEW_LAND, PASSED, VERDICTS
@@ -51,18 +42,18 @@ def _add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def monthly(connection: Connection, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
+def monthly(snapshot: Snapshot, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
     first, last = date(year, month, 1), month_end(year, month)
-    rows = projects_by_id(connection)
+    rows = snapshot.projects_by_id()
 
     def wanted(project_id: str) -> bool:
         row = rows.get(project_id)
         return row is not None and (district is None or row.district == district)
 
     received = []
-    facts = decision_facts(connection)
+    facts = snapshot.decisions
     latest_verdict = {key: verdict for key, (verdict, _) in facts.items()}
-    for row in all_revisions(connection):
+    for row in snapshot.revision_contents():
         submitted = json.loads(row.content).get("submitted_on") or row.recorded_at[:10]
         day = date.fromisoformat(submitted)
         if first <= day <= last and wanted(row.project_id):
@@ -70,9 +61,9 @@ def monthly(connection: Connection, rulebook: Rulebook, year: int, month: int, d
             received.append({"project": row.project_id, "name": rows[row.project_id].name, "district": rows[row.project_id].district,
                              "revision": row.number, "date": day.isoformat(), "verdict": verdict,
                              "verdict_label": VERDICTS.get(verdict or "", "")})  # fmt: skip
-    held = meetings_between(connection, first, last)
-    by_meeting: dict[int, list[Row]] = {}
-    for resolution in resolutions_of(connection, [m.id for m in held]):
+    held = snapshot.meetings_between(first, last)
+    by_meeting: dict[int, list[Record]] = {}
+    for resolution in snapshot.resolutions_of([m.id for m in held]):
         by_meeting.setdefault(resolution.meeting_id, []).append(resolution)
     meeting_list = []
     for meeting in held:
@@ -104,7 +95,7 @@ def monthly(connection: Connection, rulebook: Rulebook, year: int, month: int, d
         "applications": {"count": len(received), "by_verdict": _by_verdict(received), "items": sorted(received, key=order)},
         "meetings": meeting_list,
         "milestones": milestones,
-        "not_listed": sorted(_not_listed(connection, rulebook, rows, last, wanted, facts), key=order),
+        "not_listed": sorted(_not_listed(snapshot, rulebook, rows, last, wanted, facts), key=order),
     }
 
 
@@ -117,16 +108,16 @@ def _by_verdict(items: list[dict[str, Any]]) -> dict[str, int]:
 
 
 def _not_listed(
-    connection: Connection,
+    snapshot: Snapshot,
     rulebook: Rulebook,
-    rows: dict[str, Row],
+    rows: dict[str, Record],
     as_of: date,
     wanted: Any,
     facts: dict[tuple[str, int], tuple[str, str]],
 ) -> list[dict[str, Any]]:
     found = []
     versions = {key: version for key, (_, version) in facts.items()}
-    for row in latest_resolutions(connection):
+    for row in snapshot.latest_resolutions():
         project = rows[row.project_id]
         if row.result not in PASSED or project.land_source != NEW_LAND or not wanted(row.project_id):
             continue
@@ -139,10 +130,9 @@ def _not_listed(
     return found
 
 
-def monthly_report(ledger: Any, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
+def monthly_report(snapshot: Snapshot, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
     """The ``admit report monthly --json`` object: the month's figures and whom to chase at its end."""
-    with ledger.reading() as connection:
-        figures = monthly(connection, rulebook, year, month, district)
-    chase = monitor(ledger, rulebook, month_end(year, month), district)
+    figures = monthly(snapshot, rulebook, year, month, district)
+    chase = monitor(snapshot, rulebook, month_end(year, month), district)
     figures["to_chase"] = {"monitor": chase["findings"], "monitor_summary": chase["summary"], "not_listed": figures.pop("not_listed")}
     return figures

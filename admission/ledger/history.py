@@ -1,0 +1,214 @@
+"""The ledger as it was recorded by a given time: the one read that every report, the monitor and
+the pages make (``state(connection, recorded_by=R)``).
+
+Two times (ledger contract, version 2): a fact's **effective date** is when it is true in the
+world (a meeting's date, a milestone's date, a status's date); its **recorded time** is when the
+ledger learned it (the UTC time of its event). ``state`` answers "what did the ledger know at R"
+(``--as-recorded R``); the reports then take the facts effective on or before their as-of date
+from it. Without R it is the ledger as it is now.
+
+How: revisions, decisions, resolutions and statuses are append-only records with their recorded
+times, so they are filtered by it. A project's fields, a year's figures and an agenda are the
+current rows with every change recorded after R undone, from the before-values the events keep
+(each change is an event with before and after). A report issued on R and recomputed later
+``--as-recorded R`` therefore reads exactly the facts it read then.
+
+Resolutions: a project has at most one resolution in force per meeting, the latest recorded
+(a correction replaces it, a withdrawal removes it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from admission.dates import BEIJING
+from admission.ledger.schema import decisions, events, meetings, projects, resolutions, revisions, yearly_results
+from admission.vocabulary import CONTRACT_DATES, MILESTONES, PASSED
+
+Connection = sa.Connection
+FINDING_STATUS_EVENT = "finding_status"
+_DATE_FIELDS = frozenset(key for key, _ in (*MILESTONES, *CONTRACT_DATES))
+# Events whose changes to a current row are undone to see the ledger as recorded earlier.
+_UNDONE = ("project_added", "project_updated", "application_added", "application_revised", "results_recorded", "results_updated",
+           "agenda_set", "meeting_added")  # fmt: skip
+
+
+class Record(dict[str, Any]):
+    """A row of the snapshot: a dict whose keys are also attributes (``project.district``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass
+class Snapshot:
+    """The ledger as recorded by ``recorded_by`` (None: now)."""
+
+    connection: Connection
+    recorded_by: str | None
+    projects: dict[str, Record] = field(default_factory=dict)
+    revisions: list[Record] = field(default_factory=list)
+    decisions: dict[tuple[str, int], tuple[str, str]] = field(default_factory=dict)
+    meetings: dict[int, Record] = field(default_factory=dict)
+    resolutions: list[Record] = field(default_factory=list)
+    yearly: dict[str, dict[int, Record]] = field(default_factory=dict)
+    statuses: dict[tuple[str, str, int | None], dict[str, Any]] = field(default_factory=dict)
+    later_changes: list[Record] = field(default_factory=list)  # events recorded after R (or none)
+
+    # --- reads the reports and the monitor share ------------------------------------------------
+
+    def projects_by_id(self, ids: Iterable[str] | None = None, district: str | None = None) -> dict[str, Record]:
+        """Each project as recorded (identity, milestones, land contract), by 案件编号, in id order."""
+        keep = None if ids is None else set(ids)
+        return {
+            pid: row
+            for pid, row in sorted(self.projects.items())
+            if (keep is None or pid in keep) and (district is None or row.district == district)
+        }
+
+    def meetings_between(self, first: date, last: date) -> list[Record]:
+        held = [m for m in self.meetings.values() if first <= m.held_on <= last]
+        return sorted(held, key=lambda m: (m.held_on, m.number))
+
+    def resolutions_of(self, meeting_ids: Iterable[int]) -> list[Record]:
+        """The resolutions in force at these meetings, in the order held and recorded."""
+        wanted = set(meeting_ids)
+        return [r for r in self.resolutions if r.meeting_id in wanted]
+
+    def latest_resolutions(self) -> list[Record]:
+        """Each project's latest resolution in force (by meeting date, then recorded order)."""
+        latest: dict[str, Record] = {}
+        for resolution in self.resolutions:
+            latest[resolution.project_id] = resolution
+        return list(latest.values())
+
+    def passed_revisions(self, only: str | None = None) -> dict[str, int]:
+        """The projects whose latest resolution passed them, with the revision it bound to."""
+        return {r.project_id: r.revision for r in self.latest_resolutions() if r.result in PASSED and only in (None, r.project_id)}
+
+    def revision_applications(self, refs: dict[str, int]) -> dict[str, dict[str, Any]]:
+        """The application (parsed canonical JSON) of the named revision of each project."""
+        if not refs:
+            return {}
+        query = sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content)
+        if len(refs) <= 500:  # past that a scan is faster than an IN list (and SQLite caps parameters)
+            query = query.where(revisions.c.project_id.in_(list(refs)))
+        return {row.project_id: json.loads(row.content) for row in self.connection.execute(query) if refs.get(row.project_id) == row.number}
+
+    def revision_contents(self) -> list[Record]:
+        """Every revision as recorded, with its canonical content."""
+        known = {(r.project_id, r.number) for r in self.revisions}
+        query = sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content, revisions.c.recorded_at)
+        return [Record(row._mapping) for row in self.connection.execute(query) if (row.project_id, row.number) in known]
+
+    def corrections_after(self, day: date) -> int:
+        """How many changes to facts effective by ``day`` were recorded after it (期后更正)."""
+        end = datetime.combine(day, datetime.max.time(), BEIJING).astimezone(UTC).isoformat(timespec="microseconds")
+        return sum(1 for e in self.later_changes if e.at > end)
+
+
+def state(connection: Connection, recorded_by: str | None = None) -> Snapshot:
+    """The ledger as recorded by ``recorded_by`` (an instant from :func:`recorded_bound`; None: now)."""
+    snapshot = Snapshot(connection, recorded_by)
+    known = _recorded(recorded_by)
+    snapshot.projects = {row.id: Record(row._mapping) for row in connection.execute(sa.select(projects))}
+    snapshot.revisions = [
+        Record(row._mapping)
+        for row in connection.execute(sa.select(revisions.c.project_id, revisions.c.number, revisions.c.recorded_at, revisions.c.source))
+        if known(row.recorded_at)
+    ]
+    made = sa.select(decisions.c.project_id, decisions.c.revision, decisions.c.verdict, decisions.c.rulebook_version, decisions.c.made_at)
+    for row in connection.execute(made.order_by(decisions.c.id)):
+        if known(row.made_at):
+            snapshot.decisions[(row.project_id, row.revision)] = (row.verdict, row.rulebook_version)
+    snapshot.meetings = {row.id: Record(row._mapping) for row in connection.execute(sa.select(meetings))}
+    snapshot.yearly = defaultdict(dict)
+    for row in connection.execute(sa.select(yearly_results)):
+        snapshot.yearly[row.project_id][row.year] = Record(row._mapping)
+    if recorded_by is not None:
+        _undo_later_changes(snapshot, recorded_by)
+    snapshot.resolutions = _resolutions_in_force(connection, snapshot, known)
+    snapshot.statuses = _statuses(connection, known)
+    return snapshot
+
+
+def _recorded(bound: str | None) -> Any:
+    return (lambda at: True) if bound is None else (lambda at: at <= bound)
+
+
+def _value(key: str, value: Any) -> Any:
+    """A field's value as an event keeps it (ISO dates, decimal text), as the table holds it."""
+    return date.fromisoformat(value) if key in _DATE_FIELDS and isinstance(value, str) else value
+
+
+def _undo_later_changes(snapshot: Snapshot, bound: str) -> None:
+    later = sa.select(events).where(events.c.at > bound, events.c.kind.in_(_UNDONE)).order_by(events.c.seq.desc())
+    snapshot.later_changes = [Record(row._mapping) for row in snapshot.connection.execute(later)]
+    removed_meetings: set[tuple[int, int]] = set()
+    for event in snapshot.later_changes:
+        detail = json.loads(event.detail)
+        project = snapshot.projects.get(event.project_id or "")
+        creating = event.kind == "project_added" or (event.kind == "application_added" and "changes" not in detail)
+        if creating and not _existed_before(snapshot, event):
+            snapshot.projects.pop(event.project_id or "", None)
+            continue
+        changes = detail.get("changes", detail) if event.kind != "project_added" else {}
+        if project is not None and event.kind in ("project_updated", "application_added", "application_revised"):
+            for key, change in changes.items():
+                if isinstance(change, dict) and "before" in change and key in project:
+                    project[key] = _value(key, change["before"])
+        elif event.kind == "results_recorded":
+            snapshot.yearly.get(event.project_id or "", {}).pop(detail["year"], None)
+        elif event.kind == "results_updated":
+            year = snapshot.yearly.get(event.project_id or "", {}).get(detail["year"])
+            for key, change in detail.items():
+                if year is not None and isinstance(change, dict) and "before" in change:
+                    year[key] = change["before"]
+        elif event.kind == "meeting_added":
+            removed_meetings.add((detail["year"], detail["number"]))
+    snapshot.meetings = {mid: m for mid, m in snapshot.meetings.items() if (m.year, m.number) not in removed_meetings}
+
+
+def _existed_before(snapshot: Snapshot, event: Record) -> bool:
+    """Whether the project was already in the ledger before this event (made by an earlier one)."""
+    earlier = sa.select(sa.func.count()).where(
+        events.c.project_id == event.project_id, events.c.seq < event.seq, events.c.kind.in_(("project_added", "application_added"))
+    )
+    return bool(snapshot.connection.execute(earlier).scalar_one())
+
+
+def _resolutions_in_force(connection: Connection, snapshot: Snapshot, known: Any) -> list[Record]:
+    """The latest recorded resolution of each project at each meeting, in meeting order."""
+    query = sa.select(resolutions).order_by(resolutions.c.id)
+    latest: dict[tuple[int, str], Record] = {}
+    for row in connection.execute(query):
+        if known(row.recorded_at) and row.meeting_id in snapshot.meetings:
+            meeting = snapshot.meetings[row.meeting_id]
+            latest[(row.meeting_id, row.project_id)] = Record(
+                {**row._mapping, "held_on": meeting.held_on, "meeting_number": meeting.number, "year": meeting.year}
+            )
+    in_force = [r for r in latest.values() if not r.get("withdrawn")]
+    return sorted(in_force, key=lambda r: (r.held_on, r.id))
+
+
+def _statuses(connection: Connection, known: Any) -> dict[tuple[str, str, int | None], dict[str, Any]]:
+    found: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+    query = sa.select(events).where(events.c.kind == FINDING_STATUS_EVENT).order_by(events.c.seq)
+    for row in connection.execute(query):
+        if not known(row.at):
+            continue
+        detail = json.loads(row.detail)
+        found[(row.project_id, detail["finding"], detail.get("year"))] = {
+            "status": detail["status"], "reason": detail.get("reason"), "at": row.at, "by": row.actor,
+        }  # fmt: skip
+    return found
