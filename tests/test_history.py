@@ -7,10 +7,13 @@ import json
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from click.testing import CliRunner
+from openpyxl import Workbook
 
 from admission.cli import main
 from admission.dates import beijing_time, recorded_bound
@@ -92,3 +95,73 @@ def test_recorded_times_are_read_and_shown_in_beijing_time() -> None:
     assert beijing_time("2026-12-02T13:10:00.000000+00:00") == "2026-12-02 21:10"
     code, _, err = run("report", "annual", "--year", "2026", "--as-recorded", "上周五")
     assert code == 2 and "--as-recorded" in err and "上周五" in err
+
+
+# --- tamper evidence that covers the records ----------------------------------------------------------
+
+TAMPERING = [
+    ("a resolution", "UPDATE resolutions SET result = '不予通过' WHERE project_id = 'JM-2026-0101'"),
+    ("a revision", "UPDATE revisions SET content = replace(content, '5000', '5001') WHERE project_id = 'JM-2026-0101'"),
+    ("a decision", "UPDATE decisions SET verdict = 'approve' WHERE project_id = 'JM-2026-0103'"),
+    ("a milestone", "UPDATE projects SET signed_on = '2026-01-01' WHERE id = 'JM-2026-0101'"),
+    ("a yearly figure", "UPDATE yearly_results SET tax = '99999' WHERE project_id = 'JM-2026-0101'"),
+    ("a user's role", "UPDATE users SET role = 'reviewer' WHERE name = '只读乙'"),
+]
+
+
+def _engine(db: str) -> sa.Engine:
+    from admission.ledger.database import _url
+
+    return sa.create_engine(_url(db))
+
+
+def _tamper_ready(db: str, tmp_path: Path) -> None:
+    _a_year(db, tmp_path)
+    book = tmp_path / "履约.xlsx"
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "项目台账"
+    sheet.append(["案件编号", "签约日期"])
+    sheet.append(["JM-2026-0101", date(2026, 4, 1)])
+    results = workbook.create_sheet("履约数据")
+    results.append(["案件编号", "年度", "实际税收（万元）"])
+    results.append(["JM-2026-0101", 2026, 1200])
+    workbook.save(book)
+    code, out, err = run("ledger", "import", str(book), "--db", db)
+    assert code == 0, out + err
+    added = CliRunner().invoke(
+        main, ["user", "add", "只读乙", "--role", "viewer", "--password-stdin", "--db", db], input="correct-horse-7\n"
+    )
+    assert added.exit_code == 0, added.stderr
+
+
+@pytest.mark.parametrize("what, statement", TAMPERING, ids=[t[0] for t in TAMPERING])
+def test_verify_finds_a_record_changed_without_an_event(what: str, statement: str, db_url: str, tmp_path: Path) -> None:
+    _tamper_ready(db_url, tmp_path)
+    code, out, _ = run("ledger", "verify", "--db", db_url)
+    assert code == 0 and "台账记录与事件一致" in out, out
+    engine = _engine(db_url)
+    with engine.begin() as connection:
+        assert connection.execute(sa.text(statement)).rowcount >= 1, what
+    engine.dispose()
+    code, out, _ = run("ledger", "verify", "--db", db_url)
+    assert code == 1 and "不一致" in out, (what, out)
+
+
+def test_deleted_last_events_are_found_with_the_kept_head(db_url: str, tmp_path: Path) -> None:
+    _a_year(db_url, tmp_path)
+    code, out, _ = run("ledger", "verify", "--db", db_url)
+    head = out.split("链头：")[1].split("（")[0]
+    assert code == 0 and run("ledger", "verify", "--db", db_url, "--expect-head", head)[0] == 0
+    engine = _engine(db_url)
+    with engine.begin() as connection:
+        last = connection.execute(sa.text("SELECT max(seq) FROM events")).scalar_one()
+        connection.execute(sa.text("DELETE FROM events WHERE seq = :seq"), {"seq": last})
+    code, out, _ = run("ledger", "verify", "--db", db_url, "--expect-head", head)
+    assert code == 1 and "链头不符" in out, out
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM events"))
+    engine.dispose()
+    code, out, _ = run("ledger", "verify", "--db", db_url)  # no head kept: the records still say so
+    assert code == 1 and "不一致" in out, out

@@ -15,7 +15,7 @@ from admission.cli.shell import command, emit_json, reports_errors, terminal_sty
 from admission.documents.files import check_outputs, write_files
 from admission.documents.sheets import Sheet, xlsx_bytes
 from admission.errors import UsageError
-from admission.ledger.chain import verify
+from admission.ledger.audit import Head, audit
 from admission.ledger.database import upgrade_ledger
 from admission.ledger.views import LIST_HEADERS, Filters, NotFound, list_table, project_detail, project_rows
 from admission.text import format_table, safe
@@ -89,25 +89,43 @@ def ledger_list(
         click.echo("  " + line.rstrip())
 
 
+def parse_head_option(ctx: click.Context, param: click.Parameter, value: str | None) -> Head | None:
+    if value is None:
+        return None
+    try:
+        return Head.parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
 @command("verify")
+@click.option("--expect-head", metavar="序号:摘要", callback=parse_head_option, default=None,
+              help="上次 verify 打印的链头；核对它仍在且未变（发现末尾事件被删除）。")  # fmt: skip
 @uses_admit(rules=False, db=True)
 @reports_errors
-def ledger_verify(admit: Admit) -> None:
-    """校验变更事件的哈希链：找出第一条被篡改、删除或调换的事件。
+def ledger_verify(admit: Admit, expect_head: Head | None) -> None:
+    """校验台账：变更事件的哈希链（找出第一条被篡改、删除或调换的事件），现有记录与事件是否一致，以及保存的链头是否仍在。
 
-    退出码：0 完好，1 链条断裂。
+    退出码：0 完好，1 发现问题。
 
     \b
     示例：
       admit ledger verify --db admit.db
+      admit ledger verify --expect-head 1024:3f2a…（上次打印的链头）
     """
     with admit.ledger().reading() as connection:
-        checked, broken = verify(connection)
-    if broken is None:
-        click.echo(f"事件链完好：共 {checked} 条事件。")
-        sys.exit(0)
-    click.echo(terminal_style(f"事件链断裂：第 {broken.seq} 号事件，{broken.reason}", "fail"))
-    sys.exit(1)
+        found = audit(connection, expect_head)
+    if found.broken is not None:
+        click.echo(terminal_style(f"事件链断裂：第 {found.broken.seq} 号事件，{found.broken.reason}", "fail"))
+    if found.mismatch is not None:
+        click.echo(terminal_style(f"台账记录与变更事件不一致：{found.mismatch}（记录被绕过程序直接修改）", "fail"))
+    if found.head_missing is not None:
+        click.echo(terminal_style(f"链头不符：{found.head_missing}", "fail"))
+    if found.intact:
+        click.echo(f"事件链完好：共 {found.checked} 条事件；台账记录与事件一致。")
+    if found.head is not None:
+        click.echo(f"链头：{found.head.text()}（请另行保存，下次用 --expect-head 核对）")
+    sys.exit(0 if found.intact else 1)
 
 
 @command("upgrade")

@@ -34,7 +34,7 @@ from admission.vocabulary import CONTRACT_DATES, MILESTONES, PASSED
 
 Connection = sa.Connection
 FINDING_STATUS_EVENT = "finding_status"
-_DATE_FIELDS = frozenset(key for key, _ in (*MILESTONES, *CONTRACT_DATES))
+DATE_FIELDS = frozenset(key for key, _ in (*MILESTONES, *CONTRACT_DATES))
 # Events whose changes to a current row are undone to see the ledger as recorded earlier.
 _UNDONE = ("project_added", "project_updated", "application_added", "application_revised", "results_recorded", "results_updated",
            "agenda_set", "meeting_added")  # fmt: skip
@@ -148,7 +148,7 @@ def _recorded(bound: str | None) -> Any:
 
 def _value(key: str, value: Any) -> Any:
     """A field's value as an event keeps it (ISO dates, decimal text), as the table holds it."""
-    return date.fromisoformat(value) if key in _DATE_FIELDS and isinstance(value, str) else value
+    return date.fromisoformat(value) if key in DATE_FIELDS and isinstance(value, str) else value
 
 
 def _undo_later_changes(snapshot: Snapshot, bound: str) -> None:
