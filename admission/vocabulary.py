@@ -83,7 +83,7 @@ CONTRACT_DATES: tuple[tuple[str, str], ...] = (
     ("agreed_full_production_on", "约定达产日期"),
 )
 # A project's stage (阶段): the furthest step it has reached.
-STAGES = ("已申请", "已过会", *(label.removesuffix("日期") for _, label in MILESTONES))
+STAGES = ("已申请", "已审查", "暂缓", "不予通过", "已过会", *(label.removesuffix("日期") for _, label in MILESTONES))
 
 # --- the ledger's events (变更记录) -------------------------------------------------------------
 

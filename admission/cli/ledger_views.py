@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from admission.app import Admit
-from admission.cli.options import db_option, json_option, output_option, uses_admit
+from admission.cli.options import as_recorded_option, db_option, json_option, output_option, uses_admit
 from admission.cli.project_text import render_project
 from admission.cli.shell import command, emit_json, reports_errors, terminal_style
 from admission.documents.files import check_outputs, write_files
@@ -17,6 +17,7 @@ from admission.documents.sheets import Sheet, xlsx_bytes
 from admission.errors import UsageError
 from admission.ledger.audit import Head, audit
 from admission.ledger.database import upgrade_ledger
+from admission.ledger.history import state
 from admission.ledger.views import LIST_HEADERS, Filters, NotFound, list_table, project_detail, project_rows
 from admission.text import format_table, safe
 
@@ -24,9 +25,10 @@ from admission.text import format_table, safe
 @command("show")
 @click.argument("case_id")
 @json_option()
+@as_recorded_option
 @uses_admit(rules=False, db=True)
 @reports_errors
-def ledger_show(admit: Admit, case_id: str, as_json: bool) -> None:
+def ledger_show(admit: Admit, case_id: str, as_json: bool, as_recorded: str | None) -> None:
     """查看一个项目：修订、审查结论、审议结果、进度节点、土地合同、年度履约数据与变更记录。
 
     \b
@@ -36,7 +38,7 @@ def ledger_show(admit: Admit, case_id: str, as_json: bool) -> None:
     """
     try:
         with admit.ledger().reading() as connection:
-            detail = project_detail(connection, case_id)
+            detail = project_detail(connection, case_id, as_recorded)
     except NotFound:
         raise UsageError(f"台账中没有案件编号为 {case_id} 的项目") from None
     if as_json:
@@ -54,6 +56,7 @@ def ledger_show(admit: Admit, case_id: str, as_json: bool) -> None:
 @click.option("--year", type=int, default=None, help="年度（审议会议的年度；未审议的按首次登记年度）。")
 @json_option()
 @output_option("xlsx", "同时写出 Excel 表。")
+@as_recorded_option
 @uses_admit(rules=False, db=True)
 @reports_errors
 def ledger_list(
@@ -66,6 +69,7 @@ def ledger_list(
     year: int | None,
     as_json: bool,
     xlsx_path: Path | None,
+    as_recorded: str | None,
 ) -> None:
     """按条件列出台账中的项目（与审查结论不一致的审议结果标为“偏离”）。
 
@@ -77,7 +81,7 @@ def ledger_list(
     filters = Filters.named(district, project_type, stage, verdict, resolution, year)
     check_outputs([xlsx_path])
     with admit.ledger().reading() as connection:
-        rows = project_rows(connection, filters)
+        rows = project_rows(state(connection, as_recorded), filters)
     if xlsx_path is not None:
         write_files({xlsx_path: xlsx_bytes([Sheet("项目清单", LIST_HEADERS, list_table(rows), number_formats={4: "#,##0.00"})])})
     if as_json:

@@ -4,12 +4,35 @@ from __future__ import annotations
 
 from typing import Any
 
+from admission.dates import beijing_time
 from admission.text import pad, safe
-from admission.vocabulary import DEVIATION
+from admission.vocabulary import CONTRACT_DATES, DEVIATION, MILESTONES
+
+_LABELS = {**dict(MILESTONES), **dict(CONTRACT_DATES), "land_price": "出让价款（万元）", "land_source": "用地来源", "name": "项目名称",
+           "district": "所在区域", "type": "项目类型", "industry_code": "行业代码", "chain": "重点产业链",
+           "total_investment": "计划总投资（万元）", "tax": "实际税收（万元）", "output": "实际产值（万元）",
+           "fixed_assets": "累计固定资产投资（万元）", "result": "审议结果", "conditions": "附加条件"}  # fmt: skip
+
+
+def _before_after(detail: dict[str, Any]) -> list[str]:
+    """An event's changes as 标签：前 → 后, in Chinese (what the event's JSON keeps)."""
+    changes = detail.get("changes", detail)
+    shown = [
+        f"{_LABELS.get(key, key)}：{change.get('before') or '—'} → {change.get('after') or '—'}"
+        for key, change in changes.items()
+        if isinstance(change, dict) and "after" in change
+    ]
+    before = detail.get("before")
+    if isinstance(before, dict) and "result" in before:
+        shown.append(f"审议结果：{before['result']} → {detail.get('result')}")
+    return shown
 
 
 def render_project(detail: dict[str, Any], style: Any) -> str:
-    lines = [style(f"{safe(detail['id'])}  {safe(detail['name'])}", "title")]
+    title = f"{safe(detail['id'])}  {safe(detail['name'])}"
+    if detail.get("as_recorded"):
+        title += f"（截至 {beijing_time(detail['as_recorded'])} 已登记的情况）"
+    lines = [style(title, "title")]
     facts = [
         ("所在区域", detail["district"]),
         ("项目类型", detail["type_label"]),
@@ -25,8 +48,9 @@ def render_project(detail: dict[str, Any], style: Any) -> str:
     for decision in detail["decisions"]:
         by_revision.setdefault(decision["revision"], []).append(decision)
     for revision in detail["revisions"]:
-        when, who = revision["recorded_at"][:19], safe(revision["recorded_by"])
+        when, who = beijing_time(revision["recorded_at"]), safe(revision["recorded_by"])
         lines.append(f"  第 {revision['number']} 版  {when}  {who}  来源 {safe(revision['source'])}")
+        lines += [f"      {safe(change['text'])}" for change in revision["changes"]]
         for decision in by_revision.get(revision["number"], []):
             failed = f"，未达标：{'、'.join(decision['failed_rules'])}" if decision["failed_rules"] else ""
             lines.append(f"      {decision['verdict_label']}（{decision['rulebook_version']}，审查日期 {decision['review_date']}{failed}）")
@@ -53,5 +77,6 @@ def render_project(detail: dict[str, Any], style: Any) -> str:
     lines.append(style("变更记录", "title"))
     for event in detail["events"]:
         kind = event["kind_label"]
-        lines.append(f"  #{event['seq']}  {event['at'][:19]}  {safe(event['actor'])}  {kind}  {safe(event['source'])}")
+        lines.append(f"  #{event['seq']}  {beijing_time(event['at'])}  {safe(event['actor'])}  {kind}  {safe(event['source'])}")
+        lines += [f"      {safe(change)}" for change in _before_after(event["detail"])]
     return "\n".join(lines)

@@ -24,6 +24,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -111,33 +112,52 @@ class Snapshot:
         query = sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content, revisions.c.recorded_at)
         return [Record(row._mapping) for row in self.connection.execute(query) if (row.project_id, row.number) in known]
 
+    @cached_property
+    def latest_revision(self) -> dict[str, int]:
+        """Each project's latest revision number (as recorded)."""
+        latest: dict[str, int] = {}
+        for revision in self.revisions:
+            latest[revision.project_id] = max(revision.number, latest.get(revision.project_id, 0))
+        return latest
+
+    def verdict(self, project_id: str) -> str | None:
+        """The verdict of the project's latest decision on its latest revision (as recorded)."""
+        number = self.latest_revision.get(project_id)
+        return self.decisions.get((project_id, number), (None, ""))[0] if number is not None else None
+
     def corrections_after(self, day: date) -> int:
         """How many changes to facts effective by ``day`` were recorded after it (期后更正)."""
         end = datetime.combine(day, datetime.max.time(), BEIJING).astimezone(UTC).isoformat(timespec="microseconds")
         return sum(1 for e in self.later_changes if e.at > end)
 
 
-def state(connection: Connection, recorded_by: str | None = None) -> Snapshot:
-    """The ledger as recorded by ``recorded_by`` (an instant from :func:`recorded_bound`; None: now)."""
+def state(connection: Connection, recorded_by: str | None = None, only: str | None = None) -> Snapshot:
+    """The ledger as recorded by ``recorded_by`` (an instant from ``dates.recorded_bound``; None:
+    now); ``only`` limits it to one project (``ledger show``), which reads just that project's rows."""
     snapshot = Snapshot(connection, recorded_by)
     known = _recorded(recorded_by)
-    snapshot.projects = {row.id: Record(row._mapping) for row in connection.execute(sa.select(projects))}
+
+    def of(table: sa.Table, column: str = "project_id") -> sa.Select[Any]:
+        query = sa.select(table)
+        return query.where(table.c[column] == only) if only is not None else query
+
+    snapshot.projects = {row.id: Record(row._mapping) for row in connection.execute(of(projects, "id"))}
     snapshot.revisions = [
-        Record(row._mapping)
-        for row in connection.execute(sa.select(revisions.c.project_id, revisions.c.number, revisions.c.recorded_at, revisions.c.source))
+        Record(project_id=row.project_id, number=row.number, recorded_at=row.recorded_at, source=row.source,
+               recorded_by=row.recorded_by, sha256=row.sha256)
+        for row in connection.execute(of(revisions).order_by(revisions.c.project_id, revisions.c.number))
         if known(row.recorded_at)
-    ]
-    made = sa.select(decisions.c.project_id, decisions.c.revision, decisions.c.verdict, decisions.c.rulebook_version, decisions.c.made_at)
-    for row in connection.execute(made.order_by(decisions.c.id)):
+    ]  # fmt: skip
+    for row in connection.execute(of(decisions).order_by(decisions.c.id)):
         if known(row.made_at):
             snapshot.decisions[(row.project_id, row.revision)] = (row.verdict, row.rulebook_version)
     snapshot.meetings = {row.id: Record(row._mapping) for row in connection.execute(sa.select(meetings))}
     snapshot.yearly = defaultdict(dict)
-    for row in connection.execute(sa.select(yearly_results)):
+    for row in connection.execute(of(yearly_results)):
         snapshot.yearly[row.project_id][row.year] = Record(row._mapping)
     if recorded_by is not None:
-        _undo_later_changes(snapshot, recorded_by)
-    snapshot.resolutions = _resolutions_in_force(connection, snapshot, known)
+        _undo_later_changes(snapshot, recorded_by, only)
+    snapshot.resolutions = _resolutions_in_force(connection, snapshot, known, only)
     snapshot.statuses = _statuses(connection, known)
     return snapshot
 
@@ -151,8 +171,10 @@ def _value(key: str, value: Any) -> Any:
     return date.fromisoformat(value) if key in DATE_FIELDS and isinstance(value, str) else value
 
 
-def _undo_later_changes(snapshot: Snapshot, bound: str) -> None:
+def _undo_later_changes(snapshot: Snapshot, bound: str, only: str | None) -> None:
     later = sa.select(events).where(events.c.at > bound, events.c.kind.in_(_UNDONE)).order_by(events.c.seq.desc())
+    if only is not None:
+        later = later.where(sa.or_(events.c.project_id == only, events.c.project_id.is_(None)))
     snapshot.later_changes = [Record(row._mapping) for row in snapshot.connection.execute(later)]
     removed_meetings: set[tuple[int, int]] = set()
     for event in snapshot.later_changes:
@@ -187,9 +209,11 @@ def _existed_before(snapshot: Snapshot, event: Record) -> bool:
     return bool(snapshot.connection.execute(earlier).scalar_one())
 
 
-def _resolutions_in_force(connection: Connection, snapshot: Snapshot, known: Any) -> list[Record]:
+def _resolutions_in_force(connection: Connection, snapshot: Snapshot, known: Any, only: str | None) -> list[Record]:
     """The latest recorded resolution of each project at each meeting, in meeting order."""
     query = sa.select(resolutions).order_by(resolutions.c.id)
+    if only is not None:
+        query = query.where(resolutions.c.project_id == only)
     latest: dict[tuple[int, str], Record] = {}
     for row in connection.execute(query):
         if known(row.recorded_at) and row.meeting_id in snapshot.meetings:

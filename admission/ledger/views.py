@@ -15,8 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from admission.contract.fields import FIELDS
 from admission.errors import UsageError
-from admission.ledger.schema import decisions, events, meetings, projects, resolutions, revisions, yearly_results
+from admission.ledger.history import Snapshot, state
+from admission.ledger.schema import decisions, events
 from admission.vocabulary import (
     CONTRACT_DATES,
     DEVIATION,
@@ -41,35 +43,71 @@ def _iso(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def stage_of(project: dict[str, Any], passed: bool) -> str:
-    for key, label in reversed(MILESTONES):
-        if project.get(key):
-            return label.removesuffix("日期")
-    return "已过会" if passed else "已申请"
+def stage_of(project: dict[str, Any], result: str | None, reviewed: bool) -> str:
+    """A project's stage (阶段): the furthest milestone once passed; before that 已申请 (no decision
+    yet), 已审查 (a decision, no resolution) or the meeting's 暂缓 / 不予通过."""
+    if result in PASSED:
+        for key, label in reversed(MILESTONES):
+            if project.get(key):
+                return label.removesuffix("日期")
+        return "已过会"
+    if result in ("暂缓", "不予通过"):
+        return result
+    return "已审查" if reviewed else "已申请"
 
 
-def project_detail(connection: sa.Connection, case_id: str) -> dict[str, Any]:
-    """Everything the ledger knows about one project (``admit ledger show --json``)."""
-    row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
-    if row is None:
+def _field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """What a revision changed, field by field in Chinese: 达产年税收：7488 → 2496 万元."""
+    changes = []
+    for field in FIELDS:
+        old, new = _at(before, field.path), _at(after, field.path)
+        if old != new:
+            shown = f"{field.name}：{_shown(old)} → {_shown(new)}{(' ' + field.unit) if field.unit else ''}"
+            changes.append({"field": field.path, "label": field.name, "before": old, "after": new, "text": shown})
+    return changes
+
+
+def _at(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _shown(value: Any) -> str:
+    return "未填" if value is None else type_label(value) if value in PROJECT_TYPES else str(value)
+
+
+def _revisions(snapshot: Snapshot, case_id: str) -> list[dict[str, Any]]:
+    contents = {r.number: json.loads(r.content) for r in snapshot.revision_contents() if r.project_id == case_id}
+    listed = []
+    previous: dict[str, Any] | None = None
+    for revision in (r for r in snapshot.revisions if r.project_id == case_id):
+        content = contents.get(revision.number, {})
+        listed.append({
+            "number": revision.number, "sha256": revision.sha256, "source": revision.source,
+            "recorded_at": revision.recorded_at, "recorded_by": revision.recorded_by,
+            "changes": _field_changes(previous, content) if previous is not None else [],
+        })  # fmt: skip
+        previous = content
+    return listed
+
+
+def project_detail(connection: sa.Connection, case_id: str, recorded_by: str | None = None) -> dict[str, Any]:
+    """Everything the ledger knows about one project (``admit ledger show --json``), as recorded
+    by ``recorded_by`` (None: now)."""
+    snapshot = state(connection, recorded_by, only=case_id)
+    project = snapshot.projects.get(case_id)
+    if project is None:
         raise NotFound(case_id)
-    project = dict(row._mapping)
-    revision_rows = connection.execute(
-        sa.select(revisions.c.number, revisions.c.sha256, revisions.c.source, revisions.c.recorded_at, revisions.c.recorded_by)
-        .where(revisions.c.project_id == case_id)
-        .order_by(revisions.c.number)
-    ).all()
-    decision_rows = connection.execute(sa.select(decisions).where(decisions.c.project_id == case_id).order_by(decisions.c.id)).all()
-    resolution_rows = connection.execute(
-        sa.select(resolutions, meetings.c.year, meetings.c.number, meetings.c.held_on)
-        .join(meetings, meetings.c.id == resolutions.c.meeting_id)
-        .where(resolutions.c.project_id == case_id)
-        .order_by(resolutions.c.id)
-    ).all()
-    result_rows = connection.execute(
-        sa.select(yearly_results).where(yearly_results.c.project_id == case_id).order_by(yearly_results.c.year)
-    ).all()
-    event_rows = connection.execute(sa.select(events).where(events.c.project_id == case_id).order_by(events.c.seq)).all()
+    decision_rows = [
+        d for d in connection.execute(sa.select(decisions).where(decisions.c.project_id == case_id).order_by(decisions.c.id))
+        if recorded_by is None or d.made_at <= recorded_by
+    ]  # fmt: skip
+    event_rows = [
+        e for e in connection.execute(sa.select(events).where(events.c.project_id == case_id).order_by(events.c.seq))
+        if recorded_by is None or e.at <= recorded_by
+    ]  # fmt: skip
     decision_list = []
     for d in decision_rows:
         content = json.loads(d.content)
@@ -80,13 +118,15 @@ def project_detail(connection: sa.Connection, case_id: str) -> dict[str, Any]:
              "failed_rules": failed}
         )  # fmt: skip
     resolution_list = [
-        {"meeting": {"year": r.year, "number": r.number, "date": r.held_on.isoformat()}, "result": r.result, "conditions": r.conditions,
-         "revision": r.revision, "verdict": r.verdict, "deviation": bool(r.deviation), "recorded_at": r.recorded_at,
-         "recorded_by": r.recorded_by}
-        for r in resolution_rows
+        {"meeting": {"year": r.year, "number": r.meeting_number, "date": r.held_on.isoformat()}, "result": r.result,
+         "conditions": r.conditions, "revision": r.revision, "verdict": r.verdict, "deviation": bool(r.deviation),
+         "recorded_at": r.recorded_at, "recorded_by": r.recorded_by}
+        for r in snapshot.resolutions
     ]  # fmt: skip
+    latest = resolution_list[-1]["result"] if resolution_list else None
     return {
         "id": case_id,
+        "as_recorded": recorded_by,
         "name": project["name"],
         "district": project["district"],
         "type": project["type"],
@@ -95,16 +135,19 @@ def project_detail(connection: sa.Connection, case_id: str) -> dict[str, Any]:
         "chain": project["chain"],
         "total_investment": project["total_investment"],
         "land_source": project["land_source"],
-        "stage": stage_of(project, any(r["result"] in ("通过", "有条件通过") for r in resolution_list)),
+        "stage": stage_of(project, latest, bool(decision_list)),
         "milestones": {
             label: _iso(project[key]) for key, label in MILESTONES if key not in LAND_MILESTONES or project["land_source"] != "自有用地"
         },
         "land_contract": {"出让价款（万元）": project["land_price"], **{label: _iso(project[key]) for key, label in CONTRACT_DATES}},
-        "revisions": [dict(r._mapping) for r in revision_rows],
+        "revisions": _revisions(snapshot, case_id),
         "decisions": decision_list,
         "resolutions": resolution_list,
         "deviation": any(r["deviation"] for r in resolution_list[-1:]),
-        "yearly_results": [{"year": r.year, "tax": r.tax, "output": r.output, "fixed_assets": r.fixed_assets} for r in result_rows],
+        "yearly_results": [
+            {"year": y, "tax": r.tax, "output": r.output, "fixed_assets": r.fixed_assets}
+            for y, r in sorted(snapshot.yearly[case_id].items())
+        ],
         "events": [
             {
                 "seq": e.seq,
@@ -154,57 +197,32 @@ class Filters:
         return cls(district or None, type_code, stage or None, verdict_code, resolution or None, year)
 
 
-def project_rows(connection: sa.Connection, filters: Filters) -> list[dict[str, Any]]:
-    """One row per project: identity, latest verdict and resolution, deviation, stage; filtered."""
-    latest_decision = sa.select(decisions.c.project_id, sa.func.max(decisions.c.id).label("id")).group_by(decisions.c.project_id).subquery()
-    verdicts = {
-        row.project_id: row.verdict
-        for row in connection.execute(
-            sa.select(decisions.c.project_id, decisions.c.verdict).join(latest_decision, latest_decision.c.id == decisions.c.id)
-        )
-    }
-    latest_resolution = (
-        sa.select(resolutions.c.project_id, sa.func.max(resolutions.c.id).label("id")).group_by(resolutions.c.project_id).subquery()
-    )
-    resolved = {
-        row.project_id: row
-        for row in connection.execute(
-            sa.select(resolutions.c.project_id, resolutions.c.result, resolutions.c.deviation, meetings.c.year, meetings.c.number)
-            .join(latest_resolution, latest_resolution.c.id == resolutions.c.id)
-            .join(meetings, meetings.c.id == resolutions.c.meeting_id)
-        )
-    }
-    first_year = {
-        row.project_id: int(str(row.first)[:4])
-        for row in connection.execute(
-            sa.select(revisions.c.project_id, sa.func.min(revisions.c.recorded_at).label("first")).group_by(revisions.c.project_id)
-        )
-    }
-    query = sa.select(projects).order_by(projects.c.id)
-    if filters.district:
-        query = query.where(projects.c.district == filters.district)
-    if filters.type:
-        query = query.where(projects.c.type == filters.type)
+def project_rows(snapshot: Snapshot, filters: Filters) -> list[dict[str, Any]]:
+    """One row per project: identity, latest verdict and resolution in force, deviation, stage; filtered."""
+    latest = {r.project_id: r for r in snapshot.latest_resolutions()}
+    first_year: dict[str, int] = {}
+    for revision in snapshot.revisions:
+        first_year.setdefault(revision.project_id, int(revision.recorded_at[:4]))
     rows = []
-    for row in connection.execute(query):
-        project = dict(row._mapping)
-        resolution = resolved.get(row.id)
-        verdict = verdicts.get(row.id)
-        passed = resolution is not None and resolution.result in PASSED
-        year = resolution.year if resolution is not None else first_year.get(row.id)
+    for project in snapshot.projects_by_id(district=filters.district or None).values():
+        if filters.type and project.type != filters.type:
+            continue
+        resolution = latest.get(project.id)
+        verdict = snapshot.verdict(project.id)
+        year = resolution.year if resolution is not None else first_year.get(project.id)
         item = {
-            "id": row.id,
-            "name": row.name,
-            "district": row.district,
-            "type": row.type,
-            "type_label": type_label(row.type),
-            "total_investment": row.total_investment,
+            "id": project.id,
+            "name": project.name,
+            "district": project.district,
+            "type": project.type,
+            "type_label": type_label(project.type),
+            "total_investment": project.total_investment,
             "verdict": verdict,
             "verdict_label": VERDICTS.get(verdict or "", ""),
             "resolution": resolution.result if resolution is not None else None,
-            "meeting": f"{resolution.year} 年第 {resolution.number} 次" if resolution is not None else None,
+            "meeting": f"{resolution.year} 年第 {resolution.meeting_number} 次" if resolution is not None else None,
             "deviation": bool(resolution.deviation) if resolution is not None else False,
-            "stage": stage_of(project, passed),
+            "stage": stage_of(project, resolution.result if resolution is not None else None, verdict is not None),
             "year": year,
         }
         if filters.stage and item["stage"] != filters.stage:

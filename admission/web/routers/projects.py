@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from admission.dates import parse_iso_date
 from admission.ledger.accounts import User
 from admission.ledger.book import amount_text
+from admission.ledger.history import state as ledger_state
 from admission.ledger.records import set_progress, set_year
 from admission.ledger.views import Filters, NotFound, project_detail, project_rows
 from admission.vocabulary import MILESTONE_KEYS, RESULTS, STAGES
@@ -61,7 +62,7 @@ def projects_page(
 ) -> HTMLResponse:
     wanted = user.own_district or (district or None)
     with state.ledger.reading() as connection:
-        rows = project_rows(connection, Filters(district=wanted, stage=stage or None, resolution=resolution or None))
+        rows = project_rows(ledger_state(connection), Filters(district=wanted, stage=stage or None, resolution=resolution or None))
     chosen = {"district": district, "stage": stage, "resolution": resolution}
     districts = state.admit.rulebook.districts
     return render(request, state, user, "projects.html.j2", rows=rows, districts=districts, stages=STAGES, results=RESULTS, chosen=chosen)

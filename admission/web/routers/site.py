@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admission.ledger import accounts
+from admission.ledger.history import state as ledger_state
 from admission.ledger.views import Filters, project_rows
 from admission.resources import data_dir
 from admission.vocabulary import STAGES
@@ -54,7 +55,7 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, state: AppState, user: SignedIn) -> HTMLResponse:
     with state.ledger.reading() as connection:
-        rows = project_rows(connection, Filters(district=user.own_district))
+        rows = project_rows(ledger_state(connection), Filters(district=user.own_district))
     stages = {stage: sum(1 for r in rows if r["stage"] == stage) for stage in STAGES}
     deviations = [r for r in rows if r["deviation"]]
     return render(request, state, user, "home.html.j2", total=len(rows), stages=stages, deviations=deviations)
