@@ -49,3 +49,8 @@ def recorded_bound(text: str) -> str:
 def beijing_time(utc_iso: str) -> str:
     """A recorded time as the office reads it: ``2026-12-02 21:10`` (Beijing time)."""
     return datetime.fromisoformat(utc_iso).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+
+
+def beijing_date(utc_iso: str) -> date:
+    """The office's calendar day of a recorded time."""
+    return datetime.fromisoformat(utc_iso).astimezone(BEIJING).date()

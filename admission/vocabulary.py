@@ -83,7 +83,7 @@ CONTRACT_DATES: tuple[tuple[str, str], ...] = (
     ("agreed_full_production_on", "约定达产日期"),
 )
 # A project's stage (阶段): the furthest step it has reached.
-STAGES = ("已申请", "已审查", "暂缓", "不予通过", "已过会", *(label.removesuffix("日期") for _, label in MILESTONES))
+STAGES = ("已申请", "已审查", "暂缓", "不予通过", "已过会", *(label.removesuffix("日期") for _, label in MILESTONES), "终止")
 
 # --- the ledger's events (变更记录) -------------------------------------------------------------
 
@@ -94,6 +94,12 @@ EVENT_KINDS: dict[str, str] = {
     "project_updated": "更新项目",
     "meeting_added": "登记会议",
     "resolution_recorded": "登记审议结果",
+    "resolution_corrected": "更正审议结果",
+    "project_corrected": "更正项目数据",
+    "project_transferred": "项目流转",
+    "project_terminated": "项目终止",
+    "results_corrected": "更正履约数据",
+    "submission_refused": "受理登记（材料无效，退回补正）",
     "results_recorded": "登记履约数据",
     "results_updated": "更新履约数据",
     "agenda_set": "设定议程",

@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from admission.app import Admit
 from admission.cli import main
 from admission.intake.workbook import COLUMNS, application_to_row
-from admission.ledger.database import open_ledger
+from admission.ledger.database import SCHEMA_REVISION, open_ledger
 from admission.numbers import percent, yi
 from admission.rules.rulebook import load_rulebook
 from admission.web.app import create_app
@@ -137,9 +137,11 @@ def _at_schema_0002(db: str) -> None:
     that makes the 0003 step fail after its first statement."""
     run("ledger", "add", str(SAMPLES_DIR / "industrial-approve.json"), "--db", db, *AS_OF)
     connection = sqlite3.connect(db)
-    connection.executescript(
-        "DROP TABLE api_tokens; DROP TABLE users; UPDATE alembic_version SET version_num = '0002';CREATE TABLE api_tokens (stray INTEGER);"
+    undo_0004 = "DROP TABLE refused_submissions; DROP TABLE terminations; DROP TABLE transfers;" + "".join(
+        f"ALTER TABLE resolutions DROP COLUMN {column};" for column in ("added_item", "withdrawn", "reason")
     )
+    undo_0003 = "DROP TABLE api_tokens; DROP TABLE users; UPDATE alembic_version SET version_num = '0002';"
+    connection.executescript(undo_0004 + undo_0003 + "CREATE TABLE api_tokens (stray INTEGER);")
     connection.commit()
     connection.close()
 
@@ -164,7 +166,7 @@ def test_a_failed_upgrade_step_leaves_the_ledger_as_it_was(tmp_path: Path) -> No
     connection.executescript("DROP TABLE api_tokens;")
     connection.close()
     code, out, err = run("ledger", "upgrade", "--db", db)
-    assert code == 0 and "0002" in out and "0003" in out, err
+    assert code == 0 and "0002" in out and SCHEMA_REVISION in out, err
     assert run("ledger", "show", "JM-2026-0101", "--db", db)[0] == 0
 
 
@@ -179,7 +181,7 @@ def test_upgrade_never_prints_the_database_password() -> None:
 def test_a_milestone_waiting_for_the_writers_lock_blocks_no_other_request(tmp_path: Path) -> None:
     db = str(tmp_path / "admit.db")
     run("ledger", "add", str(SAMPLES_DIR / "industrial-approve.json"), "--db", db, *AS_OF)
-    run("ledger", "resolve", "JM-2026-0101", "通过", "--meeting-no", "1", "--meeting-date", "2026-01-05", "--db", db)
+    run("ledger", "resolve", "JM-2026-0101", "通过", "--meeting-no", "1", "--meeting-date", "2026-11-10", "--db", db)
     run("user", "add", "审查员甲", "--role", "reviewer", "--password-stdin", "--db", db, stdin=PASSWORD + "\n")
     token = run("user", "token", "审查员甲", "--db", db)[1].strip()
     app = create_app(Admit(ledger=open_ledger(db), rulebook=load_rulebook(RULES_DIR)), secret="x" * 32)
@@ -244,7 +246,7 @@ def test_50050_wan_is_5_01_yi_in_the_opinion_the_screening_and_the_report(tmp_pa
     assert "5.01 亿元" in out
     db = str(tmp_path / "admit.db")
     run("ledger", "add", str(path), "--db", db, *AS_OF)
-    run("ledger", "resolve", app["id"], "通过", "--meeting-no", "1", "--meeting-date", "2026-01-05", "--db", db)
+    run("ledger", "resolve", app["id"], "通过", "--meeting-no", "1", "--meeting-date", "2026-11-10", "--db", db)
     figures = json.loads(run("report", "annual", "--year", "2026", "--db", db, "--json")[1])
     assert figures["passed_investment_yi"] == 5.01
 

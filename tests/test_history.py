@@ -9,6 +9,7 @@ import sys
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -47,7 +48,7 @@ def _a_year(db: str, tmp_path: Path) -> None:
     for name in ("industrial-approve.json", "industrial-reject.json", "logistics-approve.json"):
         assert run("ledger", "add", str(SAMPLES_DIR / name), "--db", db, *AS_OF)[0] == 0
     for case_id, result in (("JM-2026-0101", "通过"), ("JM-2026-0103", "不予通过")):
-        code, _, err = run("ledger", "resolve", case_id, result, "--meeting-no", "3", "--meeting-date", "2026-03-10", "--db", db)
+        code, _, err = run("ledger", "resolve", case_id, result, "--meeting-no", "3", "--meeting-date", "2026-11-10", "--db", db)
         assert code == 0, err
 
 
@@ -61,7 +62,7 @@ def test_a_report_recomputed_as_recorded_is_the_report_issued_then(db_url: str, 
     # Afterwards: a new project passes, a milestone and a yearly figure are recorded, the monthly
     # meeting's other project is resolved, the first project is revised.
     logistics = sample("logistics-approve.json")
-    assert run("ledger", "resolve", logistics["id"], "通过", "--meeting-no", "4", "--meeting-date", "2026-04-10", "--db", db_url)[0] == 0
+    assert run("ledger", "resolve", logistics["id"], "通过", "--meeting-no", "4", "--meeting-date", "2026-11-20", "--db", db_url)[0] == 0
     revised = sample("industrial-approve.json")
     revised["investment"]["total_wan"] = revised["investment"]["total_wan"] * 2
     assert run("ledger", "add", str(write_json(tmp_path / "r.json", revised)), "--db", db_url, *AS_OF)[0] == 0
@@ -75,16 +76,18 @@ def test_a_report_recomputed_as_recorded_is_the_report_issued_then(db_url: str, 
 
 def test_the_monitor_and_the_monthly_report_take_the_recorded_time_too(db_url: str, tmp_path: Path) -> None:
     _a_year(db_url, tmp_path)
-    before = run("report", "monthly", "--month", "2026-03", "--db", db_url, "--json")[1]
+    before = run("report", "monthly", "--month", "2026-11", "--db", db_url, "--json")[1]
     monitor_before = run("monitor", "--db", db_url, "--as-of", "2026-11-21", "--json")[1]
     time.sleep(0.01)
     recorded = datetime.now(UTC).isoformat()
-    # A second resolution for the same meeting replaces the first: the meeting still reviewed two.
-    assert run("ledger", "resolve", "JM-2026-0101", "有条件通过", "--meeting-no", "3", "--meeting-date", "2026-03-10",
-               "--conditions", "按期投产", "--db", db_url)[0] == 0  # fmt: skip
-    after = json.loads(run("report", "monthly", "--month", "2026-03", "--db", db_url, "--json")[1])
+    # A correction replaces the resolution in force: the meeting still reviewed two projects.
+    code, _, err = run("ledger", "correct", "JM-2026-0101", "--meeting-no", "3", "--meeting-date", "2026-11-10",
+                       "--result", "有条件通过", "--conditions", "按期投产", "--reason", "会议纪要更正", "--db", db_url)  # fmt: skip
+    assert code == 0, err
+    after = json.loads(run("report", "monthly", "--month", "2026-11", "--db", db_url, "--json")[1])
     assert [len(m["resolutions"]) for m in after["meetings"]] == [2]
-    assert run("report", "monthly", "--month", "2026-03", "--db", db_url, "--json", "--as-recorded", recorded)[1] == before
+    assert [r["result"] for r in after["meetings"][0]["resolutions"] if r["project"] == "JM-2026-0101"] == ["有条件通过"]
+    assert run("report", "monthly", "--month", "2026-11", "--db", db_url, "--json", "--as-recorded", recorded)[1] == before
     again = run("monitor", "--db", db_url, "--as-of", "2026-11-21", "--json", "--as-recorded", recorded)[1]
     assert json.loads(again)["findings"] == json.loads(monitor_before)["findings"]
 
@@ -165,3 +168,111 @@ def test_deleted_last_events_are_found_with_the_kept_head(db_url: str, tmp_path:
     engine.dispose()
     code, out, _ = run("ledger", "verify", "--db", db_url)  # no head kept: the records still say so
     assert code == 1 and "不一致" in out, out
+
+
+# --- corrections, the agenda, late resolutions, transfers, terminations --------------------------------
+
+
+def _resolve(db: str, case_id: str, result: str, number: str, day: str, *extra: str) -> tuple[int, str, str]:
+    return run("ledger", "resolve", case_id, result, "--meeting-no", number, "--meeting-date", day, "--db", db, *extra)
+
+
+def test_a_second_resolution_is_refused_and_a_correction_or_withdrawal_replaces_it(db_url: str, tmp_path: Path) -> None:
+    _a_year(db_url, tmp_path)
+    code, _, err = _resolve(db_url, "JM-2026-0101", "暂缓", "3", "2026-11-10")
+    assert code == 2 and "已登记审议结果“通过”" in err and "admit ledger correct" in err, err
+    assert _resolve(db_url, "JM-2026-0101", "通过", "3", "2026-11-10")[0] == 0  # the same again changes nothing
+    base = ["--meeting-no", "3", "--meeting-date", "2026-11-10", "--db", db_url]
+    assert run("ledger", "correct", "JM-2026-0101", *base, "--result", "暂缓")[0] == 2  # a reason is required
+    assert run("ledger", "correct", "JM-2026-0101", *base, "--result", "暂缓", "--reason", "")[0] == 2
+    assert run("ledger", "correct", "JM-2026-0101", *base, "--result", "暂缓", "--reason", "纪要更正")[0] == 0
+    assert _report(db_url)["passed"] == 0
+    assert run("ledger", "correct", "JM-2026-0103", *base, "--result", "撤销", "--reason", "误登记")[0] == 0
+    monthly = json.loads(run("report", "monthly", "--month", "2026-11", "--db", db_url, "--json")[1])
+    assert [(r["project"], r["result"]) for m in monthly["meetings"] for r in m["resolutions"]] == [("JM-2026-0101", "暂缓")]
+    detail = json.loads(run("ledger", "show", "JM-2026-0101", "--db", db_url, "--json")[1])
+    assert detail["stage"] == "暂缓" and [e["kind"] for e in detail["events"]][-1] == "resolution_corrected"
+    assert run("ledger", "verify", "--db", db_url)[0] == 0
+
+
+def test_with_an_agenda_only_its_projects_or_added_items_are_resolved(db_url: str, tmp_path: Path) -> None:
+    for name in ("industrial-approve.json", "industrial-reject.json"):
+        run("ledger", "add", str(SAMPLES_DIR / name), "--db", db_url, *AS_OF)
+    assert run("ledger", "agenda", "JM-2026-0101", "--meeting-no", "5", "--meeting-date", "2026-11-15", "--db", db_url)[0] == 0
+    code, _, err = _resolve(db_url, "JM-2026-0103", "不予通过", "5", "2026-11-15")
+    assert code == 2 and "不在" in err and "--added-item" in err, err
+    assert _resolve(db_url, "JM-2026-0103", "不予通过", "5", "2026-11-15", "--added-item")[0] == 0
+    _, out, _ = run("ledger", "agenda", "--meeting-no", "5", "--meeting-date", "2026-11-15", "--db", db_url)
+    assert out.index("JM-2026-0101") < out.index("JM-2026-0103")  # appended to the agenda
+    code, _, err = run("ledger", "agenda", "JM-2026-0101", "--meeting-no", "1000", "--meeting-date", "2026-11-15", "--db", db_url)
+    assert code == 2 and "1 至 999" in err
+
+
+def test_a_late_resolution_binds_to_the_revision_in_force_at_its_meeting(db_url: str, tmp_path: Path) -> None:
+    first = sample("industrial-approve.json")
+    run("ledger", "add", str(write_json(tmp_path / "1.json", first)), "--db", db_url, *AS_OF)
+    later = {**first, "submitted_on": "2026-11-25", "commitments": {**first["commitments"], "annual_tax_wan": 9000}}
+    run("ledger", "add", str(write_json(tmp_path / "2.json", later)), "--db", db_url, *AS_OF)
+    code, _, err = _resolve(db_url, first["id"], "通过", "1", "2026-11-20")  # recorded after revision 2, held before it
+    assert code == 0, err
+    detail = json.loads(run("ledger", "show", first["id"], "--db", db_url, "--json")[1])
+    assert detail["resolutions"][0]["revision"] == 1
+    code, _, err = _resolve(db_url, first["id"], "通过", "2", "2026-10-01")
+    assert code == 2 and "最早的申请材料日期为 2026-11-02" in err, err
+
+
+def test_a_transfer_moves_a_project_from_its_date_and_a_reupload_cannot(db_url: str, tmp_path: Path) -> None:
+    _a_year(db_url, tmp_path)  # JM-2026-0101 (新会区) passed on 2026-11-10
+    moved = sample("industrial-approve.json")
+    moved["district"] = "江海区"
+    code, out, _ = run("ledger", "add", str(write_json(tmp_path / "m.json", moved)), "--db", db_url, *AS_OF)
+    assert code == 2 and "admit ledger transfer" in out, out
+    args = ["ledger", "transfer", "JM-2026-0101", "--to", "江海区", "--on", "2026-11-25", "--approval", "江府办函〔2026〕12号"]
+    code, out, err = run(*args, "--db", db_url)
+    assert code == 0 and "新会区" in out, err
+
+    def passed_in(as_of: str) -> dict[str, int]:
+        districts: list[dict[str, Any]] = _report(db_url, "--as-of", as_of)["by_district"]  # type: ignore[assignment]
+        return {d["district"]: d["passed"] for d in districts if d["passed"]}
+
+    assert passed_in("2026-11-20") == {"新会区": 1}  # before the transfer: unchanged
+    assert passed_in("2026-12-31") == {"江海区": 1}
+    detail = json.loads(run("ledger", "show", "JM-2026-0101", "--db", db_url, "--json")[1])
+    assert detail["transfers"][0]["to"] == "江海区" and detail["district"] == "江海区"
+    assert run("ledger", "verify", "--db", db_url)[0] == 0
+
+
+def test_a_terminated_project_shows_so_and_is_not_chased(db_url: str, tmp_path: Path) -> None:
+    _a_year(db_url, tmp_path)
+    code, _, err = run("ledger", "terminate", "JM-2026-0101", "--on", "2026-11-30", "--reason", "投资方书面撤回", "--db", db_url)
+    assert code == 0, err
+    assert run("ledger", "terminate", "JM-2026-0101", "--on", "2026-11-30", "--reason", "再次", "--db", db_url)[0] == 2
+    listed = json.loads(run("ledger", "list", "--db", db_url, "--json")[1])["projects"]
+    assert {p["id"]: p["stage"] for p in listed}["JM-2026-0101"] == "终止"
+    checked = json.loads(run("monitor", "--db", db_url, "--as-of", "2026-12-01", "--json")[1])["summary"]["projects_checked"]
+    assert checked == 0  # the only passed project ended on 2026-11-30
+    assert run("ledger", "verify", "--db", db_url)[0] == 0
+
+
+def test_refused_submissions_are_kept_and_shown(db_url: str, tmp_path: Path) -> None:
+    broken = sample("industrial-approve.json")
+    broken["land"] = {"area_mu": -5}
+    code, _, _ = run("ledger", "add", str(write_json(tmp_path / "退回.json", broken)), "--db", db_url, *AS_OF)
+    assert code == 2
+    assert run("ledger", "add", str(SAMPLES_DIR / "industrial-approve.json"), "--db", db_url, *AS_OF)[0] == 0
+    detail = json.loads(run("ledger", "show", "JM-2026-0101", "--db", db_url, "--json")[1])
+    assert [Path(r["source"]).name for r in detail["refused_submissions"]] == ["退回.json"]
+    assert "受理登记" in run("ledger", "show", "JM-2026-0101", "--db", db_url)[1]
+
+
+def test_backup_is_a_consistent_copy(db_url: str, tmp_path: Path) -> None:
+    _a_year(db_url, tmp_path)
+    target = tmp_path / "备份.db"
+    code, _, err = run("ledger", "backup", str(target), "--db", db_url)
+    if db_url.startswith("postgresql"):
+        assert code == 2 and "pg_dump" in err and not target.exists()
+        return
+    assert code == 0, err
+    assert json.loads(run("ledger", "show", "JM-2026-0101", "--db", str(target), "--json")[1])["id"] == "JM-2026-0101"
+    assert run("ledger", "verify", "--db", str(target))[0] == 0
+    assert run("ledger", "backup", str(target), "--db", db_url)[0] == 73  # never overwritten

@@ -248,7 +248,7 @@ def test_resolve_one_at_a_time_and_packet_from_the_agenda(db_url: str, tmp_path:
 def test_verify_finds_the_first_tampered_event(db_url: str) -> None:
     add_samples(db_url)
     code, out, _ = run("ledger", "verify", "--db", db_url)
-    assert code == 0 and "共 14 条事件" in out
+    assert code == 0 and "共 23 条事件" in out  # 14 recorded, and 9 refused submissions kept (ledger contract v2)
     engine = engine_of(db_url)
     with engine.begin() as connection:
         connection.execute(sa.text("UPDATE events SET actor = 'mallory' WHERE seq = 5"))

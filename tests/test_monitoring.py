@@ -17,7 +17,8 @@ from admission.monitoring.findings import ProjectFacts, YearFigures, check
 from admission.rules.rulebook import MonitoringTerms
 
 from . import reference_monitoring as reference
-from .conftest import REVIEW_DATE, SAMPLES_DIR
+from .conftest import REVIEW_DATE
+from .helpers import samples_submitted_on
 from .pdf_tools import pdf_text
 from .test_ledger import book
 
@@ -110,7 +111,7 @@ def test_a_known_case_to_the_cent() -> None:
 
 
 def _ledger(db: str, tmp_path: Path) -> None:
-    run("ledger", "add", str(SAMPLES_DIR), "--db", db, *AS_OF)
+    run("ledger", "add", str(samples_submitted_on(tmp_path / "samples", "2022-12-01")), "--db", db, *AS_OF)
     path = book(
         tmp_path / "台账.xlsx",
         {

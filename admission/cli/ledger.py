@@ -20,6 +20,10 @@ COMMANDS = {
     "template": f"{_CHANGES}:ledger_template",
     "resolve": f"{_CHANGES}:ledger_resolve",
     "agenda": f"{_CHANGES}:ledger_agenda",
+    "correct": f"{_CHANGES}:ledger_correct",
+    "transfer": f"{_CHANGES}:ledger_transfer",
+    "terminate": f"{_CHANGES}:ledger_terminate",
+    "backup": f"{_VIEWS}:ledger_backup",
 }
 
 

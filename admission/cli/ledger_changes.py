@@ -14,12 +14,21 @@ from admission.app import Admit
 from admission.cli.options import as_of_option, by_option, date_option, json_option, uses_admit
 from admission.cli.shell import command, emit_json, notice, reports_errors, terminal_style
 from admission.documents.files import check_outputs, write_files
-from admission.errors import OutputError
+from admission.errors import OutputError, UsageError
 from admission.intake.batch import invalid_lines
 from admission.intake.sources import collect
 from admission.ledger.applications import record_applications
 from admission.ledger.book import SHEETS, export_book, import_book, template_bytes
-from admission.ledger.records import record_resolution, set_agenda
+from admission.ledger.records import (
+    WITHDRAW,
+    correct_field,
+    correct_resolution,
+    correctable_field,
+    record_resolution,
+    set_agenda,
+    terminate,
+    transfer,
+)
 from admission.text import safe
 from admission.vocabulary import DEVIATION
 
@@ -144,11 +153,12 @@ meeting_date_option = date_option("--meeting-date", "会议日期。", required=
 @meeting_no_option
 @meeting_date_option
 @click.option("--conditions", default=None, help="附加条件（有条件通过时填写）。")
+@click.option("--added-item", is_flag=True, help="会上临时增补的议题（不在该次会议议程中的项目），登记时追加到议程末尾。")
 @uses_admit(rules=False, db=True)
 @by_option
 @reports_errors
 def ledger_resolve(
-    admit: Admit, case_id: str, result: str, meeting_no: int, meeting_date: date, conditions: str | None, actor: str
+    admit: Admit, case_id: str, result: str, meeting_no: int, meeting_date: date, conditions: str | None, added_item: bool, actor: str
 ) -> None:
     """登记一项审议结果（通过、有条件通过、暂缓、不予通过）；与审查结论不一致时标为偏离。
 
@@ -158,7 +168,7 @@ def ledger_resolve(
     """
     resolved = record_resolution(
         admit.ledger(create=True), meeting_no, meeting_date, case_id, result, conditions,
-        actor=actor, source="admit ledger resolve", today=date.today(),
+        actor=actor, source="admit ledger resolve", today=date.today(), added_item=added_item,
     )  # fmt: skip
     flag = f"（{DEVIATION}）" if resolved.deviation else ""
     meeting = f"{meeting_date.year} 年第 {meeting_no} 次会议"
@@ -187,3 +197,83 @@ def ledger_agenda(admit: Admit, case_ids: tuple[str, ...], meeting_no: int, meet
     for index, (case_id, content, revision) in enumerate(items, 1):
         name = json.loads(content)["name"]
         click.echo(f"  {index}. {safe(case_id)}  {safe(name)}（第 {revision} 版）")
+
+
+@command("correct")
+@click.argument("case_id")
+@click.option("--meeting-no", type=int, default=None, help="更正审议结果时：会议编号。")
+@date_option("--meeting-date", "更正审议结果时：会议日期。")
+@click.option("--result", default=None, help="更正后的审议结果（通过、有条件通过、暂缓、不予通过），或“撤销”。")
+@click.option("--conditions", default=None, help="更正后的附加条件。")
+@click.option("--field", "field_name", default=None, help="更正项目台账或履约数据的一项：如 开工日期、出让价款（万元）、实际税收（万元）。")
+@click.option("--value", default=None, help="更正后的值（日期 YYYY-MM-DD 或金额）；写“清除”则清空。")
+@click.option("--year", type=int, default=None, help="更正履约数据时：年度。")
+@click.option("--reason", required=True, help="更正原因（必填，记入变更记录）。")
+@uses_admit(rules=False, db=True)
+@by_option
+@reports_errors
+def ledger_correct(
+    admit: Admit, case_id: str, meeting_no: int | None, meeting_date: date | None, result: str | None, conditions: str | None,
+    field_name: str | None, value: str | None, year: int | None, reason: str, actor: str,
+) -> None:  # fmt: skip
+    """更正或撤销一项审议结果，或更正一项进度日期、土地合同信息、年度履约数据；原记录保留在历史中。
+
+    \b
+    示例：
+      admit ledger correct JM-2026-0173 --meeting-no 12 --meeting-date 2026-11-28 --result 暂缓 --reason "会议纪要更正"
+      admit ledger correct JM-2026-0173 --meeting-no 12 --meeting-date 2026-11-28 --result 撤销 --reason "误登记"
+      admit ledger correct JM-2026-0173 --field 开工日期 --value 2026-05-01 --reason "以施工许可证为准"
+    """
+    ledger = admit.ledger()
+    if result is not None:
+        if meeting_no is None or meeting_date is None:
+            raise UsageError("更正审议结果须用 --meeting-no 与 --meeting-date 指明会议")
+        withdrawn = result == WITHDRAW
+        correct_resolution(ledger, meeting_no, meeting_date, case_id, None if withdrawn else result, conditions, reason=reason,
+                           actor=actor, source="admit ledger correct")  # fmt: skip
+        click.echo(f"已{'撤销' if withdrawn else '更正'}：{case_id} {meeting_date.year} 年第 {meeting_no} 次会议审议结果")
+        return
+    if field_name is None or value is None:
+        raise UsageError("请用 --result 更正审议结果，或用 --field 与 --value 更正一项数据")
+    key, parsed = correctable_field(field_name, value, year)
+    correct_field(ledger, case_id, key, parsed, reason=reason, actor=actor, today=date.today(), source="admit ledger correct", year=year)
+    click.echo(f"已更正：{case_id} {field_name}（{'已清除' if parsed is None else value}）")
+
+
+@command("transfer")
+@click.argument("case_id")
+@click.option("--to", "to_district", required=True, help="转入区域。")
+@date_option("--on", "流转日期（自该日起计入转入区域）。", required=True)
+@click.option("--approval", required=True, help="批准文号。")
+@click.option("--reason", default=None, help="流转原因。")
+@uses_admit(db=True)
+@by_option
+@reports_errors
+def ledger_transfer(admit: Admit, case_id: str, to_district: str, on: date, approval: str, reason: str | None, actor: str) -> None:
+    """登记项目流转（项目在区域之间转移）：流转日期之前的通报仍按原区域统计。
+
+    \b
+    示例：
+      admit ledger transfer JM-2026-0173 --to 江海区 --on 2026-03-15 --approval 江府办函〔2026〕12号
+    """
+    left = transfer(admit.ledger(), case_id, to_district, on, approval, reason, districts=admit.rulebook.districts, actor=actor,
+                    today=date.today(), source="admit ledger transfer")  # fmt: skip
+    click.echo(f"已登记流转：{case_id} 自 {on.isoformat()} 起由{left}转入{to_district}（{approval}）")
+
+
+@command("terminate")
+@click.argument("case_id")
+@date_option("--on", "终止日期。", required=True)
+@click.option("--reason", required=True, help="终止原因（投资方撤回、合同解除、土地收回等）。")
+@uses_admit(rules=False, db=True)
+@by_option
+@reports_errors
+def ledger_terminate(admit: Admit, case_id: str, on: date, reason: str, actor: str) -> None:
+    """登记项目终止：终止日期之后履约核查与督办不再追踪该项目。
+
+    \b
+    示例：
+      admit ledger terminate JM-2026-0173 --on 2026-10-01 --reason "投资方书面撤回"
+    """
+    terminate(admit.ledger(), case_id, on, reason, actor=actor, today=date.today(), source="admit ledger terminate")
+    click.echo(f"已登记终止：{case_id}（{on.isoformat()}，{reason}）")

@@ -14,9 +14,9 @@ from admission.cli.project_text import render_project
 from admission.cli.shell import command, emit_json, reports_errors, terminal_style
 from admission.documents.files import check_outputs, write_files
 from admission.documents.sheets import Sheet, xlsx_bytes
-from admission.errors import UsageError
+from admission.errors import OutputError, UsageError
 from admission.ledger.audit import Head, audit
-from admission.ledger.database import upgrade_ledger
+from admission.ledger.database import backup, upgrade_ledger
 from admission.ledger.history import state
 from admission.ledger.views import LIST_HEADERS, Filters, NotFound, list_table, project_detail, project_rows
 from admission.text import format_table, safe
@@ -146,3 +146,23 @@ def ledger_upgrade(db_target: str | None) -> None:
     click.echo(
         f"台账数据库已是最新架构版本 {after}。" if before == after else f"台账数据库已从架构版本 {before or '（空）'} 升级到 {after}。"
     )
+
+
+@command("backup")
+@click.argument("target", type=click.Path(path_type=Path, dir_okay=False))
+@uses_admit(rules=False, db=True)
+@reports_errors
+def ledger_backup(admit: Admit, target: Path) -> None:
+    """备份台账：在他人继续使用时写出一致的副本。
+
+    适用于 SQLite 台账；PostgreSQL 台账请用服务器的 pg_dump，本命令会给出写法。
+
+    \b
+    示例：
+      admit ledger backup 台账备份-20261202.db --db admit.db
+    """
+    check_outputs([target])
+    if target.exists():
+        raise OutputError(f"{target} 已存在，未覆盖；请另选文件名")
+    backup(admit.ledger(), target)
+    click.echo(f"已备份台账：{target}")

@@ -54,6 +54,19 @@ def render_project(detail: dict[str, Any], style: Any) -> str:
         for decision in by_revision.get(revision["number"], []):
             failed = f"，未达标：{'、'.join(decision['failed_rules'])}" if decision["failed_rules"] else ""
             lines.append(f"      {decision['verdict_label']}（{decision['rulebook_version']}，审查日期 {decision['review_date']}{failed}）")
+    if detail["terminated"]:
+        lines.append(style(f"已终止：{detail['terminated']['on']}，{safe(detail['terminated']['reason'])}", "fail"))
+    if detail["transfers"]:
+        lines.append(style("项目流转", "title"))
+        for move in detail["transfers"]:
+            lines.append(f"  {move['on']}  {move['from']} → {move['to']}（{safe(move['approval'])}）{safe(move['reason'] or '')}")
+    if detail["refused_submissions"]:
+        lines.append(style("受理登记（退回补正的材料）", "title"))
+        for refused in detail["refused_submissions"]:
+            first = refused["problems"][0]["message"] if refused["problems"] else ""
+            lines.append(
+                f"  {beijing_time(refused['recorded_at'])}  {safe(refused['source'])}：{safe(first)} 等 {len(refused['problems'])} 个问题"
+            )
     lines.append(style("会议审议", "title"))
     if not detail["resolutions"]:
         lines.append("  尚无审议结果")

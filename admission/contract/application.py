@@ -8,7 +8,6 @@ file wants the whole list at once, not one problem per run.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import json
 import re
 import stat
@@ -181,10 +180,6 @@ def _canonical(value: Any) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     return json.dumps(value, ensure_ascii=False)
-
-
-def application_digest(canonical: str) -> str:
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 # --- reading the JSON text ------------------------------------------------------------------

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from admission import __version__
-from admission.contract.application import application_digest, canonical_json
+from admission.contract.application import canonical_json
+from admission.contract.digest import application_digest
 from admission.contract.fields import field_name
 from admission.dates import date_zh
 from admission.documents.pdf import character_names, missing_characters

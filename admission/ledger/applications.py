@@ -11,12 +11,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from admission.contract.application import application_digest, canonical_json
-from admission.intake.batch import Result, set_aside_duplicates, try_decide
+from admission.contract.application import canonical_json
+from admission.contract.digest import application_digest
+from admission.errors import Problem
+from admission.intake.batch import Result, about_decision, error_result, set_aside_duplicates, try_decide
 from admission.intake.sources import Item
 from admission.ledger.database import Change, Ledger
 from admission.ledger.queries import latest_revisions
-from admission.ledger.schema import decisions, projects, revisions
+from admission.ledger.schema import decisions, projects, refused_submissions, resolutions, revisions
 from admission.review.decision import Decision
 from admission.rules.rulebook import Rulebook
 
@@ -67,8 +69,42 @@ def record_applications(ledger: Ledger, items: Iterable[Item], rulebook: Ruleboo
     decided, duplicated = set_aside_duplicates(decided)
     outcome.refused += duplicated
     with ledger.change(actor) as change:
+        decided = _district_held(change, decided, outcome)
         _record_decisions(change, decided, review_date, outcome)
+        _keep_refused(change, outcome.refused)
     return outcome
+
+
+def _district_held(change: Change, decided: list[tuple[str, Decision]], outcome: AddOutcome) -> list[tuple[str, Decision]]:
+    """A project with a resolution moves to another district only by a transfer (流转): a new
+    revision naming another district is refused, so no re-upload moves a reviewed project."""
+    resolved = {row.project_id for row in change.connection.execute(sa.select(resolutions.c.project_id).distinct())}
+    districts = {row.id: row.district for row in change.connection.execute(sa.select(projects.c.id, projects.c.district))}
+    kept = []
+    for source, decision in decided:
+        case_id, district = decision.application.id, decision.application.district
+        if case_id in resolved and districts.get(case_id) not in (None, district):
+            how = f"admit ledger transfer {case_id} --to {district}"
+            message = f"该项目已有会议审议结果，所在区域为{districts[case_id]}；区域变更须登记项目流转（{how}）"
+            outcome.refused.append(error_result(source, "invalid_input", [Problem("district", message)], about_decision(decision)))
+        else:
+            kept.append((source, decision))
+    return kept
+
+
+def _keep_refused(change: Change, refused: list[Result]) -> None:
+    """Refused submissions are kept (受理登记: 退回补正), with where they came from and why."""
+    rows = []
+    for result in refused:
+        about = result.get("application", {})
+        problems = json.dumps(result["error"]["problems"], ensure_ascii=False)
+        case_id = about.get("id") if isinstance(about.get("id"), str) and len(about["id"]) <= 64 else None
+        rows.append({"case_id": case_id, "name": (about.get("name") or None) and str(about["name"])[:200],
+                     "district": about.get("district"), "source": result["source"], "problems": problems,
+                     "recorded_at": change.at, "recorded_by": change.actor})  # fmt: skip
+        change.log.record("submission_refused", case_id, result["source"], {"problems": len(result["error"]["problems"])})
+    if rows:
+        change.connection.execute(refused_submissions.insert(), rows)
 
 
 def _record_decisions(change: Change, decided: list[tuple[str, Decision]], review_date: date, outcome: AddOutcome) -> None:

@@ -23,10 +23,22 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from admission.contract.application import application_digest
+from admission.contract.digest import application_digest
 from admission.ledger.chain import Break, verify
 from admission.ledger.history import DATE_FIELDS
-from admission.ledger.schema import agenda, decisions, events, meetings, projects, resolutions, revisions, users, yearly_results
+from admission.ledger.schema import (
+    agenda,
+    decisions,
+    events,
+    meetings,
+    projects,
+    resolutions,
+    revisions,
+    terminations,
+    transfers,
+    users,
+    yearly_results,
+)
 
 Connection = sa.Connection
 
@@ -89,10 +101,12 @@ class _Expected:
     resolutions: dict[tuple[str, str], list[dict[str, Any]]]  # (project, "year-number") -> recorded, in order
     yearly: dict[tuple[str, int], dict[str, Any]]
     users: dict[str, dict[str, Any]]
+    moves: dict[str, list[tuple[str, str]]]  # project -> (effective date, to district), in order
+    ended: dict[str, str]  # project -> termination date
 
 
 def _expected(connection: Connection) -> _Expected:
-    said = _Expected({}, {}, {}, {}, {}, {}, {}, {}, {})
+    said = _Expected({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
     stream = connection.execution_options(yield_per=2000).execute(sa.select(events).order_by(events.c.seq))
     try:
         for row in stream:
@@ -113,15 +127,22 @@ def _apply(said: _Expected, kind: str, project: str | None, detail: dict[str, An
         said.fields[pid] = dict(detail)
     elif kind == "project_updated":
         said.fields.setdefault(pid, {}).update({key: change["after"] for key, change in detail.items()})
+    elif kind in ("project_corrected", "project_transferred"):
+        said.fields.setdefault(pid, {}).update({key: change["after"] for key, change in detail["changes"].items()})
+        if kind == "project_transferred":
+            said.moves.setdefault(pid, []).append((detail["on"], detail["changes"]["district"]["after"]))
+    elif kind == "project_terminated":
+        said.ended[pid] = detail["on"]
     elif kind == "meeting_added":
         said.meetings[(detail["year"], detail["number"])] = detail["date"]
     elif kind == "agenda_set":
         said.agenda[detail["meeting"]] = list(detail["after"])
-    elif kind == "resolution_recorded":
+    elif kind in ("resolution_recorded", "resolution_corrected"):
         said.resolutions.setdefault((pid, detail["meeting"]), []).append(detail)
-    elif kind in ("results_recorded", "results_updated"):
+    elif kind in ("results_recorded", "results_updated", "results_corrected"):
         figures = said.yearly.setdefault((pid, detail["year"]), {})
-        figures.update({k: (v["after"] if isinstance(v, dict) else v) for k, v in detail.items() if k != "year"})
+        changes = detail.get("changes", detail)
+        figures.update({k: (v["after"] if isinstance(v, dict) else v) for k, v in changes.items() if k not in ("year", "reason")})
     elif kind == "user_added":
         said.users[detail["user"]] = {"role": detail["role"], "district": detail["district"], "disabled": False}
     elif kind == "user_disabled":
@@ -155,6 +176,14 @@ def _record_mismatches(connection: Connection) -> Iterator[str]:
         for key in ("tax", "output", "fixed_assets"):
             if key in expected and not _same(key, getattr(row, key), expected[key]):
                 yield f"{row.project_id} {row.year} 年履约数据的 {key} 与变更事件不符"
+    moves: dict[str, list[tuple[str, str]]] = {}
+    for row in connection.execute(sa.select(transfers).order_by(transfers.c.id)):
+        moves.setdefault(row.project_id, []).append((row.effective_on.isoformat(), row.to_district))
+    if moves != said.moves:
+        yield "项目流转记录与变更事件不符"
+    ended = {row.project_id: row.effective_on.isoformat() for row in connection.execute(sa.select(terminations))}
+    if ended != said.ended:
+        yield "项目终止记录与变更事件不符"
     for row in connection.execute(sa.select(users)):
         expected = said.users.get(row.name)
         if expected is None or row.role != expected.get("role") or row.district != expected.get("district"):
@@ -212,6 +241,7 @@ def _meeting_mismatches(connection: Connection, said: _Expected) -> Iterator[str
         same = len(rows) == len(details) and all(
             r.result == d["result"] and (r.conditions or None) == d.get("conditions") and r.revision == d["revision"]
             and r.verdict == d["verdict"] and bool(r.deviation) == bool(d.get("deviation"))
+            and bool(r.withdrawn) == bool(d.get("withdrawn")) and bool(r.added_item) == bool(d.get("added_item"))
             for r, d in zip(rows, details, strict=True)
         )  # fmt: skip
         if not same:

@@ -21,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from admission.errors import AdmitError
+from admission.errors import AdmitError, UsageError
 from admission.ledger.chain import EventLog
 
 DB_ENV = "ADMIT_DB"
@@ -29,8 +29,8 @@ DEFAULT_DB = "admit.db"
 # The schema this version of admit reads and writes, and the older ones it can upgrade from.
 # (tests/test_ledger.py checks these against the Alembic scripts, which alembic itself is too
 # slow to import for every `admit ledger show`.)
-SCHEMA_REVISION = "0003"
-OLDER_REVISIONS: tuple[str, ...] = ("0001", "0002")
+SCHEMA_REVISION = "0004"
+OLDER_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003")
 _WRITER_LOCK = 0x61646D6974  # "admit": PostgreSQL advisory lock key for writers
 _BUSY_SECONDS = 60
 
@@ -199,6 +199,23 @@ def open_ledger(target: str | None, create: bool = True) -> Ledger:
         ledger.close()
         raise
     return ledger
+
+
+def backup(ledger: Ledger, target: Path) -> None:
+    """A consistent copy of a SQLite ledger while others keep working (SQLite's online backup, page
+    by page under its own locks). A PostgreSQL ledger is copied by the server's own tool."""
+    if not ledger.is_sqlite:
+        hint = f"pg_dump --format=custom --file=台账备份.dump {ledger.where}"
+        raise UsageError(f"PostgreSQL 台账请用服务器的备份工具，例如：{hint}（口令放在 ~/.pgpass，勿写在命令行）")
+    import sqlite3  # the standard library's driver: its backup API is what the copy needs
+
+    source_path = ledger.engine.url.database or ""
+    with (
+        _reported(ledger.where),
+        contextlib.closing(sqlite3.connect(source_path)) as source,
+        contextlib.closing(sqlite3.connect(str(target))) as copy,
+    ):
+        source.backup(copy)
 
 
 def upgrade_ledger(target: str | None) -> tuple[str | None, str]:

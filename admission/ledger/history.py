@@ -30,15 +30,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from admission.dates import BEIJING
-from admission.ledger.schema import decisions, events, meetings, projects, resolutions, revisions, yearly_results
+from admission.ledger.schema import decisions, events, meetings, projects, resolutions, revisions, terminations, transfers, yearly_results
 from admission.vocabulary import CONTRACT_DATES, MILESTONES, PASSED
 
 Connection = sa.Connection
 FINDING_STATUS_EVENT = "finding_status"
 DATE_FIELDS = frozenset(key for key, _ in (*MILESTONES, *CONTRACT_DATES))
 # Events whose changes to a current row are undone to see the ledger as recorded earlier.
-_UNDONE = ("project_added", "project_updated", "application_added", "application_revised", "results_recorded", "results_updated",
-           "agenda_set", "meeting_added")  # fmt: skip
+_UNDONE = ("project_added", "project_updated", "project_corrected", "project_transferred", "application_added", "application_revised",
+           "results_recorded", "results_updated", "results_corrected", "agenda_set", "meeting_added")  # fmt: skip
+_FIELD_CHANGES = ("project_updated", "project_corrected", "project_transferred", "application_added", "application_revised")
 
 
 class Record(dict[str, Any]):
@@ -65,17 +66,38 @@ class Snapshot:
     yearly: dict[str, dict[int, Record]] = field(default_factory=dict)
     statuses: dict[tuple[str, str, int | None], dict[str, Any]] = field(default_factory=dict)
     later_changes: list[Record] = field(default_factory=list)  # events recorded after R (or none)
+    transfers: dict[str, list[Record]] = field(default_factory=dict)  # by project, in effective order
+    terminations: dict[str, Record] = field(default_factory=dict)
 
     # --- reads the reports and the monitor share ------------------------------------------------
 
-    def projects_by_id(self, ids: Iterable[str] | None = None, district: str | None = None) -> dict[str, Record]:
-        """Each project as recorded (identity, milestones, land contract), by 案件编号, in id order."""
+    def district_on(self, project_id: str, day: date) -> str:
+        """The district a project counts in on ``day``: the one a transfer (流转) effective by then
+        moved it to, the one the first transfer moved it from before that, else its own."""
+        moves = self.transfers.get(project_id, [])
+        if not moves:
+            return str(self.projects[project_id].district)
+        if day < moves[0].effective_on:
+            return str(moves[0].from_district)
+        return str([m for m in moves if m.effective_on <= day][-1].to_district)
+
+    def terminated_by(self, project_id: str, day: date) -> bool:
+        ended = self.terminations.get(project_id)
+        return ended is not None and ended.effective_on <= day
+
+    def projects_by_id(self, ids: Iterable[str] | None = None, district: str | None = None, on: date | None = None) -> dict[str, Record]:
+        """Each project as recorded (identity, milestones, land contract), by 案件编号, in id order;
+        ``on`` a date, each counted in the district in force that day (transfers honoured)."""
         keep = None if ids is None else set(ids)
-        return {
-            pid: row
-            for pid, row in sorted(self.projects.items())
-            if (keep is None or pid in keep) and (district is None or row.district == district)
-        }
+        found = {}
+        for pid, row in sorted(self.projects.items()):
+            if keep is not None and pid not in keep:
+                continue
+            if on is not None and pid in self.transfers:
+                row = Record({**row, "district": self.district_on(pid, on)})
+            if district is None or row.district == district:
+                found[pid] = row
+        return found
 
     def meetings_between(self, first: date, last: date) -> list[Record]:
         held = [m for m in self.meetings.values() if first <= m.held_on <= last]
@@ -158,6 +180,13 @@ def state(connection: Connection, recorded_by: str | None = None, only: str | No
     if recorded_by is not None:
         _undo_later_changes(snapshot, recorded_by, only)
     snapshot.resolutions = _resolutions_in_force(connection, snapshot, known, only)
+    for row in connection.execute(of(transfers).order_by(transfers.c.effective_on, transfers.c.id)):
+        if known(row.recorded_at):
+            snapshot.transfers.setdefault(row.project_id, []).append(Record(row._mapping))
+    for row in connection.execute(of(terminations)):
+        if known(row.recorded_at):
+            snapshot.terminations[row.project_id] = Record(row._mapping)
+
     snapshot.statuses = _statuses(connection, known)
     return snapshot
 
@@ -185,15 +214,15 @@ def _undo_later_changes(snapshot: Snapshot, bound: str, only: str | None) -> Non
             snapshot.projects.pop(event.project_id or "", None)
             continue
         changes = detail.get("changes", detail) if event.kind != "project_added" else {}
-        if project is not None and event.kind in ("project_updated", "application_added", "application_revised"):
+        if project is not None and event.kind in _FIELD_CHANGES:
             for key, change in changes.items():
                 if isinstance(change, dict) and "before" in change and key in project:
                     project[key] = _value(key, change["before"])
         elif event.kind == "results_recorded":
             snapshot.yearly.get(event.project_id or "", {}).pop(detail["year"], None)
-        elif event.kind == "results_updated":
+        elif event.kind in ("results_updated", "results_corrected"):
             year = snapshot.yearly.get(event.project_id or "", {}).get(detail["year"])
-            for key, change in detail.items():
+            for key, change in detail.get("changes", detail).items():
                 if year is not None and isinstance(change, dict) and "before" in change:
                     year[key] = change["before"]
         elif event.kind == "meeting_added":

@@ -13,6 +13,7 @@ nothing: an identical application is no new revision, an identical row no event.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -21,11 +22,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from admission.dates import beijing_date, parse_iso_date
 from admission.errors import ChangeRefused
 from admission.ledger.database import Change, Ledger
 from admission.ledger.history import FINDING_STATUS_EVENT
-from admission.ledger.queries import Connection, agenda_applications, latest_decision, latest_revisions
-from admission.ledger.schema import agenda, meetings, projects, resolutions, yearly_results
+from admission.ledger.queries import Connection, agenda_applications, latest_revisions, meeting_held
+from admission.ledger.schema import agenda, decisions, meetings, projects, resolutions, revisions, terminations, transfers, yearly_results
+from admission.numbers import number_problem
 from admission.text import excerpt
 from admission.vocabulary import (
     CONTRACT_DATES,
@@ -40,6 +43,8 @@ from admission.vocabulary import (
 )
 
 FIRST_YEAR = 1990  # the first year the ledger takes figures and meetings for
+MAX_MEETING_NUMBER = 999
+AGENDA_AHEAD_DAYS = 366  # an agenda may be set for a meeting at most a year ahead
 
 # --- the rules a change must keep, one place each -------------------------------------------------
 
@@ -48,8 +53,8 @@ def meeting_problems(number: int | None, held_on: date | None, today: date) -> l
     """A meeting as a person names it (编号 and date): the same rule for the agenda, resolutions,
     the packet and the 会议审议 sheet."""
     problems = []
-    if number is not None and number < 1:
-        problems.append(("会议编号", f"应为正整数，实际为 {number}"))
+    if number is not None and not 1 <= number <= MAX_MEETING_NUMBER:
+        problems.append(("会议编号", f"应为 1 至 {MAX_MEETING_NUMBER} 的整数，实际为 {number}"))
     if held_on is not None and held_on > today:
         problems.append(("会议日期", f"{held_on.isoformat()} 晚于今天，不能登记未来会议的审议结果"))
     if held_on is not None and held_on.year < FIRST_YEAR:
@@ -101,6 +106,14 @@ def _refuse(problems: list[tuple[str, str]]) -> None:
 # --- meetings, agendas and resolutions -------------------------------------------------------------
 
 
+def _meeting_date_problems(connection: Connection, number: int, held_on: date) -> list[tuple[str, str]]:
+    found = connection.execute(sa.select(meetings).where(meetings.c.year == held_on.year, meetings.c.number == number)).first()
+    if found is None or found.held_on == held_on:
+        return []
+    recorded = found.held_on.isoformat()
+    return [("会议编号", f"{held_on.year} 年第 {number} 次会议已登记日期为 {recorded}，与 {held_on.isoformat()} 不一致")]
+
+
 def meeting_in(change: Change, number: int, held_on: date, source: str) -> int:
     """The meeting numbered ``number`` in ``held_on``'s year, created if new; another date is refused."""
     connection = change.connection
@@ -119,45 +132,147 @@ def meeting_in(change: Change, number: int, held_on: date, source: str) -> int:
     return int(created[0])
 
 
+def revision_in_force(connection: Connection, case_id: str, held_on: date) -> tuple[int, str | None]:
+    """The revision a meeting on ``held_on`` considered: the latest whose effective date (its
+    受理日期, else the day it was recorded, Beijing time) is on or before the meeting, with the
+    verdict of its latest decision. Refused when every revision is later than the meeting."""
+    found = []
+    query = sa.select(revisions.c.number, revisions.c.content, revisions.c.recorded_at).where(revisions.c.project_id == case_id)
+    for row in connection.execute(query):
+        submitted = json.loads(row.content).get("submitted_on")
+        found.append((date.fromisoformat(submitted) if submitted else beijing_date(row.recorded_at), row.number))
+    if not found:
+        raise ChangeRefused([("案件编号", f"{case_id} 在台账中没有申请材料（先在会前预审中登记到台账）")])
+    in_force = [number for effective, number in found if effective <= held_on]
+    if not in_force:
+        earliest = min(effective for effective, _ in found)
+        raise ChangeRefused([("会议日期", f"{case_id} 最早的申请材料日期为 {earliest.isoformat()}，晚于会议日期 {held_on.isoformat()}")])
+    revision = max(in_force)
+    verdict = connection.execute(
+        sa.select(decisions.c.verdict)
+        .where(decisions.c.project_id == case_id, decisions.c.revision == revision)
+        .order_by(decisions.c.id.desc())
+        .limit(1)
+    ).scalar()
+    return revision, verdict
+
+
+def in_force_at(connection: Connection, meeting: int, case_id: str) -> Any:
+    """The project's resolution in force at a meeting (the latest recorded, unless withdrawn)."""
+    query = sa.select(resolutions).where(resolutions.c.meeting_id == meeting, resolutions.c.project_id == case_id)
+    latest = connection.execute(query.order_by(resolutions.c.id.desc()).limit(1)).first()
+    return None if latest is None or latest.withdrawn else latest
+
+
+def _on_agenda(change: Change, meeting: int, case_id: str, added_item: bool, key: str, held: str, source: str) -> None:
+    """The agenda rule: with an agenda, only its projects are resolved, or an item added at the
+    meeting (临时增补议题), which is then appended to it."""
+    query = sa.select(agenda.c.project_id).where(agenda.c.meeting_id == meeting).order_by(agenda.c.position)
+    listed = [row.project_id for row in change.connection.execute(query)]
+    if not listed or case_id in listed:
+        return
+    if not added_item:
+        raise ChangeRefused([("案件编号", f"{case_id} 不在{held}的议程中；会上临时增补的议题请标明临时增补（--added-item）")])
+    change.connection.execute(agenda.insert().values(meeting_id=meeting, project_id=case_id, position=len(listed) + 1))
+    change.log.record("agenda_set", None, source, {"meeting": key, "before": listed, "after": [*listed, case_id]})
+
+
 def resolution_in(
-    change: Change, number: int, held_on: date, case_id: str, result: str, conditions: str | None, source: str, today: date
+    change: Change,
+    number: int,
+    held_on: date,
+    case_id: str,
+    result: str,
+    conditions: str | None,
+    source: str,
+    today: date,
+    added_item: bool = False,
 ) -> bool:
-    """Record one resolution in an open change; False when the same one is already the latest."""
+    """Record one resolution in an open change; False when the same one is already in force.
+    A different one for the same meeting is refused: a resolution is changed by a correction."""
     connection = change.connection
     problems = meeting_problems(number, held_on, today)
     if result not in RESULTS:
         problems.append(("审议结果", f"“{result}”不是有效的审议结果；应为 {'、'.join(RESULTS)} 之一"))
-    decided = latest_decision(connection, case_id)
-    if decided is None:
-        problems.append(("案件编号", f"{case_id} 在台账中没有申请材料（先在会前预审中登记到台账）"))
     _refuse(problems)
-    assert decided is not None  # refused above otherwise
+    _refuse(_meeting_date_problems(connection, number, held_on))
+    revision, verdict = revision_in_force(connection, case_id, held_on)
     meeting = meeting_in(change, number, held_on, source)
-    latest = connection.execute(
-        sa.select(resolutions.c.result, resolutions.c.conditions)
-        .where(resolutions.c.meeting_id == meeting, resolutions.c.project_id == case_id)
-        .order_by(resolutions.c.id.desc())
-        .limit(1)
-    ).first()
-    if latest is not None and latest.result == result and (latest.conditions or None) == (conditions or None):
-        return False
-    revision, verdict = decided
+    key, held = f"{held_on.year}-{number}", f"{held_on.year} 年第 {number} 次会议"
+    current = in_force_at(connection, meeting, case_id)
+    if current is not None:
+        if current.result == result and (current.conditions or None) == (conditions or None):
+            return False
+        how = f"admit ledger correct {case_id} --meeting-no {number} --meeting-date {held_on.isoformat()}"
+        raise ChangeRefused([("审议结果", f"{case_id} 在{held}已登记审议结果“{current.result}”；如需更正，请用 {how} 并写明更正原因")])
+    _on_agenda(change, meeting, case_id, added_item, key, held, source)
     deviation = is_deviation(result, verdict)
     connection.execute(
         resolutions.insert().values(
             meeting_id=meeting, project_id=case_id, revision=revision, result=result, conditions=conditions or None,
-            verdict=verdict, deviation=deviation, recorded_at=change.at, recorded_by=change.actor,
+            verdict=verdict, deviation=deviation, recorded_at=change.at, recorded_by=change.actor, added_item=added_item,
         )
     )  # fmt: skip
-    detail: dict[str, Any] = {"meeting": f"{held_on.year}-{number}", "result": result, "revision": revision, "verdict": verdict}
+    detail: dict[str, Any] = {"meeting": key, "result": result, "revision": revision, "verdict": verdict}
     if conditions:
         detail["conditions"] = conditions
     if deviation:
         detail["deviation"] = True
-    if latest is not None:
-        detail["before"] = {"result": latest.result, "conditions": latest.conditions}
+    if added_item:
+        detail["added_item"] = True
     change.log.record("resolution_recorded", case_id, source, detail)
     return True
+
+
+def correct_resolution(
+    ledger: Ledger,
+    number: int,
+    held_on: date,
+    case_id: str,
+    result: str | None,
+    conditions: str | None,
+    *,
+    reason: str,
+    actor: str,
+    source: str,
+) -> Resolved:
+    """A resolution corrected (another 审议结果 / 附加条件) or, with ``result`` None, withdrawn
+    (撤销), with its reason. The corrected record stays in history."""
+    problems = [] if reason.strip() else [("更正原因", "必填")]
+    if result is not None and result not in RESULTS:
+        problems.append(("审议结果", f"“{result}”不是有效的审议结果；应为 {'、'.join(RESULTS)} 之一，或撤销"))
+    _refuse(problems)
+    with ledger.change(actor) as change:
+        meeting = meeting_held(change.connection, number, held_on)
+        current = in_force_at(change.connection, meeting.id, case_id) if meeting is not None else None
+        if meeting is None or current is None:
+            raise ChangeRefused(
+                [("审议结果", f"{case_id} 在 {held_on.year} 年第 {number} 次会议（{held_on.isoformat()}）没有在用的审议结果可更正")]
+            )
+        kept = result or current.result
+        deviation = is_deviation(kept, current.verdict)
+        change.connection.execute(
+            resolutions.insert().values(
+                meeting_id=meeting.id, project_id=case_id, revision=current.revision, result=kept,
+                conditions=(conditions if result is not None else current.conditions) or None, verdict=current.verdict,
+                deviation=deviation, recorded_at=change.at, recorded_by=change.actor, added_item=current.added_item,
+                withdrawn=result is None, reason=reason.strip(),
+            )
+        )  # fmt: skip
+        detail: dict[str, Any] = {
+            "meeting": f"{held_on.year}-{number}", "result": kept, "revision": current.revision, "verdict": current.verdict,
+            "before": {"result": current.result, "conditions": current.conditions}, "reason": reason.strip(),
+        }  # fmt: skip
+        if conditions and result is not None:
+            detail["conditions"] = conditions
+        elif result is None and current.conditions:
+            detail["conditions"] = current.conditions
+        if deviation:
+            detail["deviation"] = True
+        if result is None:
+            detail["withdrawn"] = True
+        change.log.record("resolution_corrected", case_id, source, detail)
+    return Resolved(True, current.verdict, deviation)
 
 
 @dataclass(frozen=True)
@@ -180,12 +295,12 @@ def record_resolution(
     actor: str,
     source: str,
     today: date,
+    added_item: bool = False,
 ) -> Resolved:
-    """One resolution (审议结果) of a meeting."""
+    """One resolution (审议结果) of a meeting, bound to the revision in force at the meeting."""
     with ledger.change(actor) as change:
-        changed = resolution_in(change, number, held_on, case_id, result, conditions, source, today)
-        decided = latest_decision(change.connection, case_id)
-    verdict = decided[1] if decided else None
+        changed = resolution_in(change, number, held_on, case_id, result, conditions, source, today, added_item)
+        _, verdict = revision_in_force(change.connection, case_id, held_on)
     return Resolved(changed, verdict, is_deviation(result, verdict))
 
 
@@ -194,7 +309,9 @@ def set_agenda(
 ) -> list[tuple[str, str, int]]:
     """The projects a meeting will consider, in order (nothing changes when it already is exactly
     that); returns the agenda as recorded: (案件编号, application JSON, revision) each."""
-    problems = [p for p in meeting_problems(number, held_on, today) if p[0] == "会议编号"]  # an agenda may be set ahead
+    problems = [p for p in meeting_problems(number, held_on, today) if "晚于今天" not in p[1]]  # an agenda may be set ahead
+    if (held_on - today).days > AGENDA_AHEAD_DAYS:
+        problems.append(("会议日期", f"{held_on.isoformat()} 距今超过一年，不能设定议程"))
     _refuse(problems)
     with ledger.change(actor) as change:
         if case_ids:
@@ -314,3 +431,125 @@ def record_finding_status(
     with ledger.change(actor) as change:
         _refuse(still_found(change.connection))
         change.log.record(FINDING_STATUS_EVENT, project, source, detail)
+
+
+# --- corrections of project facts, transfers and terminations -----------------------------------------
+
+WITHDRAW, CLEAR = "撤销", "清除"
+_CORRECTABLE = {**{label: key for key, label in MILESTONES}, **{label: key for key, label in CONTRACT_DATES},
+                "出让价款（万元）": "land_price"}  # fmt: skip
+_YEARLY = {"实际税收（万元）": "tax", "实际产值（万元）": "output", "累计固定资产投资（万元）": "fixed_assets"}
+
+
+def correctable_field(header: str, text: str, year: int | None) -> tuple[str, Any]:
+    """A field a correction names by its 台账 header, and the value typed (清除: none)."""
+    table = _YEARLY if year is not None else _CORRECTABLE
+    key = table.get(header)
+    if key is None:
+        raise ChangeRefused([("更正对象", f"“{excerpt(header)}”不能更正；可选：{'、'.join(table)}")])
+    if text == CLEAR:
+        return key, None
+    if key in dict(MILESTONES) or key in dict(CONTRACT_DATES):
+        day = parse_iso_date(text)
+        if day is None:
+            raise ChangeRefused([(header, f"日期应为 YYYY-MM-DD，实际为“{excerpt(text)}”")])
+        return key, day
+    try:
+        amount = Decimal(text.replace(",", ""))
+    except ArithmeticError:
+        raise ChangeRefused([(header, f"应为数字，实际为“{excerpt(text)}”")]) from None
+    if not amount.is_finite() or amount < 0 or number_problem(amount) is not None:
+        raise ChangeRefused([(header, f"应为不小于 0 的数字，实际为“{excerpt(text)}”")])
+    return key, str(amount)
+
+
+def correct_field(
+    ledger: Ledger, case_id: str, key: str, value: Any, *, reason: str, actor: str, today: date, source: str, year: int | None = None
+) -> None:
+    """A milestone date, a land-contract field (``year`` None) or a yearly figure (with ``year``)
+    corrected to ``value``, or cleared (None), with its reason; checked as a new value would be."""
+    _refuse([] if reason.strip() else [("更正原因", "必填")])
+    with ledger.change(actor) as change:
+        connection = change.connection
+        if year is not None:
+            current = connection.execute(
+                sa.select(yearly_results).where(yearly_results.c.project_id == case_id, yearly_results.c.year == year)
+            ).first()
+            if current is None:
+                raise ChangeRefused([("年度", f"{case_id} 没有 {year} 年的履约数据可更正")])
+            where = (yearly_results.c.project_id == case_id) & (yearly_results.c.year == year)
+            connection.execute(yearly_results.update().where(where).values({key: value}))
+            detail = {"year": year, "changes": {key: {"before": getattr(current, key), "after": value}}, "reason": reason.strip()}
+            change.log.record("results_corrected", case_id, source, detail)
+            return
+        row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
+        if row is None:
+            raise ChangeRefused([("案件编号", f"{case_id} 不在台账中")])
+        stored = dict(row._mapping)
+        _refuse(progress_problems(stored, {key: value}, today) if value is not None else [])
+        connection.execute(projects.update().where(projects.c.id == case_id).values({key: value}))
+        changes = {key: {"before": _plain(stored.get(key)), "after": _plain(value)}}
+        change.log.record("project_corrected", case_id, source, {"changes": changes, "reason": reason.strip()})
+
+
+def transfer(
+    ledger: Ledger, case_id: str, to_district: str, on: date, approval: str, reason: str | None, *, districts: list[str], actor: str,
+    today: date, source: str,
+) -> str:  # fmt: skip
+    """A project moved to another district from ``on`` (项目流转), with the approval's 文号; returns
+    the district it left. Reports for a period before ``on`` still count it where it was."""
+    problems = []
+    if to_district not in districts:
+        problems.append(("转入区域", f"未知的区域“{excerpt(to_district)}”；应为 {'、'.join(districts)}"))
+    if not approval.strip():
+        problems.append(("批准文号", "必填"))
+    if on > today:
+        problems.append(("流转日期", f"{on.isoformat()} 晚于今天"))
+    _refuse(problems)
+    with ledger.change(actor) as change:
+        connection = change.connection
+        row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
+        if row is None:
+            raise ChangeRefused([("案件编号", f"{case_id} 不在台账中")])
+        later = connection.execute(
+            sa.select(sa.func.max(transfers.c.effective_on)).where(transfers.c.project_id == case_id)
+        ).scalar()  # fmt: skip
+        if later is not None and later >= on:
+            raise ChangeRefused([("流转日期", f"{case_id} 已有 {later.isoformat()} 的流转记录，新的流转应在其后")])
+        if row.district == to_district:
+            raise ChangeRefused([("转入区域", f"{case_id} 现属{to_district}，无需流转")])
+        connection.execute(
+            transfers.insert().values(project_id=case_id, effective_on=on, from_district=row.district, to_district=to_district,
+                                      approval=approval.strip(), reason=reason, recorded_at=change.at, recorded_by=change.actor)
+        )  # fmt: skip
+        connection.execute(projects.update().where(projects.c.id == case_id).values(district=to_district))
+        detail = {
+            "on": on.isoformat(),
+            "changes": {"district": {"before": row.district, "after": to_district}},
+            "approval": approval.strip(),
+        }
+        if reason:
+            detail["reason"] = reason
+        change.log.record("project_transferred", case_id, source, detail)
+        return str(row.district)
+
+
+def terminate(ledger: Ledger, case_id: str, on: date, reason: str, *, actor: str, today: date, source: str) -> None:
+    """A project ended from ``on`` (终止: withdrawn, contract rescinded, land reclaimed), with its
+    reason: the monitor and supervision no longer chase it after that date."""
+    problems = [] if reason.strip() else [("终止原因", "必填")]
+    if on > today:
+        problems.append(("终止日期", f"{on.isoformat()} 晚于今天"))
+    _refuse(problems)
+    with ledger.change(actor) as change:
+        connection = change.connection
+        if connection.execute(sa.select(projects.c.id).where(projects.c.id == case_id)).first() is None:
+            raise ChangeRefused([("案件编号", f"{case_id} 不在台账中")])
+        ended = connection.execute(sa.select(terminations.c.effective_on).where(terminations.c.project_id == case_id)).scalar()
+        if ended is not None:
+            raise ChangeRefused([("案件编号", f"{case_id} 已于 {ended.isoformat()} 终止")])
+        connection.execute(
+            terminations.insert().values(project_id=case_id, effective_on=on, reason=reason.strip(), recorded_at=change.at,
+                                         recorded_by=change.actor)
+        )  # fmt: skip
+        change.log.record("project_terminated", case_id, source, {"on": on.isoformat(), "reason": reason.strip()})

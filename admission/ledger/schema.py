@@ -98,6 +98,50 @@ resolutions = sa.Table(
     sa.Column("deviation", sa.Boolean, nullable=False),
     sa.Column("recorded_at", sa.String(32), nullable=False),
     sa.Column("recorded_by", sa.String(100), nullable=False),
+    sa.Column("added_item", sa.Boolean, nullable=False, server_default=sa.false()),  # 临时增补议题
+    sa.Column("withdrawn", sa.Boolean, nullable=False, server_default=sa.false()),  # 撤销: no longer in force
+    sa.Column("reason", sa.Text),  # why a correction or withdrawal was recorded
+)
+
+# A project moving between districts (项目流转): the district in force from ``effective_on``.
+transfers = sa.Table(
+    "transfers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False, index=True),
+    sa.Column("effective_on", sa.Date, nullable=False),
+    sa.Column("from_district", sa.String(40), nullable=False),
+    sa.Column("to_district", sa.String(40), nullable=False),
+    sa.Column("approval", sa.String(200), nullable=False),  # 批准文号
+    sa.Column("reason", sa.Text),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+)
+
+# A project ended (终止): withdrawn by the investor, contract rescinded, land reclaimed.
+terminations = sa.Table(
+    "terminations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False, index=True),
+    sa.Column("effective_on", sa.Date, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+)
+
+# Invalid submissions kept (受理登记: 退回补正), linked by 案件编号 to a later valid revision.
+refused_submissions = sa.Table(
+    "refused_submissions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("case_id", sa.String(64), index=True),
+    sa.Column("name", sa.String(200)),
+    sa.Column("district", sa.String(40)),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("problems", sa.Text, nullable=False),  # JSON: [{"path", "message", "column"?}]
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
 )
 
 yearly_results = sa.Table(

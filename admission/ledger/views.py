@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from admission.contract.fields import FIELDS
 from admission.errors import UsageError
 from admission.ledger.history import Snapshot, state
-from admission.ledger.schema import decisions, events
+from admission.ledger.schema import decisions, events, refused_submissions
 from admission.vocabulary import (
     CONTRACT_DATES,
     DEVIATION,
@@ -93,6 +93,25 @@ def _revisions(snapshot: Snapshot, case_id: str) -> list[dict[str, Any]]:
     return listed
 
 
+def _decision(d: Any) -> dict[str, Any]:
+    content = json.loads(d.content)
+    failed = [f["label"] for f in content["findings"] if f["outcome"] == "fail" and f["severity"] == "mandatory"]
+    return {"revision": d.revision, "made_at": d.made_at, "review_date": d.review_date.isoformat(), "verdict": d.verdict,
+            "verdict_label": VERDICTS[d.verdict], "rulebook_version": d.rulebook_version, "rulebook_digest": d.rulebook_digest,
+            "failed_rules": failed}  # fmt: skip
+
+
+def _resolution(r: Any) -> dict[str, Any]:
+    return {"meeting": {"year": r.year, "number": r.meeting_number, "date": r.held_on.isoformat()}, "result": r.result,
+            "conditions": r.conditions, "revision": r.revision, "verdict": r.verdict, "deviation": bool(r.deviation),
+            "added_item": bool(r.added_item), "reason": r.reason, "recorded_at": r.recorded_at, "recorded_by": r.recorded_by}  # fmt: skip
+
+
+def _event(e: Any) -> dict[str, Any]:
+    return {"seq": e.seq, "at": e.at, "actor": e.actor, "source": e.source, "kind": e.kind,
+            "kind_label": EVENT_KINDS.get(e.kind, e.kind), "detail": json.loads(e.detail)}  # fmt: skip
+
+
 def project_detail(connection: sa.Connection, case_id: str, recorded_by: str | None = None) -> dict[str, Any]:
     """Everything the ledger knows about one project (``admit ledger show --json``), as recorded
     by ``recorded_by`` (None: now)."""
@@ -108,22 +127,13 @@ def project_detail(connection: sa.Connection, case_id: str, recorded_by: str | N
         e for e in connection.execute(sa.select(events).where(events.c.project_id == case_id).order_by(events.c.seq))
         if recorded_by is None or e.at <= recorded_by
     ]  # fmt: skip
-    decision_list = []
-    for d in decision_rows:
-        content = json.loads(d.content)
-        failed = [f["label"] for f in content["findings"] if f["outcome"] == "fail" and f["severity"] == "mandatory"]
-        decision_list.append(
-            {"revision": d.revision, "made_at": d.made_at, "review_date": d.review_date.isoformat(), "verdict": d.verdict,
-             "verdict_label": VERDICTS[d.verdict], "rulebook_version": d.rulebook_version, "rulebook_digest": d.rulebook_digest,
-             "failed_rules": failed}
-        )  # fmt: skip
-    resolution_list = [
-        {"meeting": {"year": r.year, "number": r.meeting_number, "date": r.held_on.isoformat()}, "result": r.result,
-         "conditions": r.conditions, "revision": r.revision, "verdict": r.verdict, "deviation": bool(r.deviation),
-         "recorded_at": r.recorded_at, "recorded_by": r.recorded_by}
-        for r in snapshot.resolutions
-    ]  # fmt: skip
+    decision_list = [_decision(d) for d in decision_rows]
+    resolution_list = [_resolution(r) for r in snapshot.resolutions]
     latest = resolution_list[-1]["result"] if resolution_list else None
+    ended = snapshot.terminations.get(case_id)
+    refused = connection.execute(
+        sa.select(refused_submissions).where(refused_submissions.c.case_id == case_id).order_by(refused_submissions.c.id)
+    ).all()
     return {
         "id": case_id,
         "as_recorded": recorded_by,
@@ -135,7 +145,17 @@ def project_detail(connection: sa.Connection, case_id: str, recorded_by: str | N
         "chain": project["chain"],
         "total_investment": project["total_investment"],
         "land_source": project["land_source"],
-        "stage": stage_of(project, latest, bool(decision_list)),
+        "stage": "终止" if ended is not None else stage_of(project, latest, bool(decision_list)),
+        "terminated": {"on": ended.effective_on.isoformat(), "reason": ended.reason} if ended is not None else None,
+        "transfers": [
+            {"on": t.effective_on.isoformat(), "from": t.from_district, "to": t.to_district, "approval": t.approval, "reason": t.reason}
+            for t in snapshot.transfers.get(case_id, [])
+        ],
+        "refused_submissions": [
+            {"source": r.source, "recorded_at": r.recorded_at, "recorded_by": r.recorded_by, "problems": json.loads(r.problems)}
+            for r in refused
+            if recorded_by is None or r.recorded_at <= recorded_by
+        ],
         "milestones": {
             label: _iso(project[key]) for key, label in MILESTONES if key not in LAND_MILESTONES or project["land_source"] != "自有用地"
         },
@@ -148,18 +168,7 @@ def project_detail(connection: sa.Connection, case_id: str, recorded_by: str | N
             {"year": y, "tax": r.tax, "output": r.output, "fixed_assets": r.fixed_assets}
             for y, r in sorted(snapshot.yearly[case_id].items())
         ],
-        "events": [
-            {
-                "seq": e.seq,
-                "at": e.at,
-                "actor": e.actor,
-                "source": e.source,
-                "kind": e.kind,
-                "kind_label": EVENT_KINDS.get(e.kind, e.kind),
-                "detail": json.loads(e.detail),
-            }
-            for e in event_rows
-        ],
+        "events": [_event(e) for e in event_rows],
     }
 
 
@@ -222,7 +231,9 @@ def project_rows(snapshot: Snapshot, filters: Filters) -> list[dict[str, Any]]:
             "resolution": resolution.result if resolution is not None else None,
             "meeting": f"{resolution.year} 年第 {resolution.meeting_number} 次" if resolution is not None else None,
             "deviation": bool(resolution.deviation) if resolution is not None else False,
-            "stage": stage_of(project, resolution.result if resolution is not None else None, verdict is not None),
+            "stage": "终止"
+            if project.id in snapshot.terminations
+            else stage_of(project, resolution.result if resolution is not None else None, verdict is not None),
             "year": year,
         }
         if filters.stage and item["stage"] != filters.stage:

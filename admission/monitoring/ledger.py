@@ -25,9 +25,11 @@ def _decimal(text: str | None) -> Decimal | None:
 
 
 def gather(
-    snapshot: Snapshot, rulebook: Rulebook, district: str | None = None, only: str | None = None
+    snapshot: Snapshot, rulebook: Rulebook, district: str | None = None, only: str | None = None, on: date | None = None
 ) -> tuple[list[ProjectFacts], list[str]]:
-    """Every project whose latest resolution passed it (or just ``only``), with the commitments of the resolved revision."""
+    """Every project whose latest resolution passed it (or just ``only``), with the commitments of
+    the resolved revision; ``on`` a date, in the district in force then and without the projects
+    terminated by then (终止: no longer chased)."""
     passed = snapshot.passed_revisions(only)
     if not passed:
         return [], []
@@ -36,7 +38,9 @@ def gather(
     years = snapshot.yearly
     facts: list[ProjectFacts] = []
     warnings: list[str] = []
-    for row in snapshot.projects_by_id(passed, district).values():
+    for row in snapshot.projects_by_id(passed, district, on).values():
+        if on is not None and snapshot.terminated_by(row.id, on):
+            continue
         revision = passed[row.id]
         application = applications[row.id]
         version_name = versions.get((row.id, revision))
@@ -60,7 +64,7 @@ def gather(
 def monitor(snapshot: Snapshot, rulebook: Rulebook, as_of: date, district: str | None = None, only: str | None = None) -> dict[str, Any]:
     """The monitor's whole answer (the ``--json`` object), with statuses and open totals, over the
     ledger as recorded (``snapshot``); ``only`` limits it to one project (a project page)."""
-    facts, warnings = gather(snapshot, rulebook, district, only)
+    facts, warnings = gather(snapshot, rulebook, district, only, as_of)
     recorded = snapshot.statuses
     findings = sorted((f for project in facts for f in check(project, as_of)), key=Finding.sort_key)
     return report(findings, len(facts), recorded, as_of, warnings)

@@ -69,7 +69,7 @@ def annual(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, distr
     first, last = date(year, 1, 1), date(year, 12, 31)
     held = snapshot.meetings_between(first, last)
     resolved = snapshot.resolutions_of([m.id for m in held])
-    project_rows = snapshot.projects_by_id(district=district)
+    project_rows = snapshot.projects_by_id(district=district, on=as_of)
     resolved = [row for row in resolved if row.project_id in project_rows]
     last_resolution = {row.project_id: row for row in resolved}  # ordered: the last one in the year wins
     passed_refs = {pid: row.revision for pid, row in last_resolution.items() if row.result in PASSED}

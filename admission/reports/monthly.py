@@ -44,7 +44,7 @@ def _add_months(day: date, months: int) -> date:
 
 def monthly(snapshot: Snapshot, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
     first, last = date(year, month, 1), month_end(year, month)
-    rows = snapshot.projects_by_id()
+    rows = snapshot.projects_by_id(on=last)
 
     def wanted(project_id: str) -> bool:
         row = rows.get(project_id)

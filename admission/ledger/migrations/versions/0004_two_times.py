@@ -1,0 +1,73 @@
+"""ledger version 2: resolutions' state and added items, transfers, terminations, refused submissions
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Plain ADD COLUMN (SQLite and PostgreSQL both have it): no table copy, no constraint reordering.
+    op.add_column("resolutions", sa.Column("added_item", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("resolutions", sa.Column("withdrawn", sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.add_column("resolutions", sa.Column("reason", sa.Text(), nullable=True))
+    op.create_table(
+        "transfers",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("effective_on", sa.Date(), nullable=False),
+        sa.Column("from_district", sa.String(length=40), nullable=False),
+        sa.Column("to_district", sa.String(length=40), nullable=False),
+        sa.Column("approval", sa.String(length=200), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("recorded_at", sa.String(length=32), nullable=False),
+        sa.Column("recorded_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "terminations",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("effective_on", sa.Date(), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.String(length=32), nullable=False),
+        sa.Column("recorded_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
+        "refused_submissions",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("case_id", sa.String(length=64), nullable=True),
+        sa.Column("name", sa.String(length=200), nullable=True),
+        sa.Column("district", sa.String(length=40), nullable=True),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("problems", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.String(length=32), nullable=False),
+        sa.Column("recorded_by", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    for table in ("transfers", "terminations"):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.create_index(batch_op.f(f"ix_{table}_project_id"), ["project_id"], unique=False)
+    with op.batch_alter_table("refused_submissions", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_refused_submissions_case_id"), ["case_id"], unique=False)
+
+
+def downgrade() -> None:
+    for table in ("refused_submissions", "terminations", "transfers"):
+        op.drop_table(table)
+    with op.batch_alter_table("resolutions", schema=None) as batch_op:
+        batch_op.drop_column("reason")
+        batch_op.drop_column("withdrawn")
+        batch_op.drop_column("added_item")
