@@ -276,3 +276,67 @@ def test_backup_is_a_consistent_copy(db_url: str, tmp_path: Path) -> None:
     assert json.loads(run("ledger", "show", "JM-2026-0101", "--db", str(target), "--json")[1])["id"] == "JM-2026-0101"
     assert run("ledger", "verify", "--db", str(target))[0] == 0
     assert run("ledger", "backup", str(target), "--db", db_url)[0] == 73  # never overwritten
+
+
+HOSTILE_ROWS = [
+    ({"案件编号": "JM-2026-0901", "项目名称": "长" * 201}, "项目名称", "过长"),
+    ({"案件编号": "X/../../etc/passwd", "项目名称": "某项目"}, "案件编号", "不是有效的案件编号"),
+    ({"案件编号": "..", "项目名称": "某项目"}, "案件编号", "不能是 . 或 .."),
+    ({"案件编号": "JM-2026-0902", "项目名称": "正常\u202e名称"}, "项目名称", "双向文字控制符"),
+]
+
+
+def test_ids_lengths_and_characters_are_checked_alike_on_both_engines(db_url: str, tmp_path: Path) -> None:
+    from .test_ledger import book
+
+    identity = {"所在区域": "新会区", "项目类型": "工业项目", "计划总投资（万元）": 10000}
+    rows = [{**identity, **row} for row, _, _ in HOSTILE_ROWS]
+    code, out, err = run("ledger", "import", str(book(tmp_path / "台账.xlsx", {"项目台账": rows})), "--db", db_url, "--json")
+    assert code == 2, err  # named refusals, never exit 70
+    refused = json.loads(out)["refused"]
+    assert len(refused) == len(HOSTILE_ROWS)
+    for (_, header, words), refusal in zip(HOSTILE_ROWS, refused, strict=True):
+        assert any(p["column"] == header and words in p["message"] for p in refusal["problems"]), refusal
+
+
+def test_import_of_the_export_changes_nothing_after_transfers_corrections_and_terminations(db_url: str, tmp_path: Path) -> None:
+    _a_year(db_url, tmp_path)
+    base = ["--db", db_url]
+    run("ledger", "add", str(write_json(tmp_path / "bad.json", {"id": "JM-2026-0101"})), *base, *AS_OF)  # a refused submission
+    assert run("ledger", "transfer", "JM-2026-0101", "--to", "江海区", "--on", "2026-11-25", "--approval", "批文1号", *base)[0] == 0
+    assert run("ledger", "correct", "JM-2026-0103", "--meeting-no", "3", "--meeting-date", "2026-11-10", "--result", "暂缓",
+               "--reason", "纪要更正", *base)[0] == 0  # fmt: skip
+    assert run("ledger", "terminate", "JM-2026-0103", "--on", "2026-11-30", "--reason", "撤回", *base)[0] == 0
+    exported = tmp_path / "台账.xlsx"
+    assert run("ledger", "export", str(exported), *base)[0] == 0
+    before = run("ledger", "verify", *base)[1]
+    code, out, err = run("ledger", "import", str(exported), *base, "--json")
+    assert code == 0, out + err
+    outcome = json.loads(out)
+    assert not any(outcome["changed"].values()) and outcome["refused"] == []
+    assert "项目流转" in outcome["unchanged"]
+    assert run("ledger", "verify", *base)[1] == before  # not one event more
+
+
+def test_the_workbook_records_transfers_corrections_and_added_items(db_url: str, tmp_path: Path) -> None:
+    from openpyxl import Workbook as NewWorkbook
+
+    _a_year(db_url, tmp_path)
+    path = tmp_path / "流转.xlsx"
+    workbook = NewWorkbook()
+    moves = workbook.active
+    assert moves is not None
+    moves.title = "项目流转"
+    moves.append(["案件编号", "流转日期", "转入区域", "批准文号", "原因"])
+    moves.append(["JM-2026-0101", date(2026, 11, 25), "江海区", "批文1号", "企业迁址"])
+    fixes = workbook.create_sheet("更正")
+    fixes.append(["案件编号", "更正对象", "会议编号", "会议日期", "年度", "更正后", "更正原因"])
+    fixes.append(["JM-2026-0103", "审议结果", 3, date(2026, 11, 10), None, "撤销", "误登记"])
+    fixes.append(["JM-2026-0101", "审议结果", 3, date(2026, 11, 10), None, "暂缓", None])  # no reason: refused
+    workbook.save(path)
+    code, out, _ = run("ledger", "import", str(path), "--db", db_url, "--json")
+    outcome = json.loads(out)
+    assert code == 2 and [(r["sheet"], r["row"]) for r in outcome["refused"]] == [("更正", 3)]
+    assert json.loads(run("ledger", "show", "JM-2026-0101", "--db", db_url, "--json")[1])["district"] == "江海区"
+    monthly = json.loads(run("report", "monthly", "--month", "2026-11", "--db", db_url, "--json")[1])
+    assert [r["project"] for m in monthly["meetings"] for r in m["resolutions"]] == ["JM-2026-0101"]

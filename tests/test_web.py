@@ -317,3 +317,16 @@ def test_screening_names_invalid_rows_and_offers_word_documents(site: Site, tmp_
     assert packet.status_code == 200 and packet.content.startswith(b"PK")
     assert client.get(f"{key}/packet.exe").status_code == 404
     assert client.get(f"{key}/opinion/1.docx").status_code == 422
+
+
+def test_a_district_user_cannot_rewrite_the_dates_its_penalties_rest_on(site: Site) -> None:
+    assert run("ledger", "resolve", OWN, "通过", "--meeting-no", "1", "--meeting-date", "2026-11-10", "--db", site.db)[0] == 0
+    own = f"/api/projects/{OWN}/milestones"
+    district, reviewer = site.api("district"), site.api("reviewer")
+    early = site.client.post(own, json={"milestone": "开工", "date": "2026-11-05"}, headers=district)  # before the meeting
+    assert early.status_code == 403 and "早于过会日期" in early.json()["error"]["message"]
+    assert site.client.post(own, json={"milestone": "开工", "date": "2026-11-12"}, headers=district).status_code == 200
+    again = site.client.post(own, json={"milestone": "开工", "date": "2026-11-20"}, headers=district)
+    assert again.status_code == 403 and "审查员登记更正" in again.json()["error"]["message"]
+    assert site.client.post(own, json={"milestone": "签约", "date": "2026-11-01"}, headers=reviewer).status_code == 200  # history
+    assert site.client.get("/api/projects/X%00Y", headers=reviewer).status_code == 404  # never reaches the database

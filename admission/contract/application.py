@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -21,6 +20,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 from pydantic_core import ErrorDetails
 
+from admission.contract.limits import text_problem
 from admission.dates import parse_iso_date
 from admission.errors import InvalidInput, Problem, os_error_zh
 from admission.numbers import MAX_NUMBER, number_problem
@@ -51,14 +51,10 @@ Ratio = Annotated[Decimal, Field(ge=0, le=1, allow_inf_nan=False), AfterValidato
 
 # Control characters (C0, DEL, C1), bidirectional overrides and isolates, and lone surrogates:
 # invisible in a form, they reorder or hide what a reader of the opinion sees.
-_FORBIDDEN_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-
-
-def text_problem(text: str) -> str | None:
-    found = _FORBIDDEN_TEXT.search(text)
-    if found is None:
-        return None
-    return f"含有不允许的控制字符或双向文字控制符 U+{ord(found.group()):04X}（第 {found.start() + 1} 个字符）"
+def _check_not_dots(text: str) -> str:
+    if text in (".", ".."):
+        raise ValueError(f"“{text}”不是有效的案件编号：不能是 . 或 ..")
+    return text
 
 
 def _check_plain_text(text: str) -> str:
@@ -146,7 +142,7 @@ class RealEstate(_Strict):
 class Application(_Strict):
     """One application as the contract defines it (``application.md``, version 1)."""
 
-    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$")]
+    id: Annotated[str, Field(pattern=r"^[A-Za-z0-9._-]{1,64}$"), AfterValidator(_check_not_dots)]
     name: Name
     applicant: Applicant
     type: Text

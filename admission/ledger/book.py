@@ -19,14 +19,27 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from admission.contract.limits import MAX_NAME, case_id_problem, length_problem, text_problem
 from admission.dates import parse_iso_date
 from admission.documents.sheets import Sheet, Value, set_text_cell, workbook_bytes, xlsx_bytes
 from admission.errors import ChangeRefused, InvalidInput, Problem
 from admission.intake.workbook import _open_error
 from admission.ledger.database import Change, Ledger
-from admission.ledger.queries import latest_revisions
-from admission.ledger.records import progress_problems, project_in, resolution_in, year_in, year_problems
-from admission.ledger.schema import meetings, projects, resolutions, yearly_results
+from admission.ledger.queries import latest_revisions, meeting_held
+from admission.ledger.records import (
+    WITHDRAW,
+    correct_field_in,
+    correct_resolution_in,
+    correctable_field,
+    in_force_at,
+    progress_problems,
+    project_in,
+    resolution_in,
+    transfer_in,
+    year_in,
+    year_problems,
+)
+from admission.ledger.schema import meetings, projects, resolutions, transfers, yearly_results
 from admission.numbers import number_problem
 from admission.rules.rulebook import Rulebook
 from admission.text import excerpt
@@ -39,21 +52,22 @@ _INDUSTRY_CODE = re.compile(r"^[A-T][0-9]{2}([0-9]{1,2})?$")
 class BookColumn:
     header: str
     key: str
-    kind: str  # text | date | amount | integer
+    kind: str  # text | case_id | date | amount | integer
     note: str
     width: int = 14
+    max_length: int = 40  # as the ledger's column holds it: the same limit on SQLite and PostgreSQL
 
 
 IDENTITY = (
-    BookColumn("项目名称", "name", "text", "无申请材料的项目必填", 30),
+    BookColumn("项目名称", "name", "text", "无申请材料的项目必填", 30, MAX_NAME),
     BookColumn("所在区域", "district", "text", "无申请材料的项目必填"),
     BookColumn("项目类型", "type", "text", "工业项目 / 工业地产项目 / 物流项目 / 其他"),
-    BookColumn("行业代码", "industry_code", "text", "如 C38 或 C3841"),
+    BookColumn("行业代码", "industry_code", "text", "如 C38 或 C3841", max_length=8),
     BookColumn("重点产业链", "chain", "text", "选填", 18),
     BookColumn("计划总投资（万元）", "total_investment", "amount", "无申请材料的项目必填", 18),
 )
 PROJECT_COLUMNS: tuple[BookColumn, ...] = (
-    BookColumn("案件编号", "id", "text", "必填", 16),
+    BookColumn("案件编号", "id", "case_id", "必填", 16),
     *IDENTITY,
     BookColumn("用地来源", "land_source", "text", "新增供地（默认）或 自有用地（不挂网、供地、交地）"),
     *(BookColumn(label, key, "date", "日期，如 2026-11-28；不得晚于导入当日") for key, label in MILESTONES),
@@ -63,18 +77,42 @@ PROJECT_COLUMNS: tuple[BookColumn, ...] = (
 MEETING_COLUMNS: tuple[BookColumn, ...] = (
     BookColumn("会议编号", "number", "integer", "正整数，同一年内不重复"),
     BookColumn("会议日期", "held_on", "date", "日期"),
-    BookColumn("案件编号", "id", "text", "台账中已有申请材料的项目", 16),
+    BookColumn("案件编号", "id", "case_id", "台账中已有申请材料的项目", 16),
     BookColumn("审议结果", "result", "text", "通过 / 有条件通过 / 暂缓 / 不予通过"),
-    BookColumn("附加条件", "conditions", "text", "有条件通过时填写", 40),
+    BookColumn("附加条件", "conditions", "text", "有条件通过时填写", 40, 2000),
+    BookColumn("临时增补", "added_item", "text", "会上临时增补、不在议程中的议题填“是”", 10, 4),
 )
 RESULT_COLUMNS: tuple[BookColumn, ...] = (
-    BookColumn("案件编号", "id", "text", "必填", 16),
+    BookColumn("案件编号", "id", "case_id", "必填", 16),
     BookColumn("年度", "year", "integer", "如 2025"),
     BookColumn("实际税收（万元）", "tax", "amount", "不小于 0", 16),
     BookColumn("实际产值（万元）", "output", "amount", "不小于 0", 16),
     BookColumn("累计固定资产投资（万元）", "fixed_assets", "amount", "不小于 0", 22),
 )
-SHEETS: dict[str, tuple[BookColumn, ...]] = {"项目台账": PROJECT_COLUMNS, "会议审议": MEETING_COLUMNS, "履约数据": RESULT_COLUMNS}
+TRANSFER_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("案件编号", "id", "case_id", "必填", 16),
+    BookColumn("流转日期", "on", "date", "自该日起计入转入区域"),
+    BookColumn("转入区域", "to", "text", "必填"),
+    BookColumn("批准文号", "approval", "text", "必填", 24, 200),
+    BookColumn("原因", "reason", "text", "选填", 30, 2000),
+)
+CORRECTION_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("案件编号", "id", "case_id", "必填", 16),
+    BookColumn("更正对象", "target", "text", "审议结果、附加条件，或项目台账、履约数据的列名（如 开工日期、实际税收（万元））", 20, 40),
+    BookColumn("会议编号", "number", "integer", "更正审议结果、附加条件时填写"),
+    BookColumn("会议日期", "held_on", "date", "更正审议结果、附加条件时填写"),
+    BookColumn("年度", "year", "integer", "更正履约数据时填写"),
+    BookColumn("更正后", "value", "text", "新值；审议结果可填“撤销”，其他可填“清除”", 20, 2000),
+    BookColumn("更正原因", "reason", "text", "必填", 30, 2000),
+)
+SHEETS: dict[str, tuple[BookColumn, ...]] = {
+    "项目台账": PROJECT_COLUMNS,
+    "会议审议": MEETING_COLUMNS,
+    "履约数据": RESULT_COLUMNS,
+    "项目流转": TRANSFER_COLUMNS,
+    "更正": CORRECTION_COLUMNS,
+}
+YES = "是"
 
 
 @dataclass
@@ -157,7 +195,26 @@ def _integer(value: Any) -> int:
     raise ValueError(f"应为整数，实际为“{excerpt(value)}”")
 
 
-_CONVERT = {"text": _text, "date": _date, "amount": _amount, "integer": _integer}
+def _case_id(value: Any) -> str | None:
+    text = _text(value)
+    problem = case_id_problem(text) if text is not None else None
+    if problem:
+        raise ValueError(problem)
+    return text
+
+
+_CONVERT = {"text": _text, "case_id": _case_id, "date": _date, "amount": _amount, "integer": _integer}
+
+
+def _cell(column: BookColumn, value: Any) -> Any:
+    """A cell converted, and refused by the same rules on both engines: a text too long for its
+    column or holding control characters is a named problem of its row, never a database error."""
+    converted = _CONVERT[column.kind](value)
+    if isinstance(converted, str):
+        problem = text_problem(converted) or length_problem(converted, column.max_length)
+        if problem:
+            raise ValueError(problem)
+    return converted
 
 
 def _rows(
@@ -193,7 +250,7 @@ def _rows(
             if column is None or cell is None or (isinstance(cell, str) and not cell.strip()):
                 continue
             try:
-                values[column.key] = _CONVERT[column.kind](cell)
+                values[column.key] = _cell(column, cell)
             except ValueError as error:
                 problems.append((column.header, str(error)))
         yield number, values, problems
@@ -215,7 +272,7 @@ def import_book(ledger: Ledger, path: Path, rulebook: Rulebook, actor: str, toda
         present = [name for name in SHEETS if name in workbook.sheetnames]
         if not present:
             names = "、".join(workbook.sheetnames)
-            raise InvalidInput([Problem("$", f"没有名为 项目台账、会议审议 或 履约数据 的工作表（现有：{names}）")], str(path))
+            raise InvalidInput([Problem("$", f"没有名为 {'、'.join(SHEETS)} 的工作表（现有：{names}）")], str(path))
         parsed = {name: list(_rows(path, name, SHEETS[name], workbook)) for name in present}
     finally:
         workbook.close()
@@ -250,7 +307,9 @@ class _Applier:
                 raise ChangeRefused(problems)
             if number == 1:
                 return
-            changed = {"项目台账": self._project, "会议审议": self._resolution, "履约数据": self._results}[sheet](values, source)
+            apply = {"项目台账": self._project, "会议审议": self._resolution, "履约数据": self._results, "项目流转": self._transfer,
+                     "更正": self._correction}[sheet]  # fmt: skip
+            changed = apply(values, source)
         except ChangeRefused as error:
             self.outcome.refused.append(Refusal(self.path, sheet, number, case_id, name, error.problems))
             return
@@ -311,9 +370,55 @@ class _Applier:
         ]
         if missing:
             raise ChangeRefused(missing)
+        added = values.get("added_item")
+        if added not in (None, YES, "否"):
+            raise ChangeRefused([("临时增补", f"应为“是”或留空，实际为“{excerpt(added)}”")])
         return resolution_in(
-            self.change, values["number"], values["held_on"], case_id, values["result"], values.get("conditions"), source, self.today
-        )
+            self.change, values["number"], values["held_on"], case_id, values["result"], values.get("conditions"), source, self.today,
+            added_item=added == YES,
+        )  # fmt: skip
+
+    def _transfer(self, values: dict[str, Any], source: str) -> bool:
+        case_id = self._require_id(values)
+        missing = [
+            (header, "必填") for key, header in (("on", "流转日期"), ("to", "转入区域"), ("approval", "批准文号")) if key not in values
+        ]
+        if missing:
+            raise ChangeRefused(missing)
+        _, changed = transfer_in(self.change, case_id, values["to"], values["on"], values["approval"], values.get("reason"),
+                                 self.rulebook.districts, self.today, source)  # fmt: skip
+        if changed:
+            self._projects.setdefault(case_id, {})["district"] = values["to"]
+        return changed
+
+    def _correction(self, values: dict[str, Any], source: str) -> bool:
+        case_id = self._require_id(values)
+        missing = [
+            (header, "必填") for key, header in (("target", "更正对象"), ("value", "更正后"), ("reason", "更正原因")) if key not in values
+        ]
+        if missing:
+            raise ChangeRefused(missing)
+        target, value, reason = values["target"], values["value"], values["reason"]
+        if target in ("审议结果", "附加条件"):
+            if "number" not in values or "held_on" not in values:
+                raise ChangeRefused([("会议编号", "更正审议结果须填写会议编号与会议日期")])
+            result, conditions = (value, None) if target == "审议结果" else (None, value)
+            if target == "附加条件":
+                current = self._resolution_in_force(case_id, values["number"], values["held_on"])
+                result = current
+            correct_resolution_in(self.change, values["number"], values["held_on"], case_id,
+                                  None if result == WITHDRAW else result, conditions, reason, source)  # fmt: skip
+            return True
+        key, parsed = correctable_field(target, value, values.get("year"))
+        correct_field_in(self.change, case_id, key, parsed, reason, self.today, source, values.get("year"))
+        return True
+
+    def _resolution_in_force(self, case_id: str, number: int, held_on: date) -> str:
+        meeting = meeting_held(self.change.connection, number, held_on)
+        current = in_force_at(self.change.connection, meeting.id, case_id) if meeting is not None else None
+        if current is None:
+            raise ChangeRefused([("会议编号", f"{case_id} 在该次会议没有在用的审议结果可更正")])
+        return str(current.result)
 
     def _results(self, values: dict[str, Any], source: str) -> bool:
         case_id = self._require_id(values)
@@ -359,13 +464,19 @@ def export_sheets(connection: sa.Connection) -> list[Sheet]:
         .subquery()
     )
     meeting_rows = [
-        [row.number, row.held_on, row.project_id, row.result, row.conditions]
+        [row.number, row.held_on, row.project_id, row.result, row.conditions, YES if row.added_item else None]
         for row in connection.execute(
-            sa.select(meetings.c.number, meetings.c.held_on, resolutions.c.project_id, resolutions.c.result, resolutions.c.conditions)
+            sa.select(meetings.c.number, meetings.c.held_on, resolutions.c.project_id, resolutions.c.result, resolutions.c.conditions,
+                      resolutions.c.added_item)
             .join(latest, latest.c.id == resolutions.c.id)
             .join(meetings, meetings.c.id == resolutions.c.meeting_id)
+            .where(resolutions.c.withdrawn.is_(False))  # a withdrawn resolution is no longer in force
             .order_by(meetings.c.held_on, meetings.c.number, resolutions.c.project_id)
         )
+    ]  # fmt: skip
+    transfer_rows = [
+        [row.project_id, row.effective_on, row.to_district, row.approval, row.reason]
+        for row in connection.execute(sa.select(transfers).order_by(transfers.c.effective_on, transfers.c.id))
     ]
     result_rows = [
         [row.project_id, row.year, *(Decimal(v) if v is not None else None for v in (row.tax, row.output, row.fixed_assets))]
@@ -376,6 +487,7 @@ def export_sheets(connection: sa.Connection) -> list[Sheet]:
         Sheet("项目台账", [c.header for c in PROJECT_COLUMNS], project_rows, number_formats=formats),
         Sheet("会议审议", [c.header for c in MEETING_COLUMNS], meeting_rows, number_formats={1: "yyyy-mm-dd"}),
         Sheet("履约数据", [c.header for c in RESULT_COLUMNS], result_rows),
+        Sheet("项目流转", [c.header for c in TRANSFER_COLUMNS], transfer_rows, number_formats={1: "yyyy-mm-dd"}),
     ]
 
 

@@ -238,40 +238,47 @@ def correct_resolution(
 ) -> Resolved:
     """A resolution corrected (another 审议结果 / 附加条件) or, with ``result`` None, withdrawn
     (撤销), with its reason. The corrected record stays in history."""
+    with ledger.change(actor) as change:
+        return correct_resolution_in(change, number, held_on, case_id, result, conditions, reason, source)
+
+
+def correct_resolution_in(
+    change: Change, number: int, held_on: date, case_id: str, result: str | None, conditions: str | None, reason: str, source: str
+) -> Resolved:
+    """A resolution corrected or withdrawn in an open change (see ``correct_resolution``)."""
     problems = [] if reason.strip() else [("更正原因", "必填")]
     if result is not None and result not in RESULTS:
         problems.append(("审议结果", f"“{result}”不是有效的审议结果；应为 {'、'.join(RESULTS)} 之一，或撤销"))
     _refuse(problems)
-    with ledger.change(actor) as change:
-        meeting = meeting_held(change.connection, number, held_on)
-        current = in_force_at(change.connection, meeting.id, case_id) if meeting is not None else None
-        if meeting is None or current is None:
-            raise ChangeRefused(
-                [("审议结果", f"{case_id} 在 {held_on.year} 年第 {number} 次会议（{held_on.isoformat()}）没有在用的审议结果可更正")]
-            )
-        kept = result or current.result
-        deviation = is_deviation(kept, current.verdict)
-        change.connection.execute(
-            resolutions.insert().values(
-                meeting_id=meeting.id, project_id=case_id, revision=current.revision, result=kept,
-                conditions=(conditions if result is not None else current.conditions) or None, verdict=current.verdict,
-                deviation=deviation, recorded_at=change.at, recorded_by=change.actor, added_item=current.added_item,
-                withdrawn=result is None, reason=reason.strip(),
-            )
-        )  # fmt: skip
-        detail: dict[str, Any] = {
-            "meeting": f"{held_on.year}-{number}", "result": kept, "revision": current.revision, "verdict": current.verdict,
-            "before": {"result": current.result, "conditions": current.conditions}, "reason": reason.strip(),
-        }  # fmt: skip
-        if conditions and result is not None:
-            detail["conditions"] = conditions
-        elif result is None and current.conditions:
-            detail["conditions"] = current.conditions
-        if deviation:
-            detail["deviation"] = True
-        if result is None:
-            detail["withdrawn"] = True
-        change.log.record("resolution_corrected", case_id, source, detail)
+    meeting = meeting_held(change.connection, number, held_on)
+    current = in_force_at(change.connection, meeting.id, case_id) if meeting is not None else None
+    if meeting is None or current is None:
+        raise ChangeRefused(
+            [("审议结果", f"{case_id} 在 {held_on.year} 年第 {number} 次会议（{held_on.isoformat()}）没有在用的审议结果可更正")]
+        )
+    kept = result or current.result
+    deviation = is_deviation(kept, current.verdict)
+    change.connection.execute(
+        resolutions.insert().values(
+            meeting_id=meeting.id, project_id=case_id, revision=current.revision, result=kept,
+            conditions=(conditions if result is not None else current.conditions) or None, verdict=current.verdict,
+            deviation=deviation, recorded_at=change.at, recorded_by=change.actor, added_item=current.added_item,
+            withdrawn=result is None, reason=reason.strip(),
+        )
+    )  # fmt: skip
+    detail: dict[str, Any] = {
+        "meeting": f"{held_on.year}-{number}", "result": kept, "revision": current.revision, "verdict": current.verdict,
+        "before": {"result": current.result, "conditions": current.conditions}, "reason": reason.strip(),
+    }  # fmt: skip
+    if conditions and result is not None:
+        detail["conditions"] = conditions
+    elif result is None and current.conditions:
+        detail["conditions"] = current.conditions
+    if deviation:
+        detail["deviation"] = True
+    if result is None:
+        detail["withdrawn"] = True
+    change.log.record("resolution_corrected", case_id, source, detail)
     return Resolved(True, current.verdict, deviation)
 
 
@@ -468,28 +475,35 @@ def correct_field(
 ) -> None:
     """A milestone date, a land-contract field (``year`` None) or a yearly figure (with ``year``)
     corrected to ``value``, or cleared (None), with its reason; checked as a new value would be."""
-    _refuse([] if reason.strip() else [("更正原因", "必填")])
     with ledger.change(actor) as change:
-        connection = change.connection
-        if year is not None:
-            current = connection.execute(
-                sa.select(yearly_results).where(yearly_results.c.project_id == case_id, yearly_results.c.year == year)
-            ).first()
-            if current is None:
-                raise ChangeRefused([("年度", f"{case_id} 没有 {year} 年的履约数据可更正")])
-            where = (yearly_results.c.project_id == case_id) & (yearly_results.c.year == year)
-            connection.execute(yearly_results.update().where(where).values({key: value}))
-            detail = {"year": year, "changes": {key: {"before": getattr(current, key), "after": value}}, "reason": reason.strip()}
-            change.log.record("results_corrected", case_id, source, detail)
-            return
-        row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
-        if row is None:
-            raise ChangeRefused([("案件编号", f"{case_id} 不在台账中")])
-        stored = dict(row._mapping)
-        _refuse(progress_problems(stored, {key: value}, today) if value is not None else [])
-        connection.execute(projects.update().where(projects.c.id == case_id).values({key: value}))
-        changes = {key: {"before": _plain(stored.get(key)), "after": _plain(value)}}
-        change.log.record("project_corrected", case_id, source, {"changes": changes, "reason": reason.strip()})
+        correct_field_in(change, case_id, key, value, reason, today, source, year)
+
+
+def correct_field_in(
+    change: Change, case_id: str, key: str, value: Any, reason: str, today: date, source: str, year: int | None = None
+) -> None:
+    """A field corrected in an open change (see ``correct_field``)."""
+    _refuse([] if reason.strip() else [("更正原因", "必填")])
+    connection = change.connection
+    if year is not None:
+        current = connection.execute(
+            sa.select(yearly_results).where(yearly_results.c.project_id == case_id, yearly_results.c.year == year)
+        ).first()
+        if current is None:
+            raise ChangeRefused([("年度", f"{case_id} 没有 {year} 年的履约数据可更正")])
+        where = (yearly_results.c.project_id == case_id) & (yearly_results.c.year == year)
+        connection.execute(yearly_results.update().where(where).values({key: value}))
+        detail = {"year": year, "changes": {key: {"before": getattr(current, key), "after": value}}, "reason": reason.strip()}
+        change.log.record("results_corrected", case_id, source, detail)
+        return
+    row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
+    if row is None:
+        raise ChangeRefused([("案件编号", f"{case_id} 不在台账中")])
+    stored = dict(row._mapping)
+    _refuse(progress_problems(stored, {key: value}, today) if value is not None else [])
+    connection.execute(projects.update().where(projects.c.id == case_id).values({key: value}))
+    changes = {key: {"before": _plain(stored.get(key)), "after": _plain(value)}}
+    change.log.record("project_corrected", case_id, source, {"changes": changes, "reason": reason.strip()})
 
 
 def transfer(
@@ -498,6 +512,16 @@ def transfer(
 ) -> str:  # fmt: skip
     """A project moved to another district from ``on`` (项目流转), with the approval's 文号; returns
     the district it left. Reports for a period before ``on`` still count it where it was."""
+    with ledger.change(actor) as change:
+        return transfer_in(change, case_id, to_district, on, approval, reason, districts, today, source)[0]
+
+
+def transfer_in(
+    change: Change, case_id: str, to_district: str, on: date, approval: str, reason: str | None, districts: list[str], today: date,
+    source: str,
+) -> tuple[str, bool]:  # fmt: skip
+    """A transfer in an open change: (the district left, whether anything changed); the same
+    transfer again (a re-imported 项目流转 row) changes nothing."""
     problems = []
     if to_district not in districts:
         problems.append(("转入区域", f"未知的区域“{excerpt(to_district)}”；应为 {'、'.join(districts)}"))
@@ -506,32 +530,32 @@ def transfer(
     if on > today:
         problems.append(("流转日期", f"{on.isoformat()} 晚于今天"))
     _refuse(problems)
-    with ledger.change(actor) as change:
-        connection = change.connection
-        row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
-        if row is None:
-            raise ChangeRefused([("案件编号", f"{case_id} 不在台账中")])
-        later = connection.execute(
-            sa.select(sa.func.max(transfers.c.effective_on)).where(transfers.c.project_id == case_id)
-        ).scalar()  # fmt: skip
-        if later is not None and later >= on:
-            raise ChangeRefused([("流转日期", f"{case_id} 已有 {later.isoformat()} 的流转记录，新的流转应在其后")])
-        if row.district == to_district:
-            raise ChangeRefused([("转入区域", f"{case_id} 现属{to_district}，无需流转")])
-        connection.execute(
-            transfers.insert().values(project_id=case_id, effective_on=on, from_district=row.district, to_district=to_district,
-                                      approval=approval.strip(), reason=reason, recorded_at=change.at, recorded_by=change.actor)
-        )  # fmt: skip
-        connection.execute(projects.update().where(projects.c.id == case_id).values(district=to_district))
-        detail = {
-            "on": on.isoformat(),
-            "changes": {"district": {"before": row.district, "after": to_district}},
-            "approval": approval.strip(),
-        }
-        if reason:
-            detail["reason"] = reason
-        change.log.record("project_transferred", case_id, source, detail)
-        return str(row.district)
+    connection = change.connection
+    row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
+    if row is None:
+        raise ChangeRefused([("案件编号", f"{case_id} 不在台账中")])
+    same = connection.execute(
+        sa.select(transfers.c.from_district).where(
+            transfers.c.project_id == case_id, transfers.c.effective_on == on, transfers.c.to_district == to_district
+        )
+    ).first()
+    if same is not None:
+        return str(same.from_district), False
+    later = connection.execute(sa.select(sa.func.max(transfers.c.effective_on)).where(transfers.c.project_id == case_id)).scalar()
+    if later is not None and later >= on:
+        raise ChangeRefused([("流转日期", f"{case_id} 已有 {later.isoformat()} 的流转记录，新的流转应在其后")])
+    if row.district == to_district:
+        raise ChangeRefused([("转入区域", f"{case_id} 现属{to_district}，无需流转")])
+    connection.execute(
+        transfers.insert().values(project_id=case_id, effective_on=on, from_district=row.district, to_district=to_district,
+                                  approval=approval.strip(), reason=reason, recorded_at=change.at, recorded_by=change.actor)
+    )  # fmt: skip
+    connection.execute(projects.update().where(projects.c.id == case_id).values(district=to_district))
+    detail = {"on": on.isoformat(), "changes": {"district": {"before": row.district, "after": to_district}}, "approval": approval.strip()}
+    if reason:
+        detail["reason"] = reason
+    change.log.record("project_transferred", case_id, source, detail)
+    return str(row.district), True
 
 
 def terminate(ledger: Ledger, case_id: str, on: date, reason: str, *, actor: str, today: date, source: str) -> None:

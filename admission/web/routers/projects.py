@@ -9,13 +9,14 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from admission.contract.limits import case_id_problem
 from admission.dates import parse_iso_date
 from admission.ledger.accounts import User
 from admission.ledger.book import amount_text
 from admission.ledger.history import state as ledger_state
 from admission.ledger.records import set_progress, set_year
 from admission.ledger.views import Filters, NotFound, project_detail, project_rows
-from admission.vocabulary import MILESTONE_KEYS, RESULTS, STAGES
+from admission.vocabulary import MILESTONE_KEYS, MILESTONES, ORDERED_MILESTONES, PASSED, RESULTS, STAGES
 from admission.web.deps import AppState, FormChecked, SignedIn, flash, render
 from admission.web.problems import HTTPProblem
 from admission.web.state import State
@@ -25,6 +26,8 @@ router = APIRouter(include_in_schema=False)
 
 def visible(state: State, user: User, case_id: str) -> dict[str, Any]:
     """The project as ``ledger show --json`` has it; 404 when absent or outside a district user's district."""
+    if case_id_problem(case_id):  # never sent to the database: a NUL or a path is no 案件编号
+        raise HTTPProblem(404, "没有这个案件编号的项目")
     with state.ledger.reading() as connection:
         try:
             detail = project_detail(connection, case_id)
@@ -43,15 +46,34 @@ def changeable(state: State, user: User, case_id: str) -> dict[str, Any]:
     return detail
 
 
+def monitored_fact_problem(user: User, detail: dict[str, Any], key: str, day: date) -> str | None:
+    """What a district user may not do to the dates its own penalties rest on: change or clear a
+    milestone already recorded, or record 挂网 … 达产 before the project's passing meeting. A
+    reviewer records those as a correction, with a reason."""
+    if user.role != "district":
+        return None
+    label = dict(MILESTONES)[key]
+    if detail["milestones"].get(label):
+        return f"{label}已登记为 {detail['milestones'][label]}；如需更正，请由审查员登记更正并写明理由"
+    passed = [r["meeting"]["date"] for r in detail["resolutions"] if r["result"] in PASSED]
+    if key in ORDERED_MILESTONES and (not passed or day.isoformat() < min(passed)):
+        when = f"过会日期 {min(passed)}" if passed else "项目过会"
+        return f"{label} {day.isoformat()} 早于{when}；历史日期请由审查员登记"
+    return None
+
+
 def record_milestone(state: State, user: User, case_id: str, milestone: str, day_text: str, source: str) -> dict[str, Any]:
     """One milestone date of one project (the form and the API alike); the project as it now is."""
-    changeable(state, user, case_id)
+    detail = changeable(state, user, case_id)
     key = MILESTONE_KEYS.get(milestone)
     day = parse_iso_date(day_text)
     if key is None:
         raise HTTPProblem(422, "无效的进度节点", [{"path": "milestone", "message": f"应为 {'、'.join(MILESTONE_KEYS)} 之一"}])
     if day is None:
         raise HTTPProblem(422, "无效的日期", [{"path": "date", "message": f"日期应为 YYYY-MM-DD，实际为 {day_text!r}"}])
+    refused = monitored_fact_problem(user, detail, key, day)
+    if refused:
+        raise HTTPProblem(403, refused)
     set_progress(state.ledger, case_id, {key: day}, actor=user.name, today=date.today(), source=source)
     return visible(state, user, case_id)
 
