@@ -340,3 +340,15 @@ def test_the_workbook_records_transfers_corrections_and_added_items(db_url: str,
     assert json.loads(run("ledger", "show", "JM-2026-0101", "--db", db_url, "--json")[1])["district"] == "江海区"
     monthly = json.loads(run("report", "monthly", "--month", "2026-11", "--db", db_url, "--json")[1])
     assert [r["project"] for m in monthly["meetings"] for r in m["resolutions"]] == ["JM-2026-0101"]
+
+
+def test_a_report_says_how_many_corrections_were_recorded_after_its_period(db_url: str, tmp_path: Path) -> None:
+    _a_year(db_url, tmp_path)  # the November meeting; today is after November
+    text = run("report", "monthly", "--month", "2026-11", "--db", db_url)[1]
+    assert "期后更正" not in text
+    issued = datetime.now(UTC).isoformat()
+    assert run("ledger", "correct", "JM-2026-0103", "--meeting-no", "3", "--meeting-date", "2026-11-10", "--result", "暂缓",
+               "--reason", "纪要更正", "--db", db_url)[0] == 0  # fmt: skip
+    assert "本通报数据含期后更正 1 项" in run("report", "monthly", "--month", "2026-11", "--db", db_url)[1]
+    again = run("report", "monthly", "--month", "2026-11", "--db", db_url, "--as-recorded", issued)[1]
+    assert again == text  # as issued: before the correction

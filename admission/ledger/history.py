@@ -148,9 +148,29 @@ class Snapshot:
         return self.decisions.get((project_id, number), (None, ""))[0] if number is not None else None
 
     def corrections_after(self, day: date) -> int:
-        """How many changes to facts effective by ``day`` were recorded after it (期后更正)."""
+        """How many corrections of facts effective by ``day`` were recorded after it (期后更正): a
+        resolution of a meeting by then corrected or withdrawn, a date or figure of then corrected,
+        a transfer effective by then recorded later; as recorded by R, only those known at R (so a
+        report recomputed ``--as-recorded`` says what it said when issued)."""
         end = datetime.combine(day, datetime.max.time(), BEIJING).astimezone(UTC).isoformat(timespec="microseconds")
-        return sum(1 for e in self.later_changes if e.at > end)
+        kinds = ("resolution_corrected", "project_corrected", "results_corrected", "project_transferred")
+        query = sa.select(events.c.kind, events.c.detail).where(events.c.at > end, events.c.kind.in_(kinds))
+        if self.recorded_by is not None:
+            query = query.where(events.c.at <= self.recorded_by)
+        held = {f"{m.year}-{m.number}": m.held_on for m in self.meetings.values()}
+        count = 0
+        for row in self.connection.execute(query):
+            detail = json.loads(row.detail)
+            if row.kind == "resolution_corrected":
+                count += held.get(detail["meeting"], date.max) <= day
+            elif row.kind == "results_corrected":
+                count += detail["year"] <= day.year
+            elif row.kind == "project_transferred":
+                count += date.fromisoformat(detail["on"]) <= day
+            else:
+                values = [v for change in detail["changes"].values() for v in (change["before"], change["after"]) if v]
+                count += any(str(v) <= day.isoformat() for v in values if len(str(v)) == 10) or not values
+        return count
 
 
 def state(connection: Connection, recorded_by: str | None = None, only: str | None = None) -> Snapshot:

@@ -79,6 +79,7 @@ def annual(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, distr
     if district is not None:
         figures["district"] = district
         figures["by_district"] = [d for d in figures["by_district"] if d["district"] == district]
+    figures["later_corrections"] = snapshot.corrections_after(min(last, as_of))
     return figures
 
 

@@ -90,6 +90,7 @@ def monthly(snapshot: Snapshot, rulebook: Rulebook, year: int, month: int, distr
         milestones.append({"district": name, **counts})
     return {
         "month": f"{year:04d}-{month:02d}",
+        "later_corrections": snapshot.corrections_after(last),
         "as_of": last.isoformat(),
         "district": district,
         "applications": {"count": len(received), "by_verdict": _by_verdict(received), "items": sorted(received, key=order)},

@@ -69,7 +69,13 @@ def annual_paragraph(f: dict[str, Any]) -> str:
         )
     if f["deviations"]:
         text += f"联席会议审议结果与审查结论不一致的 {f['deviations']} 个，已列明。"
-    return text
+    return text + later_corrections_text(f)
+
+
+def later_corrections_text(f: dict[str, Any]) -> str:
+    """期后更正: how many corrections recorded after the period changed what it shows."""
+    count = f.get("later_corrections")
+    return f"本通报数据含期后更正 {count} 项。" if count else ""
 
 
 # --- charts ---------------------------------------------------------------------------------------
@@ -201,6 +207,8 @@ def monthly_lines(m: dict[str, Any]) -> list[str]:
     year, month = m["month"].split("-")
     where = f"（{m['district']}）" if m["district"] else ""
     lines = [f"{int(year)} 年 {int(month)} 月招商引资项目月通报{where}（截至{date_zh(date.fromisoformat(m['as_of']))}）"]
+    if later_corrections_text(m):
+        lines.append(later_corrections_text(m))
     apps = m["applications"]
     verdicts = "，".join(f"{label} {count} 个" for label, count in apps["by_verdict"].items())
     lines.append(f"一、受理申请 {apps['count']} 份：{verdicts}。")
