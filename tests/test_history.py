@@ -352,3 +352,17 @@ def test_a_report_says_how_many_corrections_were_recorded_after_its_period(db_ur
     assert "本通报数据含期后更正 1 项" in run("report", "monthly", "--month", "2026-11", "--db", db_url)[1]
     again = run("report", "monthly", "--month", "2026-11", "--db", db_url, "--as-recorded", issued)[1]
     assert again == text  # as issued: before the correction
+
+
+def test_identity_as_of_a_date_comes_from_the_revision_in_force_then(db_url: str, tmp_path: Path) -> None:
+    from admission.ledger.database import open_ledger
+    from admission.ledger.history import state
+
+    first = sample("industrial-approve.json")
+    run("ledger", "add", str(write_json(tmp_path / "1.json", first)), "--db", db_url, *AS_OF)
+    renamed = {**first, "name": "新会精密结构件二期项目", "submitted_on": "2026-11-25"}
+    run("ledger", "add", str(write_json(tmp_path / "2.json", renamed)), "--db", db_url, *AS_OF)
+    with open_ledger(db_url, create=False) as ledger, ledger.reading() as connection:
+        snapshot = state(connection)
+        assert snapshot.projects_by_id(on=date(2026, 11, 20))[first["id"]].name == first["name"]
+        assert snapshot.projects_by_id(on=date(2026, 11, 30))[first["id"]].name == renamed["name"]

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from admission.contract.application import canonical_json
 from admission.contract.digest import application_digest
+from admission.dates import beijing_date
 from admission.errors import Problem
 from admission.intake.batch import Result, about_decision, error_result, set_aside_duplicates, try_decide
 from admission.intake.sources import Item
@@ -134,7 +135,8 @@ def _record_decisions(change: Change, decided: list[tuple[str, Decision]], revie
         known[case_id] = {**known.get(case_id, {}), **identity}
         new_revisions.append(
             {"project_id": case_id, "number": number, "content": content, "sha256": digest, "source": source,
-             "recorded_at": change.at, "recorded_by": change.actor}
+             "recorded_at": change.at, "recorded_by": change.actor,
+             "effective_on": decision.application.submitted_date or beijing_date(change.at)}
         )  # fmt: skip
         new_decisions.append(
             {"project_id": case_id, "revision": number, "made_at": change.at, "review_date": review_date, "verdict": decision.verdict,

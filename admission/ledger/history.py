@@ -81,6 +81,18 @@ class Snapshot:
             return str(moves[0].from_district)
         return str([m for m in moves if m.effective_on <= day][-1].to_district)
 
+    def _identities_on(self, day: date) -> dict[str, dict[str, Any]]:
+        """Identity as of ``day`` where it differs from the current one: from the latest revision
+        effective by then, when a later revision (effective after ``day``) changed it."""
+        latest: dict[str, Record] = {}
+        in_force: dict[str, Record] = {}
+        for revision in self.revisions:
+            latest[revision.project_id] = revision
+            if revision.effective_on is not None and revision.effective_on <= day:
+                in_force[revision.project_id] = revision
+        older = {pid: r.number for pid, r in in_force.items() if latest[pid].number != r.number}
+        return {pid: identity_of(application) for pid, application in self.revision_applications(older).items()}
+
     def terminated_by(self, project_id: str, day: date) -> bool:
         ended = self.terminations.get(project_id)
         return ended is not None and ended.effective_on <= day
@@ -89,10 +101,13 @@ class Snapshot:
         """Each project as recorded (identity, milestones, land contract), by 案件编号, in id order;
         ``on`` a date, each counted in the district in force that day (transfers honoured)."""
         keep = None if ids is None else set(ids)
+        earlier = self._identities_on(on) if on is not None else {}
         found = {}
         for pid, row in sorted(self.projects.items()):
             if keep is not None and pid not in keep:
                 continue
+            if pid in earlier:
+                row = Record({**row, **earlier[pid]})
             if on is not None and pid in self.transfers:
                 row = Record({**row, "district": self.district_on(pid, on)})
             if district is None or row.district == district:
@@ -173,6 +188,14 @@ class Snapshot:
         return count
 
 
+def identity_of(application: dict[str, Any]) -> dict[str, Any]:
+    """A project's identity fields as a revision's application gives them."""
+    industry, investment = application.get("industry", {}), application.get("investment", {})
+    return {"name": application.get("name"), "district": application.get("district"), "type": application.get("type"),
+            "industry_code": industry.get("code"), "chain": industry.get("chain"),
+            "total_investment": str(investment.get("total_wan")) if investment.get("total_wan") is not None else None}  # fmt: skip
+
+
 def state(connection: Connection, recorded_by: str | None = None, only: str | None = None) -> Snapshot:
     """The ledger as recorded by ``recorded_by`` (an instant from ``dates.recorded_bound``; None:
     now); ``only`` limits it to one project (``ledger show``), which reads just that project's rows."""
@@ -186,7 +209,7 @@ def state(connection: Connection, recorded_by: str | None = None, only: str | No
     snapshot.projects = {row.id: Record(row._mapping) for row in connection.execute(of(projects, "id"))}
     snapshot.revisions = [
         Record(project_id=row.project_id, number=row.number, recorded_at=row.recorded_at, source=row.source,
-               recorded_by=row.recorded_by, sha256=row.sha256)
+               recorded_by=row.recorded_by, sha256=row.sha256, effective_on=row.effective_on)
         for row in connection.execute(of(revisions).order_by(revisions.c.project_id, revisions.c.number))
         if known(row.recorded_at)
     ]  # fmt: skip

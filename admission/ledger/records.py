@@ -13,7 +13,6 @@ nothing: an identical application is no new revision, an identical row no event.
 from __future__ import annotations
 
 import itertools
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -22,7 +21,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from admission.dates import beijing_date, parse_iso_date
+from admission.dates import parse_iso_date
 from admission.errors import ChangeRefused
 from admission.ledger.database import Change, Ledger
 from admission.ledger.history import FINDING_STATUS_EVENT
@@ -136,11 +135,8 @@ def revision_in_force(connection: Connection, case_id: str, held_on: date) -> tu
     """The revision a meeting on ``held_on`` considered: the latest whose effective date (its
     受理日期, else the day it was recorded, Beijing time) is on or before the meeting, with the
     verdict of its latest decision. Refused when every revision is later than the meeting."""
-    found = []
-    query = sa.select(revisions.c.number, revisions.c.content, revisions.c.recorded_at).where(revisions.c.project_id == case_id)
-    for row in connection.execute(query):
-        submitted = json.loads(row.content).get("submitted_on")
-        found.append((date.fromisoformat(submitted) if submitted else beijing_date(row.recorded_at), row.number))
+    query = sa.select(revisions.c.number, revisions.c.effective_on).where(revisions.c.project_id == case_id)
+    found = [(row.effective_on, row.number) for row in connection.execute(query)]
     if not found:
         raise ChangeRefused([("案件编号", f"{case_id} 在台账中没有申请材料（先在会前预审中登记到台账）")])
     in_force = [number for effective, number in found if effective <= held_on]

@@ -50,6 +50,7 @@ revisions = sa.Table(
     sa.Column("source", sa.Text, nullable=False),
     sa.Column("recorded_at", sa.String(32), nullable=False),  # UTC, ISO 8601
     sa.Column("recorded_by", sa.String(100), nullable=False),
+    sa.Column("effective_on", sa.Date),  # its 受理日期, else the day it was recorded (Beijing time)
 )
 
 decisions = sa.Table(

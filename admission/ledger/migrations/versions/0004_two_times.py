@@ -1,4 +1,5 @@
-"""ledger version 2: resolutions' state and added items, transfers, terminations, refused submissions
+"""ledger version 2: revisions' effective dates, resolutions' state and added items, transfers,
+terminations, refused submissions
 
 Revision ID: 0004
 Revises: 0003
@@ -6,8 +7,13 @@ Revises: 0003
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import sqlalchemy as sa
 from alembic import op
+
+from admission.dates import beijing_date
 
 revision = "0004"
 down_revision = "0003"
@@ -16,6 +22,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    _effective_dates()
     # Plain ADD COLUMN (SQLite and PostgreSQL both have it): no table copy, no constraint reordering.
     op.add_column("resolutions", sa.Column("added_item", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column("resolutions", sa.Column("withdrawn", sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -64,9 +71,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_refused_submissions_case_id"), ["case_id"], unique=False)
 
 
+def _effective_dates() -> None:
+    """Each revision's effective date: its 受理日期, else the day it was recorded (Beijing time)."""
+    op.add_column("revisions", sa.Column("effective_on", sa.Date(), nullable=True))
+    connection = op.get_bind()
+    table = sa.table("revisions", sa.column("project_id"), sa.column("number"), sa.column("content"), sa.column("recorded_at"),
+                     sa.column("effective_on", sa.Date()))  # fmt: skip
+    rows = connection.execute(sa.select(table.c.project_id, table.c.number, table.c.content, table.c.recorded_at)).all()
+    for row in rows:
+        submitted = json.loads(row.content).get("submitted_on")
+        day = date.fromisoformat(submitted) if submitted else beijing_date(row.recorded_at)
+        connection.execute(
+            table.update().where(table.c.project_id == row.project_id, table.c.number == row.number).values(effective_on=day)
+        )
+
+
 def downgrade() -> None:
     for table in ("refused_submissions", "terminations", "transfers"):
         op.drop_table(table)
+    with op.batch_alter_table("revisions", schema=None) as batch_op:
+        batch_op.drop_column("effective_on")
     with op.batch_alter_table("resolutions", schema=None) as batch_op:
         batch_op.drop_column("reason")
         batch_op.drop_column("withdrawn")
