@@ -202,7 +202,10 @@ class _Writer:
         width = max(sum(int(cell.attrs.get("colspan", "1") or 1) for cell in row) for row in rows)
         table = self.document.add_table(rows=len(rows), cols=width)
         table.style = self.document.styles["Table Grid"]
+        table.autofit = False
         widths = _column_widths(node, width)
+        for column, millimetres in zip(table.columns, widths, strict=True):
+            column.width = Mm(millimetres)  # the grid's widths: what Word and LibreOffice lay out by
         for row_node, row in zip(rows, table.rows, strict=True):
             column = 0
             for cell_node in row_node:
