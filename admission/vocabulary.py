@@ -78,6 +78,7 @@ MILESTONE_KEYS: dict[str, str] = {label.removesuffix("日期"): key for key, lab
 ORDERED_MILESTONES = ("listed_on", "supplied_on", "delivered_on", "started_on", "completed_on", "in_production_on", "full_production_on")
 LAND_MILESTONES = ("listed_on", "supplied_on", "delivered_on")  # none of these on 自有用地
 CONTRACT_DATES: tuple[tuple[str, str], ...] = (
+    ("agreed_delivery_on", "约定交地日期"),
     ("agreed_start_on", "约定开工日期"),
     ("agreed_completion_on", "约定竣工日期"),
     ("agreed_full_production_on", "约定达产日期"),
@@ -111,15 +112,32 @@ EVENT_KINDS: dict[str, str] = {
 
 # --- 履约 findings and what was done about them ---------------------------------------------------
 
+# In the order findings are listed within a project (monitoring contract, version 2).
 FINDING_KINDS: dict[str, str] = {
+    "not_delivered": "待交地",
+    "no_contract": "未录入土地出让合同",
     "late_start": "延期开工",
+    "late_completion": "延期竣工",
     "idle_land": "土地闲置",
     "reclaim": "建议无偿收回",
-    "late_completion": "延期竣工",
     "investment_shortfall": "投资未达约定",
     "tax_shortfall": "税收未达承诺",
     "missing_data": "缺少履约数据",
 }
+# Whom a finding is for: the enterprise (a claim or a request), the land authority (移送), or the
+# office itself (data to complete, a matter for the district).
+ADDRESSEES: dict[str, str] = {
+    "not_delivered": "internal",
+    "no_contract": "internal",
+    "late_start": "enterprise",
+    "late_completion": "enterprise",
+    "idle_land": "referral",
+    "reclaim": "referral",
+    "investment_shortfall": "enterprise",
+    "tax_shortfall": "enterprise",
+    "missing_data": "enterprise",
+}
+ADDRESSEE_LABELS: dict[str, str] = {"enterprise": "企业", "referral": "移送自然资源主管部门", "internal": "内部处理"}
 FINDING_STATUSES: dict[str, str] = {"notified": "已通知", "paid": "已缴纳", "waived": "已免除", "disputed": "有异议"}
 CLOSED_STATUSES = ("paid", "waived")
 

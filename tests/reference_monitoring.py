@@ -1,19 +1,22 @@
-"""A reference 履约 monitor written from the monitoring contract alone (shares no code with admission).
+"""A reference 履约 monitor written from the monitoring contract, version 2, alone (shares no code
+with admission).
 
-Decimal arithmetic at 200 digits with one quantize(ROUND_HALF_UP) per amount, where the product
-uses Fractions; the clarification the product documents is applied here too: a milestone dated
-after the as-of date has not happened as of that date.
+Decimal arithmetic at 200 digits with one quantize(ROUND_HALF_UP) per amount; the cap is applied
+to the exact amounts, before rounding. A milestone dated after the as-of date has not happened as
+of that date.
 """
 
 from __future__ import annotations
 
 import decimal
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 CONTEXT = decimal.Context(prec=200)
 CENT = Decimal("0.01")
+ORDER = ("not_delivered", "no_contract", "late_start", "late_completion", "idle_land", "reclaim", "investment_shortfall",
+         "tax_shortfall", "missing_data")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -23,12 +26,14 @@ class Terms:
     idle_land_share: Decimal = Decimal("0.2")
     idle_land_days: int = 365
     reclaim_days: int = 730
+    penalty_cap_share: Decimal = Decimal("1")
+    completion_before_start: bool = False
 
 
 @dataclass(frozen=True)
 class Project:
     land_source: str
-    price: Decimal | None
+    price: Decimal | None  # P
     S: date | None
     C: date | None
     K: date | None
@@ -39,6 +44,9 @@ class Project:
     terms: Terms = Terms()
     tax: dict[int, Decimal] = field(default_factory=dict)
     fixed: dict[int, Decimal] = field(default_factory=dict)
+    L: date | None = None  # 约定交地日期
+    d: date | None = None  # 交地日期
+    supplied: date | None = None  # 供地日期
 
 
 Finding = tuple[str, int | None, int | None, Decimal | None]  # kind, year, days, amount
@@ -48,41 +56,69 @@ def _round(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP, context=CONTEXT)
 
 
+def _known(day: date | None, A: date) -> date | None:
+    return day if day is not None and day <= A else None
+
+
 def findings(p: Project, A: date) -> list[Finding]:
     with decimal.localcontext(CONTEXT):
-        return _findings(p, A)
+        out = _findings(p, A)
+    return sorted(out, key=lambda f: (ORDER.index(f[0]), -1 if f[1] is None else f[1]))
+
+
+def _delay(p: Project, d: date | None, A: date) -> int:
+    """g: the government's delay in handing over the land."""
+    handed = min(d, A) if d is not None else A
+    if p.L is not None:
+        return max(0, (handed - p.L).days)
+    if p.S is not None:
+        return max(0, (handed - p.S).days)
+    return 0
 
 
 def _findings(p: Project, A: date) -> list[Finding]:
     out: list[Finding] = []
-    s = p.s if p.s is not None and p.s <= A else None
-    c = p.c if p.c is not None and p.c <= A else None
+    s, c, d, supplied = _known(p.s, A), _known(p.c, A), _known(p.d, A), _known(p.supplied, A)
     P, t = p.price, p.terms
+    g = timedelta(days=_delay(p, d, A))
+    S2 = p.S + g if p.S is not None else None
+    C2 = p.C + g if p.C is not None else None
+    K2 = p.K + g if p.K is not None else None
     if p.land_source == "新增供地":
-        if p.S is not None and P is not None:
-            if p.S < A and (s is None or s > p.S):
-                days = ((s if s is not None else A) - p.S).days
-                out.append(("late_start", None, days, _round(P * t.late_start_rate * days)))
-            if (s is None or s > p.S) and ((s if s is not None else A) - p.S).days >= t.idle_land_days:
+        if d is None:
+            if supplied is not None or (p.L is not None and p.L < A):
+                out.append(("not_delivered", None, None, None))
+        elif P is None or p.S is None:
+            out.append(("no_contract", None, None, None))
+        else:
+            assert S2 is not None
+            cap = P * t.penalty_cap_share
+            late_start = Decimal(0)
+            if S2 < A and (s is None or s > S2):
+                end = min(s if s is not None else A, A, S2 + timedelta(days=t.reclaim_days))
+                days = (end - S2).days
+                late_start = min(P * t.late_start_rate * days, cap)
+                out.append(("late_start", None, days, _round(late_start)))
+            if C2 is not None and C2 < A and (c is None or c > C2) and (s is not None or t.completion_before_start):
+                days = ((c if c is not None else A) - C2).days
+                amount = min(P * t.late_completion_rate * days, max(Decimal(0), cap - late_start))
+                out.append(("late_completion", None, days, _round(amount)))
+            if (s is None or s > S2) and ((s if s is not None else A) - S2).days >= t.idle_land_days:
                 out.append(("idle_land", None, None, _round(P * t.idle_land_share)))
-        if p.S is not None and s is None and (A - p.S).days >= t.reclaim_days:
-            out.append(("reclaim", None, None, None))
-        if p.C is not None and P is not None:
-            if p.C < A and (c is None or c > p.C):
-                days = ((c if c is not None else A) - p.C).days
-                out.append(("late_completion", None, days, _round(P * t.late_completion_rate * days)))
-            if p.C <= A:
-                actual = p.fixed.get(p.C.year)
+            if s is None and (A - S2).days >= t.reclaim_days:
+                out.append(("reclaim", None, None, None))
+            if C2 is not None and C2 <= A:
+                actual = p.fixed.get(C2.year)
                 if actual is None:
-                    out.append(("missing_data", p.C.year, None, None))
+                    out.append(("missing_data", C2.year, None, None))
                 elif actual < p.fixed_committed:
-                    out.append(("investment_shortfall", p.C.year, None, _round(P * (p.fixed_committed - actual) / p.fixed_committed)))
-    if p.K is not None:
-        for year in range(p.K.year + 1, A.year):
+                    out.append(("investment_shortfall", C2.year, None, _round(P * (p.fixed_committed - actual) / p.fixed_committed)))
+    if K2 is not None:
+        for year in range(K2.year + 1, A.year):
             actual = p.tax.get(year)
             if actual is None:
                 if ("missing_data", year, None, None) not in out:
                     out.append(("missing_data", year, None, None))
             elif actual < p.tax_committed:
                 out.append(("tax_shortfall", year, None, _round(p.tax_committed - actual)))
-    return sorted(out, key=lambda f: (f[0], -1 if f[1] is None else f[1]))
+    return out

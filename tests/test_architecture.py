@@ -137,9 +137,11 @@ def _at_schema_0002(db: str) -> None:
     that makes the 0003 step fail after its first statement."""
     run("ledger", "add", str(SAMPLES_DIR / "industrial-approve.json"), "--db", db, *AS_OF)
     connection = sqlite3.connect(db)
-    undo_0004 = "DROP TABLE refused_submissions; DROP TABLE terminations; DROP TABLE transfers;" + "".join(
-        f"ALTER TABLE resolutions DROP COLUMN {column};" for column in ("added_item", "withdrawn", "reason")
-    ) + "ALTER TABLE revisions DROP COLUMN effective_on;"
+    undo_0004 = (
+        "DROP TABLE refused_submissions; DROP TABLE terminations; DROP TABLE transfers;"
+        + "".join(f"ALTER TABLE resolutions DROP COLUMN {column};" for column in ("added_item", "withdrawn", "reason"))
+        + "ALTER TABLE revisions DROP COLUMN effective_on;"
+    )
     undo_0003 = "DROP TABLE api_tokens; DROP TABLE users; UPDATE alembic_version SET version_num = '0002';"
     connection.executescript(undo_0004 + undo_0003 + "CREATE TABLE api_tokens (stray INTEGER);")
     connection.commit()

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from admission.cli import main
 from admission.monitoring.findings import ProjectFacts, YearFigures, check
-from admission.rules.rulebook import MonitoringTerms
+from admission.rules.rulebook import MonitoringTerms, load_rulebook
 
 from . import reference_monitoring as reference
-from .conftest import REVIEW_DATE
+from .conftest import REVIEW_DATE, RULES_DIR
 from .helpers import samples_submitted_on
 from .pdf_tools import pdf_text
 from .test_ledger import book
@@ -63,16 +63,24 @@ def cases(draw: st.DrawFn) -> tuple[ProjectFacts, reference.Project, date]:
     years = sorted({base.year + d for d in range(-1, 8)})
     tax = {y: draw(st.one_of(st.none(), amounts, st.just(tax_committed))) for y in years}
     fixed = {y: draw(st.one_of(st.none(), amounts, st.just(fixed_committed))) for y in years}
-    rate = draw(st.sampled_from([Decimal("0.001"), Decimal("0.0005"), Decimal("0.000333")]))
-    terms = MonitoringTerms(late_start_rate=rate, late_completion_rate=rate)
+    rate = draw(st.sampled_from([Decimal("0.001"), Decimal("0.0005"), Decimal("0.000333"), Decimal("0.005")]))
+    # The cap reached exactly, exceeded and not: a small share against high rates and long delays.
+    cap = draw(st.sampled_from([Decimal("1"), Decimal("0.5"), Decimal("0.1"), Decimal("0.073"), Decimal("2")]))
+    before_start = draw(st.booleans())
+    # Delivery before, on and after the agreed delivery date, and none at all; supply with or without it.
+    agreed_delivery = draw(st.one_of(st.none(), offset_dates(base)))
+    delivered = draw(st.one_of(st.none(), offset_dates(agreed_delivery or base), st.just(as_of), st.just(as_of + timedelta(days=1))))
+    supplied = draw(st.one_of(st.none(), offset_dates(base)))
+    terms = MonitoringTerms(late_start_rate=rate, late_completion_rate=rate, penalty_cap_share=cap, completion_before_start=before_start)
     facts = ProjectFacts(
         "P-1", "项目", "新会区", source, price, start, completion, full, started, completed, fixed_committed, tax_committed, terms,
-        {y: YearFigures(tax[y], fixed[y]) for y in years},
+        {y: YearFigures(tax[y], fixed[y]) for y in years}, agreed_delivery=agreed_delivery, delivered=delivered, supplied=supplied,
     )  # fmt: skip
     model = reference.Project(
         source, price, start, completion, full, started, completed, fixed_committed, tax_committed,
-        reference.Terms(late_start_rate=rate, late_completion_rate=rate),
+        reference.Terms(late_start_rate=rate, late_completion_rate=rate, penalty_cap_share=cap, completion_before_start=before_start),
         {y: v for y, v in tax.items() if v is not None}, {y: v for y, v in fixed.items() if v is not None},
+        L=agreed_delivery, d=delivered, supplied=supplied,
     )  # fmt: skip
     return facts, model, as_of
 
@@ -96,15 +104,31 @@ def test_a_known_case_to_the_cent() -> None:
     facts = ProjectFacts(
         "P", "项目", "台山市", "新增供地", Decimal("1234.565"), date(2024, 2, 29), date(2025, 2, 28), date(2025, 6, 30), None, None,
         Decimal("50000"), Decimal("3000"), MonitoringTerms(), {2025: YearFigures(Decimal("2999.995"), Decimal("40000"))},
+        agreed_delivery=date(2024, 1, 31), delivered=date(2024, 1, 15),
     )  # fmt: skip
     found = {(f.kind, f.year): (f.days, f.amount_wan) for f in check(facts, date(2026, 3, 1))}
-    # 2024-02-29 to 2026-03-01: 731 days (2024 is a leap year, the span crosses no other Feb 29).
-    assert found[("late_start", None)] == (731, Decimal("902.47"))  # 1234.565 × 0.001 × 731 = 902.467…
-    assert found[("idle_land", None)] == (None, Decimal("246.91"))  # 1234.565 × 0.2 = 246.913
+    # 2024-02-29 to 2026-03-01 is 731 days (a leap year), but accrual stops when reclaim is due: 730.
+    assert found[("late_start", None)] == (730, Decimal("901.23"))  # 1234.565 × 0.001 × 730 = 901.232…
+    assert found[("idle_land", None)] == (None, Decimal("246.91"))  # 1234.565 × 0.2 = 246.913, a referral
     assert ("reclaim", None) in found
-    assert found[("late_completion", None)] == (366, Decimal("451.85"))  # 366 days: 451.850…
+    assert ("late_completion", None) not in found  # never started: not charged twice
     assert found[("investment_shortfall", 2025)] == (None, Decimal("246.91"))  # 1234.565 × 10000/50000
     assert ("tax_shortfall", 2025) not in found  # 2025 is not a full year after 达产 in 2025
+
+
+def test_the_governments_delay_is_never_the_firms() -> None:
+    terms = MonitoringTerms()
+    base = {"project": "P", "name": "项目", "district": "台山市", "land_source": "新增供地", "land_price": Decimal(4000),
+            "agreed_start": date(2024, 1, 1), "agreed_completion": date(2025, 1, 1), "agreed_full_production": None, "started": None,
+            "completed": None, "committed_fixed_assets": Decimal(1), "committed_tax": Decimal(0), "terms": terms,
+            "agreed_delivery": date(2023, 12, 1)}  # fmt: skip
+    never = check(ProjectFacts(**base, supplied=date(2023, 11, 1)), date(2026, 11, 21))  # type: ignore[arg-type]
+    assert [f.kind for f in never] == ["not_delivered"] and never[0].amount_wan is None
+    late = check(ProjectFacts(**base, delivered=date(2024, 12, 1)), date(2025, 6, 1))  # type: ignore[arg-type]
+    start = next(f for f in late if f.kind == "late_start")
+    # Delivered 366 days late: the start moves from 2024-01-01 to 2025-01-01; 151 days to 2025-06-01.
+    assert (start.agreed_date, start.effective_date, start.days) == (date(2024, 1, 1), date(2025, 1, 1), 151)
+    assert "顺延 366 日" in start.explanation
 
 
 # --- the command, on a ledger built through the public commands --------------------------------------
@@ -117,11 +141,12 @@ def _ledger(db: str, tmp_path: Path) -> None:
         {
             "项目台账": [
                 {"案件编号": "JM-2026-0101", "出让价款（万元）": 3000, "约定开工日期": date(2023, 9, 1), "约定竣工日期": date(2024, 6, 30),
-                 "约定达产日期": date(2024, 12, 31)},
+                 "约定达产日期": date(2024, 12, 31), "约定交地日期": date(2023, 3, 1), "供地日期": date(2023, 2, 1),
+                 "交地日期": date(2023, 3, 1)},
                 {"案件编号": "JM-2026-0106", "用地来源": "自有用地", "约定开工日期": date(2023, 1, 1), "约定达产日期": date(2023, 6, 30),
                  "开工日期": date(2023, 2, 1)},
                 {"案件编号": "JM-2026-0301", "出让价款（万元）": 800, "约定开工日期": date(2024, 1, 1)},  # not passed: never checked
-                {"案件编号": "JM-2026-0201", "约定开工日期": date(2022, 1, 1)},  # passed, no land price: late start skipped
+                {"案件编号": "JM-2026-0201", "约定开工日期": date(2022, 1, 1), "交地日期": date(2023, 2, 1)},  # no land price: no_contract
             ],
             "会议审议": [
                 {"会议编号": 1, "会议日期": date(2023, 1, 5), "案件编号": "JM-2026-0101", "审议结果": "通过"},
@@ -145,24 +170,29 @@ def test_monitor_json_matches_the_reference(db_url: str, tmp_path: Path) -> None
     code, out, err = run("monitor", "--db", db_url, "--as-of", "2026-11-21", "--json")
     assert code == 0, err
     result = json.loads(out)
-    assert result["summary"]["projects_checked"] == 3
+    assert result["summary"]["projects_checked"] == 2 and result["summary"]["not_checked"] == ["JM-2026-0201"]
     got = [(f["project"], f["kind"], f["year"], f["days"], f["amount_wan"]) for f in result["findings"]]
     committed = {"JM-2026-0101": (Decimal(40000), Decimal(3000)), "JM-2026-0106": (Decimal(10500), Decimal(750))}
     expected: list[tuple[Any, ...]] = []
     models = {
         "JM-2026-0101": reference.Project("新增供地", Decimal(3000), date(2023, 9, 1), date(2024, 6, 30), date(2024, 12, 31), None, None,
-                                          *committed["JM-2026-0101"], tax={2025: Decimal("2500.005")}),
+                                          *committed["JM-2026-0101"], tax={2025: Decimal("2500.005")}, L=date(2023, 3, 1),
+                                          d=date(2023, 3, 1), supplied=date(2023, 2, 1)),
         "JM-2026-0106": reference.Project("自有用地", None, date(2023, 1, 1), None, date(2023, 6, 30), date(2023, 2, 1), None,
                                           *committed["JM-2026-0106"], tax={2024: Decimal(100), 2025: Decimal(5000)}),
-        "JM-2026-0201": reference.Project("新增供地", None, date(2022, 1, 1), None, None, None, None, Decimal(1), Decimal(1)),
+        "JM-2026-0201": reference.Project("新增供地", None, date(2022, 1, 1), None, None, None, None, Decimal(1), Decimal(1),
+                                          d=date(2023, 2, 1)),
     }  # fmt: skip
     districts = {"JM-2026-0101": "新会区", "JM-2026-0106": "鹤山市", "JM-2026-0201": "江海区"}
-    for project in sorted(models, key=lambda p: (districts[p], p)):
+    order = load_rulebook(RULES_DIR).districts  # findings by district in the rule book's order
+    for project in sorted(models, key=lambda p: (order.index(districts[p]), p)):
         for kind, year, days, amount in reference.findings(models[project], date(2026, 11, 21)):
             expected.append((project, kind, year, days, float(amount) if amount is not None else None))
     assert got == expected
-    total = sum(Decimal(str(f["amount_wan"])) for f in result["findings"] if f["amount_wan"] is not None)
-    assert Decimal(str(result["summary"]["total_amount_wan"])) == total
+    claim = sum(Decimal(str(f["amount_wan"])) for f in result["findings"] if f["amount_wan"] is not None and f["addressee"] == "enterprise")
+    assert Decimal(str(result["summary"]["total_amount_wan"])) == claim  # the referrals are not the office's claim
+    referred = sum(Decimal(str(f["amount_wan"])) for f in result["findings"] if f["addressee"] == "referral" and f["amount_wan"])
+    assert Decimal(str(result["summary"]["referral_amount_wan"])) == referred
 
 
 def test_committed_figures_come_from_the_resolved_revision(db_url: str, tmp_path: Path) -> None:
@@ -209,7 +239,7 @@ def test_monitoring_writes_nothing(db_url: str, tmp_path: Path) -> None:
 def test_an_as_of_before_every_contract_is_an_empty_clear_result(db_url: str, tmp_path: Path) -> None:
     _ledger(db_url, tmp_path)
     code, out, _ = run("monitor", "--db", db_url, "--as-of", "2021-01-01")
-    assert code == 0 and "均未发现违约情形" in out
+    assert code == 0 and "没有过会项目" in out  # the meeting was in 2023: nothing had passed by 2021
     code, out, _ = run("monitor", "--db", db_url, "--as-of", "2021-01-01", "--district", "台山市", "--json")
     assert json.loads(out)["findings"] == []
     code, _, err = run("monitor", "--db", db_url, "--district", "火星区")
@@ -223,7 +253,7 @@ def test_monitor_pdf_and_xlsx(tmp_path: Path) -> None:
     code, _, err = run("monitor", "--db", db, "--as-of", "2026-11-21", "--pdf", str(pdf), "--xlsx", str(xlsx))
     assert code == 0, err
     text = pdf_text(pdf)
-    assert "履约核查通知书" in text and "3000万元×每日0.001×1177日=3531.00万元" in text and "2026年11月21日" in text
+    assert "履约核查通知书" in text and "3000万元×每日0.001×730日" in text and "2026年11月21日" in text
     from openpyxl import load_workbook
 
     workbook = load_workbook(xlsx)

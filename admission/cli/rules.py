@@ -119,7 +119,15 @@ def rules_show(admit: Admit, rule_id: str, version_name: str | None) -> None:
             for label, text in term_lines(version.monitoring):
                 click.echo(f"  {pad(label, 36)}{text}")
             terms = version.monitoring
-            for source in dict.fromkeys((terms.source_late, terms.source_idle, terms.source_investment, terms.source_tax)):
+            sources = (
+                terms.source_late,
+                terms.source_idle,
+                terms.source_investment,
+                terms.source_tax,
+                terms.source_cap,
+                terms.source_delay,
+            )
+            for source in dict.fromkeys(sources):
                 click.echo(f"  依据：{source}")
         return
     found = find_rule(rulebook, rule_id, version_name)

@@ -123,16 +123,18 @@ class Snapshot:
         wanted = set(meeting_ids)
         return [r for r in self.resolutions if r.meeting_id in wanted]
 
-    def latest_resolutions(self) -> list[Record]:
-        """Each project's latest resolution in force (by meeting date, then recorded order)."""
+    def latest_resolutions(self, on: date | None = None) -> list[Record]:
+        """Each project's latest resolution in force (by meeting date, then recorded order), of the
+        meetings held by ``on`` when given."""
         latest: dict[str, Record] = {}
         for resolution in self.resolutions:
-            latest[resolution.project_id] = resolution
+            if on is None or resolution.held_on <= on:
+                latest[resolution.project_id] = resolution
         return list(latest.values())
 
-    def passed_revisions(self, only: str | None = None) -> dict[str, int]:
-        """The projects whose latest resolution passed them, with the revision it bound to."""
-        return {r.project_id: r.revision for r in self.latest_resolutions() if r.result in PASSED and only in (None, r.project_id)}
+    def passed_revisions(self, only: str | None = None, on: date | None = None) -> dict[str, int]:
+        """The projects whose latest resolution (at a meeting by ``on``) passed them, with the revision it bound to."""
+        return {r.project_id: r.revision for r in self.latest_resolutions(on) if r.result in PASSED and only in (None, r.project_id)}
 
     def revision_applications(self, refs: dict[str, int]) -> dict[str, dict[str, Any]]:
         """The application (parsed canonical JSON) of the named revision of each project."""

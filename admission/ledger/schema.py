@@ -35,6 +35,7 @@ projects = sa.Table(
     sa.Column("in_production_on", sa.Date),
     sa.Column("full_production_on", sa.Date),
     sa.Column("land_price", Amount),
+    sa.Column("agreed_delivery_on", sa.Date),  # 约定交地日期: the land contract's delivery date
     sa.Column("agreed_start_on", sa.Date),
     sa.Column("agreed_completion_on", sa.Date),
     sa.Column("agreed_full_production_on", sa.Date),

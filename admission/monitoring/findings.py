@@ -11,13 +11,14 @@ start recorded after ``A`` leaves the project not started as of ``A``, as the re
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from admission.numbers import round_half_up
 from admission.rules.rulebook import MonitoringTerms
-from admission.vocabulary import FINDING_KINDS, NEW_LAND
+from admission.vocabulary import ADDRESSEES, FINDING_KINDS, NEW_LAND
 
 KINDS = tuple(FINDING_KINDS)
 
@@ -46,6 +47,10 @@ class ProjectFacts:
     committed_tax: Decimal  # 万元 a year
     terms: MonitoringTerms
     years: dict[int, YearFigures] = field(default_factory=dict)
+    enterprise: str = ""  # 投资主体
+    agreed_delivery: date | None = None  # L
+    delivered: date | None = None  # d
+    supplied: date | None = None  # 供地
 
 
 @dataclass(frozen=True)
@@ -59,14 +64,22 @@ class Finding:
     amount_wan: Decimal | None
     basis: str
     explanation: str
+    agreed_date: date | None = None
+    effective_date: date | None = None
+    capped: bool = False
+    enterprise: str = ""
 
     @property
     def key(self) -> tuple[str, str, int | None]:
         """What a status (notified, paid, …) is recorded against."""
         return self.project, self.kind, self.year
 
-    def sort_key(self) -> tuple[str, str, str, int]:
-        return self.district, self.project, self.kind, -1 if self.year is None else self.year
+    @property
+    def addressee(self) -> str:
+        return ADDRESSEES[self.kind]
+
+    def sort_key(self) -> tuple[str, str, int, int]:
+        return self.district, self.project, KINDS.index(self.kind), -1 if self.year is None else self.year
 
 
 def _wan(value: Fraction) -> Decimal:
@@ -82,80 +95,170 @@ def _as_of(day: date | None, as_of: date) -> date | None:
     return day if day is not None and day <= as_of else None
 
 
-def _late(
-    kind: str, step: str, agreed: date | None, actual: date | None, price: Decimal | None, rate: Decimal, basis: str, as_of: date
-) -> tuple[str, None, int, Decimal, str, str] | None:
-    """延期开工 or 延期竣工: the agreed date passed and the step not done by it; ``P × rate × days``."""
-    if agreed is None or price is None or not agreed < as_of or (actual is not None and actual <= agreed):
-        return None
-    days = ((actual or as_of) - agreed).days
-    amount = _wan(Fraction(price) * Fraction(rate) * days)
-    when = f"于 {actual.isoformat()} {step}" if actual else f"截至 {as_of.isoformat()} 仍未{step}"
-    explanation = (
-        f"约定{step}日期 {agreed.isoformat()}，{when}，逾期 {days} 日；"
-        f"出让价款 {_text(price)} 万元 × 每日 {_text(rate)} × {days} 日 = {_text(amount)} 万元"
-    )
-    return kind, None, days, amount, basis, explanation
+@dataclass(frozen=True)
+class EffectiveDates:
+    """The agreed dates moved by the government's delay in delivering the land: ``S'``, ``C'``, ``K'``."""
+
+    delay: int  # g, days
+    start: date | None
+    completion: date | None
+    full_production: date | None
+
+    @classmethod
+    def of(cls, facts: ProjectFacts, delivered: date | None, as_of: date) -> EffectiveDates:
+        handed = min(delivered, as_of) if delivered is not None else as_of
+        reference = facts.agreed_delivery or facts.agreed_start
+        delay = max(0, (handed - reference).days) if reference is not None else 0
+        moved = [d + timedelta(days=delay) if d is not None else None
+                 for d in (facts.agreed_start, facts.agreed_completion, facts.agreed_full_production)]  # fmt: skip
+        return cls(delay, *moved)
+
+    def why(self, agreed: date) -> str:
+        if not self.delay:
+            return ""
+        return f"（约定 {agreed.isoformat()}，因未按约定交地顺延 {self.delay} 日）"
 
 
 def check(facts: ProjectFacts, as_of: date) -> list[Finding]:
     """Every finding of one passed project as of ``as_of``, sorted as the contract says."""
     found: list[Finding] = []
 
-    def add(kind: str, year: int | None, days: int | None, amount: Decimal | None, basis: str, explanation: str) -> None:
-        found.append(Finding(facts.project, facts.name, facts.district, kind, year, days, amount, basis, explanation))
+    def add(kind: str, year: int | None, days: int | None, amount: Decimal | None, basis: str, explanation: str,
+            agreed: date | None = None, effective: date | None = None, capped: bool = False) -> None:  # fmt: skip
+        found.append(Finding(facts.project, facts.name, facts.district, kind, year, days, amount, basis, explanation,
+                             agreed, effective, capped, facts.enterprise))  # fmt: skip
 
     terms = facts.terms
-    price = facts.land_price
-    started = _as_of(facts.started, as_of)
-    completed = _as_of(facts.completed, as_of)
+    delivered = _as_of(facts.delivered, as_of)
+    dates = EffectiveDates.of(facts, delivered, as_of)
     if facts.land_source == NEW_LAND:
-        start = facts.agreed_start
-        late = _late("late_start", "开工", start, started, price, terms.late_start_rate, terms.source_late, as_of)
-        if late is not None:
-            add(*late)
-        if start is not None and price is not None and (started is None or started > start):
-            idle = ((started or as_of) - start).days
-            if idle >= terms.idle_land_days:
-                amount = _wan(Fraction(price) * Fraction(terms.idle_land_share))
-                add("idle_land", None, None, amount, terms.source_idle,
-                    f"约定开工日期 {start.isoformat()} 起 {idle} 日未开工（满 {terms.idle_land_days} 日）；"
-                    f"出让价款 {_text(price)} 万元 × {_text(terms.idle_land_share)} = {_text(amount)} 万元")  # fmt: skip
-        if start is not None and started is None and (as_of - start).days >= terms.reclaim_days:
-            add("reclaim", None, None, None, terms.source_idle,
-                f"约定开工日期 {start.isoformat()} 起 {(as_of - start).days} 日未开工（满 {terms.reclaim_days} 日），"
-                "建议依法无偿收回土地使用权")  # fmt: skip
-        finish = facts.agreed_completion
-        late = _late("late_completion", "竣工", finish, completed, price, terms.late_completion_rate, terms.source_late, as_of)
-        if late is not None:
-            add(*late)
-        if finish is not None and price is not None and finish <= as_of:
-            year = finish.year
-            actual = facts.years.get(year, YearFigures()).fixed_assets
-            committed = facts.committed_fixed_assets
-            if actual is None:
-                missing = f"{year} 年（约定竣工年度）的累计固定资产投资未填报，无法核查投资是否达约定"
-                add("missing_data", year, None, None, terms.source_investment, missing)
-            elif actual < committed:
-                amount = _wan(Fraction(price) * (Fraction(committed) - Fraction(actual)) / Fraction(committed))
-                add("investment_shortfall", year, None, amount, terms.source_investment,
-                    f"承诺固定资产投资 {_text(committed)} 万元，至 {year} 年累计 {_text(actual)} 万元，差额占 "
-                    f"{_text(round_half_up((Fraction(committed) - Fraction(actual)) / Fraction(committed) * 100, 2))}%；"
-                    f"出让价款 {_text(price)} 万元 × ({_text(committed)} − {_text(actual)}) ÷ {_text(committed)} "
-                    f"= {_text(amount)} 万元")  # fmt: skip
-    full = facts.agreed_full_production
-    if full is not None:
-        for year in range(full.year + 1, as_of.year):
-            actual = facts.years.get(year, YearFigures()).tax
-            committed = facts.committed_tax
-            if actual is None:
-                # One missing_data per project and year, even when the investment check lacks it too.
-                if not any(f.kind == "missing_data" and f.year == year for f in found):
-                    missing = f"{year} 年（达产后第 {year - full.year} 个完整年度）的实际税收未填报，无法核查"
-                    add("missing_data", year, None, None, terms.source_tax, missing)
-            elif actual < committed:
-                amount = _wan(Fraction(committed) - Fraction(actual))
-                add("tax_shortfall", year, None, amount, terms.source_tax,
-                    f"承诺达产年税收 {_text(committed)} 万元，{year} 年实际 {_text(actual)} 万元；"
-                    f"差额 {_text(committed)} − {_text(actual)} = {_text(amount)} 万元")  # fmt: skip
+        _land_findings(facts, as_of, dates, delivered, add)
+    _tax_findings(facts, as_of, dates, terms, found, add)
     return sorted(found, key=Finding.sort_key)
+
+
+def _land_findings(facts: ProjectFacts, as_of: date, dates: EffectiveDates, delivered: date | None, add: Any) -> None:
+    """The land-contract findings: none while the land is not delivered (the government's delay is
+    never the firm's), none without a contract (a matter of data to complete)."""
+    terms, price = facts.terms, facts.land_price
+    supplied = _as_of(facts.supplied, as_of)
+    if delivered is None:
+        due = facts.agreed_delivery is not None and facts.agreed_delivery < as_of
+        if supplied is not None or due:
+            when = f"约定交地日期 {facts.agreed_delivery.isoformat()}" if facts.agreed_delivery else "已供地"
+            add(
+                "not_delivered",
+                None,
+                None,
+                None,
+                terms.source_delay,
+                f"{when}，截至 {as_of.isoformat()} 尚未交地；未交地期间不追究企业责任",
+            )
+        return
+    if price is None or facts.agreed_start is None:
+        add(
+            "no_contract",
+            None,
+            None,
+            None,
+            terms.source_late,
+            "已供地或交地，但台账中没有出让价款或约定开工日期，无法核查，请补录土地出让合同",
+        )
+        return
+    started, completed = _as_of(facts.started, as_of), _as_of(facts.completed, as_of)
+    start = dates.start
+    assert start is not None  # agreed_start is known
+    cap = Fraction(price) * Fraction(terms.penalty_cap_share)
+    charged = Fraction(0)
+    if start < as_of and (started is None or started > start):
+        reclaim_due = start + timedelta(days=terms.reclaim_days)
+        until = min(started or as_of, as_of, reclaim_due)
+        days = (until - start).days
+        exact = Fraction(price) * Fraction(terms.late_start_rate) * days
+        capped = exact > cap
+        charged = min(exact, cap)
+        stop = "（满收回期限，停止计算）" if until == reclaim_due and until < (started or as_of) else ""
+        when = f"于 {started.isoformat()} 开工" if started else f"截至 {as_of.isoformat()} 仍未开工"
+        add("late_start", None, days, _wan(charged), terms.source_late,
+            f"约定开工日期 {start.isoformat()}{dates.why(facts.agreed_start)}，{when}，逾期 {days} 日{stop}；"
+            f"出让价款 {_text(price)} 万元 × 每日 {_text(terms.late_start_rate)} × {days} 日 = {_text(_wan(charged))} 万元"
+            + ("（已达违约金上限）" if capped else ""), facts.agreed_start, start, capped)  # fmt: skip
+    finish = dates.completion
+    if (finish is not None and facts.agreed_completion is not None and finish < as_of and (completed is None or completed > finish)
+            and (started is not None or terms.completion_before_start)):  # fmt: skip
+        days = ((completed or as_of) - finish).days
+        exact = Fraction(price) * Fraction(terms.late_completion_rate) * days
+        allowed = max(Fraction(0), cap - charged)
+        capped = exact > allowed
+        amount = _wan(min(exact, allowed))
+        when = f"于 {completed.isoformat()} 竣工" if completed else f"截至 {as_of.isoformat()} 仍未竣工"
+        add("late_completion", None, days, amount, terms.source_late,
+            f"约定竣工日期 {finish.isoformat()}{dates.why(facts.agreed_completion)}，{when}，逾期 {days} 日；"
+            f"出让价款 {_text(price)} 万元 × 每日 {_text(terms.late_completion_rate)} × {days} 日"
+            + (f"，已达违约金上限，计 {_text(amount)} 万元" if capped else f" = {_text(amount)} 万元"),
+            facts.agreed_completion, finish, capped)  # fmt: skip
+    if started is None or started > start:
+        idle = ((started or as_of) - start).days
+        if idle >= terms.idle_land_days:
+            amount = _wan(Fraction(price) * Fraction(terms.idle_land_share))
+            explanation = (
+                f"约定开工日期 {start.isoformat()} 起 {idle} 日未开工（满 {terms.idle_land_days} 日），"
+                "移送自然资源主管部门认定闲置土地、征缴闲置费："
+                f"出让价款 {_text(price)} 万元 × {_text(terms.idle_land_share)} = {_text(amount)} 万元"
+            )
+            add("idle_land", None, None, amount, terms.source_idle, explanation, facts.agreed_start, start)
+    if started is None and (as_of - start).days >= terms.reclaim_days:
+        add("reclaim", None, None, None, terms.source_idle,
+            f"约定开工日期 {start.isoformat()} 起 {(as_of - start).days} 日未开工（满 {terms.reclaim_days} 日），"
+            "移送自然资源主管部门依法处置（无偿收回土地使用权）", facts.agreed_start, start)  # fmt: skip
+    if finish is not None and finish <= as_of:
+        _investment(facts, finish, add)
+
+
+def _investment(facts: ProjectFacts, finish: date, add: Any) -> None:
+    terms, price = facts.terms, facts.land_price
+    assert price is not None
+    year = finish.year
+    actual = facts.years.get(year, YearFigures()).fixed_assets
+    committed = facts.committed_fixed_assets
+    if actual is None:
+        add(
+            "missing_data",
+            year,
+            None,
+            None,
+            terms.source_investment,
+            f"请报送 {year} 年（约定竣工年度）的累计固定资产投资，以便核查投资是否达到约定",
+        )
+    elif actual < committed:
+        amount = _wan(Fraction(price) * (Fraction(committed) - Fraction(actual)) / Fraction(committed))
+        add("investment_shortfall", year, None, amount, terms.source_investment,
+            f"承诺固定资产投资 {_text(committed)} 万元，至 {year} 年累计 {_text(actual)} 万元，差额占 "
+            f"{_text(round_half_up((Fraction(committed) - Fraction(actual)) / Fraction(committed) * 100, 2))}%；"
+            f"出让价款 {_text(price)} 万元 × ({_text(committed)} − {_text(actual)}) ÷ {_text(committed)} "
+            f"= {_text(amount)} 万元")  # fmt: skip
+
+
+def _tax_findings(facts: ProjectFacts, as_of: date, dates: EffectiveDates, terms: MonitoringTerms, found: list[Finding], add: Any) -> None:
+    full = dates.full_production
+    if full is None:
+        return
+    for year in range(full.year + 1, as_of.year):
+        actual = facts.years.get(year, YearFigures()).tax
+        committed = facts.committed_tax
+        if actual is None:
+            # One missing_data per project and year, even when the investment check lacks it too.
+            if not any(f.kind == "missing_data" and f.year == year for f in found):
+                add(
+                    "missing_data",
+                    year,
+                    None,
+                    None,
+                    terms.source_tax,
+                    f"请报送 {year} 年（达产后第 {year - full.year} 个完整年度）的实际税收",
+                )
+        elif actual < committed:
+            amount = _wan(Fraction(committed) - Fraction(actual))
+            add("tax_shortfall", year, None, amount, terms.source_tax,
+                f"承诺达产年税收 {_text(committed)} 万元，{year} 年实际 {_text(actual)} 万元；"
+                f"差额 {_text(committed)} − {_text(actual)} = {_text(amount)} 万元")  # fmt: skip

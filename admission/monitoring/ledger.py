@@ -17,7 +17,7 @@ from admission.ledger.records import record_finding_status
 from admission.monitoring.findings import KINDS, Finding, ProjectFacts, YearFigures, check
 from admission.numbers import json_number
 from admission.rules.rulebook import MonitoringTerms, Rulebook
-from admission.vocabulary import CLOSED_STATUSES, FINDING_KINDS, FINDING_STATUSES, code_for
+from admission.vocabulary import ADDRESSEE_LABELS, CLOSED_STATUSES, FINDING_KINDS, FINDING_STATUSES, code_for
 
 
 def _decimal(text: str | None) -> Decimal | None:
@@ -30,7 +30,7 @@ def gather(
     """Every project whose latest resolution passed it (or just ``only``), with the commitments of
     the resolved revision; ``on`` a date, in the district in force then and without the projects
     terminated by then (终止: no longer chased)."""
-    passed = snapshot.passed_revisions(only)
+    passed = snapshot.passed_revisions(only, on)
     if not passed:
         return [], []
     applications = snapshot.revision_applications(passed)
@@ -56,6 +56,8 @@ def gather(
                 committed_fixed_assets=Decimal(str(application["investment"]["fixed_assets_wan"])),
                 committed_tax=Decimal(str(application["commitments"]["annual_tax_wan"])),
                 terms=version.monitoring if version else MonitoringTerms(), years=figures,
+                enterprise=str(application.get("applicant", {}).get("name", "")), agreed_delivery=row.agreed_delivery_on,
+                delivered=row.delivered_on, supplied=row.supplied_on,
             )
         )  # fmt: skip
     return facts, warnings
@@ -67,45 +69,68 @@ def monitor(snapshot: Snapshot, rulebook: Rulebook, as_of: date, district: str |
     facts, warnings = gather(snapshot, rulebook, district, only, as_of)
     recorded = snapshot.statuses
     findings = sorted((f for project in facts for f in check(project, as_of)), key=Finding.sort_key)
-    return report(findings, len(facts), recorded, as_of, warnings)
+    return report(findings, len(facts), recorded, as_of, warnings, rulebook.districts)
+
+
+def _row(finding: Finding, status: dict[str, Any] | None) -> dict[str, Any]:
+    is_open = status is None or status["status"] not in CLOSED_STATUSES
+    amount = json_number(finding.amount_wan) if finding.amount_wan is not None else None
+    return {
+        "project": finding.project, "name": finding.name, "enterprise": finding.enterprise, "district": finding.district,
+        "kind": finding.kind, "kind_label": FINDING_KINDS[finding.kind], "addressee": finding.addressee,
+        "addressee_label": ADDRESSEE_LABELS[finding.addressee], "year": finding.year, "days": finding.days,
+        "agreed_date": finding.agreed_date.isoformat() if finding.agreed_date else None,
+        "effective_date": finding.effective_date.isoformat() if finding.effective_date else None,
+        "amount_wan": amount, "capped": finding.capped, "open_amount_wan": amount if is_open else (0 if amount is not None else None),
+        "basis": finding.basis, "explanation": finding.explanation, "status": status["status"] if status else "open",
+        "status_label": FINDING_STATUSES[status["status"]] if status else "待处理", "status_detail": status, "open": is_open,
+    }  # fmt: skip
+
+
+def _cents(value: Decimal) -> int | float:
+    return json_number(value.quantize(Decimal("0.01")))
 
 
 def report(
-    findings: list[Finding], checked: int, recorded: dict[tuple[str, str, int | None], dict[str, Any]], as_of: date, warnings: list[str]
+    findings: list[Finding],
+    checked: int,
+    recorded: dict[tuple[str, str, int | None], dict[str, Any]],
+    as_of: date,
+    warnings: list[str],
+    districts: list[str] | None = None,
 ) -> dict[str, Any]:
+    """The ``--json`` object: the findings (by district in the rule book's order, project, kind,
+    year), the claim (enterprise amounts only), the referrals apart, and the projects not checked."""
+    order = {name: index for index, name in enumerate(districts or [])}
+    findings = sorted(findings, key=lambda f: (order.get(f.district, len(order)), *f.sort_key()))
     by_kind: dict[str, dict[str, Any]] = {}
-    total = open_total = Decimal(0)
-    rows = []
-    for finding in findings:
-        status = recorded.get(finding.key)
+    total = open_total = referred = Decimal(0)
+    rows = [_row(f, recorded.get(f.key)) for f in findings]
+    for finding, row in zip(findings, rows, strict=True):
         amount = finding.amount_wan or Decimal(0)
-        total += amount
-        is_open = status is None or status["status"] not in CLOSED_STATUSES
-        if is_open:
-            open_total += amount
+        if finding.addressee == "enterprise":
+            total += amount
+            open_total += amount if row["open"] else Decimal(0)
+        elif finding.addressee == "referral":
+            referred += amount
         entry = by_kind.setdefault(finding.kind, {"count": 0, "amount": Decimal(0)})
         entry["count"] += 1
         entry["amount"] += amount
-        rows.append(
-            {"project": finding.project, "name": finding.name, "district": finding.district, "kind": finding.kind,
-             "kind_label": FINDING_KINDS[finding.kind], "year": finding.year, "days": finding.days,
-             "amount_wan": json_number(finding.amount_wan) if finding.amount_wan is not None else None, "basis": finding.basis,
-             "explanation": finding.explanation, "status": status["status"] if status else "open",
-             "status_label": FINDING_STATUSES[status["status"]] if status else "待处理", "status_detail": status, "open": is_open}
-        )  # fmt: skip
+    not_checked = sorted({f.project for f in findings if f.addressee == "internal"})
     return {
         "as_of": as_of.isoformat(),
         "findings": rows,
         "summary": {
-            "projects_checked": checked,
-            "projects_with_findings": len({f.project for f in findings}),
-            "total_amount_wan": json_number(total.quantize(Decimal("0.01"))),
-            "open_count": sum(1 for r in rows if r["open"]),
-            "open_amount_wan": json_number(open_total.quantize(Decimal("0.01"))),
+            "projects_checked": checked - len(not_checked),
+            "projects_not_checked": len(not_checked),
+            "not_checked": not_checked,
+            "projects_with_findings": len({f.project for f in findings if f.addressee != "internal"}),
+            "total_amount_wan": _cents(total),
+            "open_count": sum(1 for r in rows if r["open"] and r["addressee"] == "enterprise"),
+            "open_amount_wan": _cents(open_total),
+            "referral_amount_wan": _cents(referred),
             "by_kind": {
-                kind: {"count": by_kind[kind]["count"], "amount_wan": json_number(by_kind[kind]["amount"].quantize(Decimal("0.01")))}
-                for kind in KINDS
-                if kind in by_kind
+                kind: {"count": by_kind[kind]["count"], "amount_wan": _cents(by_kind[kind]["amount"])} for kind in KINDS if kind in by_kind
             },
         },
         "warnings": warnings,

@@ -23,9 +23,19 @@ def _amount(value: Any) -> str:
 
 
 def empty_text(result: dict[str, Any], as_of: date) -> str:
-    if not result["summary"]["projects_checked"]:
+    summary = result["summary"]
+    if not summary["projects_checked"] and not summary.get("projects_not_checked"):
         return f"截至{date_zh(as_of)}，台账中没有过会项目，无需核查。"
+    if summary.get("projects_not_checked"):  # never an all-clear while a passed project was not checked
+        return not_checked_text(result)
     return f"截至{date_zh(as_of)}，所核查项目均未发现违约情形（约定日期未届满或已按约履行）。"
+
+
+def not_checked_text(result: dict[str, Any]) -> str:
+    """The passed projects whose land checks could not be made, counted and named."""
+    names = {f["project"]: f["name"] for f in result["findings"] if f["addressee"] == "internal"}
+    listed = "、".join(f"{pid} {safe(name)}" for pid, name in names.items())
+    return f"{len(names)} 个过会项目未交地或未录入土地出让合同，未核查：{listed}"
 
 
 def summary_lines(result: dict[str, Any], as_of: date) -> Iterator[tuple[str, str]]:
@@ -33,8 +43,12 @@ def summary_lines(result: dict[str, Any], as_of: date) -> Iterator[tuple[str, st
     checked, with_findings = summary["projects_checked"], summary["projects_with_findings"]
     totals = f"可追偿合计 {_amount(summary['total_amount_wan'])} 万元（未结 {_amount(summary['open_amount_wan'])} 万元）"
     yield f"履约核查（截至{date_zh(as_of)}）：核查过会项目 {checked} 个，{with_findings} 个有核查结果，{totals}", "title"
-    if not result["findings"]:
-        yield empty_text(result, as_of), "plain"
+    if summary.get("referral_amount_wan"):
+        yield f"移送自然资源主管部门（土地闲置费等）{_amount(summary['referral_amount_wan'])} 万元，不计入可追偿金额", "plain"
+    if summary.get("projects_not_checked"):
+        yield not_checked_text(result), "warn"
+    if not [f for f in result["findings"] if f["addressee"] != "internal"]:
+        yield empty_text(result, as_of) if not summary.get("projects_not_checked") else "其余过会项目未发现违约情形。", "plain"
         return
     kinds = [f"{FINDING_KINDS[k]} {v['count']} 项 {_amount(v['amount_wan'])} 万元" for k, v in summary["by_kind"].items()]
     yield "按类型：" + "；".join(kinds), "plain"

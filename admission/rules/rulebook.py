@@ -160,6 +160,10 @@ class MonitoringTerms(_Strict):
     idle_land_share: Number = Decimal("0.2")  # of the land price (闲置土地费)
     idle_land_days: Annotated[int, Field(ge=1, le=100000)] = 365
     reclaim_days: Annotated[int, Field(ge=1, le=100000)] = 730
+    # The late-start and late-completion amounts of one project together never exceed this share
+    # of the land price; a project that never started is not also charged for late completion.
+    penalty_cap_share: Number = Decimal("1")
+    completion_before_start: bool = False
     # 月通报: a passed 新增供地 project not yet 挂网 this many months after its meeting is to be chased.
     listing_due_months: Annotated[int, Field(ge=1, le=120)] = 6
     source_late: Annotated[str, Field(min_length=1)] = "国有建设用地使用权出让合同示范文本：延期开工、延期竣工违约金"
@@ -168,6 +172,8 @@ class MonitoringTerms(_Strict):
         "国有建设用地使用权出让合同示范文本：按实际差额部分占约定投资总额和投资强度指标的比例支付违约金"
     )
     source_tax: Annotated[str, Field(min_length=1)] = "标准地出让监管协议：达产后年度税收未达承诺的，差额补缴"
+    source_cap: Annotated[str, Field(min_length=1)] = "出让合同：延期开工、延期竣工违约金合计不超过出让价款"
+    source_delay: Annotated[str, Field(min_length=1)] = "《闲置土地处置办法》第八条：因政府原因未按约定交地造成的延迟不计入企业责任"
 
 
 class Version(_Strict):
@@ -357,6 +363,8 @@ def _version_problems(version: Version) -> list[tuple[str, str]]:
     for key in ("late_start_rate", "late_completion_rate", "idle_land_share"):
         if not (Decimal(0) <= getattr(terms, key) < 1):
             found.append((f"monitoring.{key}", "应在 0 与 1 之间（如 0.001 即千分之一）"))
+    if not (Decimal(0) < terms.penalty_cap_share <= 10):
+        found.append(("monitoring.penalty_cap_share", "应大于 0、不超过 10（1 即出让价款的 100%）"))
     if terms.reclaim_days < terms.idle_land_days:
         found.append(("monitoring.reclaim_days", "建议收回的天数不应少于征缴闲置费的天数"))
     for type_name, ruleset in version.rulesets.items():

@@ -175,6 +175,8 @@ TERM_LABELS = {
     "idle_land_share": "土地闲置费（占出让价款）",
     "idle_land_days": "征缴闲置费的未开工天数",
     "reclaim_days": "建议无偿收回的未开工天数",
+    "penalty_cap_share": "违约金上限（延期开工、竣工合计，占出让价款）",
+    "completion_before_start": "未开工时另计延期竣工违约金",
 }
 
 
@@ -190,7 +192,10 @@ def term_lines(terms: MonitoringTerms) -> list[tuple[str, str]]:
     lines = []
     for key, label in TERM_LABELS.items():
         value = getattr(terms, key)
-        lines.append((label, f"{value} 日" if isinstance(value, int) else _share_text(value)))
+        if isinstance(value, bool):
+            lines.append((label, "是" if value else "否"))
+        else:
+            lines.append((label, f"{value} 日" if isinstance(value, int) else _share_text(value)))
     return lines
 
 
@@ -199,7 +204,11 @@ def _term_changes(old: Version, new: Version) -> list[Change]:
     for (label, old_text), (_, new_text) in zip(term_lines(old.monitoring), term_lines(new.monitoring), strict=True):
         if old_text != new_text:
             key = next(k for k, v in TERM_LABELS.items() if v == label)
-            direction = "提高" if getattr(new.monitoring, key) > getattr(old.monitoring, key) else "降低"
+            direction = (
+                "改变"
+                if isinstance(getattr(new.monitoring, key), bool)
+                else ("提高" if getattr(new.monitoring, key) > getattr(old.monitoring, key) else "降低")
+            )
             changes.append(Change("履约条款", "", f"monitoring.{key}", label, "—", old_text, new_text, direction))
     return changes
 

@@ -23,6 +23,7 @@ depends_on = None
 
 def upgrade() -> None:
     _effective_dates()
+    op.add_column("projects", sa.Column("agreed_delivery_on", sa.Date(), nullable=True))  # 约定交地日期
     # Plain ADD COLUMN (SQLite and PostgreSQL both have it): no table copy, no constraint reordering.
     op.add_column("resolutions", sa.Column("added_item", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column("resolutions", sa.Column("withdrawn", sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -91,6 +92,8 @@ def downgrade() -> None:
         op.drop_table(table)
     with op.batch_alter_table("revisions", schema=None) as batch_op:
         batch_op.drop_column("effective_on")
+    with op.batch_alter_table("projects", schema=None) as batch_op:
+        batch_op.drop_column("agreed_delivery_on")
     with op.batch_alter_table("resolutions", schema=None) as batch_op:
         batch_op.drop_column("reason")
         batch_op.drop_column("withdrawn")
