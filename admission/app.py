@@ -231,9 +231,15 @@ class Admit:
         return self.documents(formats, lambda: monthly_html(figures, self.templates_dir), xlsx=lambda: monthly_xlsx(figures))
 
     def monitor(self, as_of: date, district: str | None = None, only: str | None = None, as_recorded: str | None = None) -> dict[str, Any]:
-        """The 履约 findings as of a date (read only), and with ``as_recorded`` as recorded by then."""
+        """The 履约 findings as of a date (read only), and with ``as_recorded`` as recorded by then.
+        A date after today is refused: the monitor checks what has happened."""
         from admission.ledger.history import state
         from admission.monitoring.ledger import monitor
+
+        if as_of > date.today():
+            from admission.errors import UsageError
+
+            raise UsageError(f"核查日期 {as_of.isoformat()} 晚于今天：履约核查只能核查已经发生的情况")
 
         with self.ledger().reading() as connection:
             return monitor(state(connection, as_recorded), self.rulebook, as_of, district, only)

@@ -273,3 +273,18 @@ def test_terms_are_rule_book_data(tmp_path: Path) -> None:
     assert code == 0 and "延期开工违约金" in out and "0.002" in out
     code, out, _ = run("rules", "list", "--as-of", "2026-11-21")
     assert "履约条款" in out and "千分之一" in out
+
+
+def test_the_monitor_checks_no_future_date_and_writes_word_too(tmp_path: Path) -> None:
+    import docx
+
+    db = str(tmp_path / "admit.db")
+    _ledger(db, tmp_path)
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    code, _, err = run("monitor", "--db", db, "--as-of", tomorrow)
+    assert code == 2 and "晚于今天" in err
+    word = tmp_path / "m.docx"
+    code, _, err = run("monitor", "--db", db, "--as-of", "2026-11-21", "--docx", str(word))
+    assert code == 0, err
+    text = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
+    assert "履约核查通知书" in text

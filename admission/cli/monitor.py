@@ -25,6 +25,7 @@ as_of_option = as_of_option_saying("核查日期（默认今天）。")
 @json_option("以 JSON 输出核查结果。")
 @output_option("xlsx", "写出各区可据以办理的核查结果表。")
 @output_option("pdf", "写出核查汇总与逐项目《履约核查通知书》PDF。")
+@output_option("docx", "写出可编辑的 Word 文档（与 PDF 内容相同）。")
 @output_option("html", "同时写出 PDF 的 HTML。")
 @click.pass_context
 @uses_admit(db=True, templates=True, fonts=True)
@@ -38,6 +39,7 @@ def monitor(
     as_json: bool,
     xlsx_path: Path | None,
     pdf_path: Path | None,
+    docx_path: Path | None,
     html_path: Path | None,
 ) -> None:
     """履约核查：对照土地出让合同与承诺，列出过会项目的违约情形与可追偿金额（精确到分）。
@@ -52,7 +54,7 @@ def monitor(
     """
     if ctx.invoked_subcommand is not None:
         return
-    outputs = targets(xlsx=xlsx_path, pdf=pdf_path, html=html_path)
+    outputs = targets(xlsx=xlsx_path, pdf=pdf_path, docx=docx_path, html=html_path)
     check_outputs(outputs.values())
     wanted = admit.district(district)
     on = as_of or date.today()
