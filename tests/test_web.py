@@ -330,3 +330,19 @@ def test_a_district_user_cannot_rewrite_the_dates_its_penalties_rest_on(site: Si
     assert again.status_code == 403 and "审查员登记更正" in again.json()["error"]["message"]
     assert site.client.post(own, json={"milestone": "签约", "date": "2026-11-01"}, headers=reviewer).status_code == 200  # history
     assert site.client.get("/api/projects/X%00Y", headers=reviewer).status_code == 404  # never reaches the database
+
+
+def test_a_revision_recorded_from_the_web_keeps_the_uploaded_name_and_row(site: Site, tmp_path: Path) -> None:
+    from .test_reviewer import clerk_workbook
+
+    revised = sample("industrial-approve.json")
+    revised["commitments"]["annual_tax_wan"] += 1  # a new revision of a project the ledger has
+    intake = clerk_workbook(tmp_path / "申请汇总表.xlsx", [revised])
+    client, csrf = site.browser("审查员甲")
+    answer = client.post(
+        "/screen", data={"csrf": csrf}, files=[("files", ("十一月申请汇总表.xlsx", intake.read_bytes(), "application/octet-stream"))]
+    )
+    key = answer.headers["location"]
+    assert client.post(f"{key}/record", data={"csrf": csrf}).status_code == 303
+    detail = json.loads(run("ledger", "show", revised["id"], "--db", site.db, "--json")[1])
+    assert detail["revisions"][-1]["source"] == "十一月申请汇总表.xlsx#2"  # never /tmp/admit-upload-…

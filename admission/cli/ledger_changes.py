@@ -12,9 +12,9 @@ import click
 
 from admission.app import Admit
 from admission.cli.options import as_of_option, by_option, date_option, json_option, uses_admit
-from admission.cli.shell import command, emit_json, notice, reports_errors, terminal_style
+from admission.cli.shell import command, emit_json, notice, reports_errors, terminal_style, write_blank
 from admission.documents.files import check_outputs, write_files
-from admission.errors import OutputError, UsageError
+from admission.errors import UsageError
 from admission.intake.batch import invalid_lines
 from admission.intake.sources import collect
 from admission.ledger.applications import record_applications
@@ -130,17 +130,13 @@ def ledger_export(admit: Admit, book: Path) -> None:
 @uses_admit()
 @reports_errors
 def ledger_template(admit: Admit, book: Path, force: bool) -> None:
-    """写出一份空白的台账工作簿（三个工作表，列标题说明与防止输错的下拉列表）。
+    """写出一份空白的台账工作簿（项目台账、会议审议、履约数据、项目流转、更正五个工作表，列标题说明与防止输错的下拉列表）。
 
     \b
     示例：
       admit ledger template 台账.xlsx
     """
-    check_outputs([book])
-    if book.exists() and not force:
-        raise OutputError(f"{book} 已存在，未覆盖；确需覆盖请加 --force")
-    write_files({book: template_bytes(admit.rulebook)})
-    click.echo(f"已写出台账工作簿模板：{book}")
+    write_blank(book, template_bytes(admit.rulebook), force, "可能是已填写的台账", "已写出台账工作簿模板")
 
 
 meeting_no_option = click.option("--meeting-no", type=int, required=True, help="会议编号（正整数，同一年内不重复）。")

@@ -10,9 +10,9 @@ import click
 
 from admission.app import Admit
 from admission.cli.options import as_of_option, json_option, output_option, parse_jobs_option, uses_admit
-from admission.cli.shell import command, notice, reports_errors, save, targets, terminal_style
-from admission.documents.files import check_outputs, write_files
-from admission.errors import AdmitError, OutputError
+from admission.cli.shell import command, notice, reports_errors, save, targets, terminal_style, write_blank
+from admission.documents.files import check_outputs
+from admission.errors import AdmitError
 from admission.intake.batch import default_jobs, exit_code, json_lines, render_summary
 from admission.intake.sources import collect
 from admission.intake.workbook import template_bytes
@@ -84,8 +84,4 @@ def template(admit: Admit, target: Path, force: bool) -> None:
     示例：
       admit template intake.xlsx
     """
-    check_outputs([target])
-    if target.exists() and not force:
-        raise OutputError(f"{target} 已存在，未覆盖（可能是已填写的汇总表）；确需覆盖请加 --force")
-    write_files({target: template_bytes(admit.rulebook)})
-    click.echo(f"已写出申请汇总表模板：{target}")
+    write_blank(target, template_bytes(admit.rulebook), force, "可能是已填写的汇总表", "已写出申请汇总表模板")

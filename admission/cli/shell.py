@@ -16,8 +16,8 @@ from typing import Any, TypeVar
 import click
 
 from admission.cli.help_zh import ChineseContext, install
-from admission.documents.files import write_files
-from admission.errors import AdmitError, InvalidInput, InvalidRulebook, Problem
+from admission.documents.files import check_outputs, write_files
+from admission.errors import AdmitError, InvalidInput, InvalidRulebook, OutputError, Problem
 from admission.interrupts import exit_code_of
 from admission.text import safe
 
@@ -203,6 +203,16 @@ class RootGroup(AdmitGroup):
 def targets(**paths: Path | None) -> dict[str, Path]:
     """The output files a command was asked for, by format (``pdf=…, docx=…``): absent ones left out."""
     return {kind: path for kind, path in paths.items() if path is not None}
+
+
+def write_blank(target: Path, data: bytes, force: bool, filled: str, written: str) -> None:
+    """A blank workbook written to ``target``, never over an existing file (one a clerk may have
+    filled in: ``filled`` names it) unless ``--force``."""
+    check_outputs([target])
+    if target.exists() and not force:
+        raise OutputError(f"{target} 已存在，未覆盖（{filled}）；确需覆盖请加 --force")
+    write_files({target: data})
+    click.echo(f"{written}：{target}")
 
 
 def save(documents: Mapping[str, bytes], paths: Mapping[str, Path]) -> None:

@@ -21,6 +21,7 @@ class Upload:
     owner: int
     results: list[dict[str, Any]]
     sources: list[str]
+    names: dict[str, str]  # each kept file's path -> the name it was uploaded under
 
 
 @dataclass

@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -52,6 +53,12 @@ def _keep(state: State, upload: Upload) -> str:
     return key
 
 
+def _as_uploaded(source: str, names: dict[str, str], row_format: str) -> str:
+    """A source as the uploader named it: the file's own name, and its row (``#5`` or ``第 5 行``)."""
+    stored, _, row = source.partition("#")
+    return names.get(stored, stored) + (row_format.format(row) if row else "")
+
+
 def upload_of(key: str, user: SignedIn, state: AppState) -> Upload:
     """The signed-in user's own screening ``key``; 404 for anyone else's or an expired one."""
     upload = state.uploads.get(key)
@@ -86,9 +93,8 @@ def screen_upload(state: AppState, user: SignedIn, _csrf: FormChecked, files: li
     results = jobs.pool().submit(jobs.screen, office, [str(p) for p in paths], date.today()).result()
     shown = {str(p): n for p, n in zip(paths, names, strict=True)}
     for result in results:
-        stored, _, row = result["source"].partition("#")
-        result["source"] = shown.get(stored, stored) + (f" 第 {row} 行" if row else "")
-    key = _keep(state, Upload(folder, user.id, results, [str(p) for p in paths]))
+        result["source"] = _as_uploaded(result["source"], shown, " 第 {} 行")
+    key = _keep(state, Upload(folder, user.id, results, [str(p) for p in paths], shown))
     return RedirectResponse(f"/screen/{key}", status_code=303)
 
 
@@ -139,7 +145,9 @@ def screen_opinion(index: int, kind: str, state: AppState, upload: OwnUpload) ->
 def screen_record(
     request: Request, key: str, state: AppState, _user: SignedIn, _csrf: FormChecked, user: Reviewer, upload: OwnUpload
 ) -> Response:
-    items = collect([Path(p) for p in upload.sources])
+    # The ledger keeps where each revision came from as the person named it: the uploaded file's
+    # own name and row, never the temporary path it was kept under.
+    items = [replace(item, source=_as_uploaded(item.source, upload.names, "#{}")) for item in collect([Path(p) for p in upload.sources])]
     outcome = record_applications(state.ledger, items, state.admit.rulebook, date.today(), user.name)
     flash(request, f"已登记到台账：{len(outcome.recorded)} 份（内容未变 {len(outcome.unchanged)} 份，无效 {len(outcome.refused)} 份）")
     return RedirectResponse(f"/screen/{key}", status_code=303)
