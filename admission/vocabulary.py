@@ -83,6 +83,16 @@ CONTRACT_DATES: tuple[tuple[str, str], ...] = (
     ("agreed_completion_on", "约定竣工日期"),
     ("agreed_full_production_on", "约定达产日期"),
 )
+# The land contract (国有建设用地使用权出让合同) and its 监管协议, beyond its dates: key, header, kind.
+CONTRACT_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("contract_number", "合同编号", "text"),
+    ("parcel_number", "地块编号", "text"),
+    ("contract_area_mu", "出让面积（亩）", "amount"),
+    ("contract_signed_on", "合同签订日期", "date"),
+    ("committed_fixed_assets", "约定固定资产投资（万元）", "amount"),
+    ("committed_tax", "约定年税收（万元）", "amount"),
+    ("committed_output", "约定达产产值（万元）", "amount"),
+)
 # A project's stage (阶段): the furthest step it has reached.
 STAGES = ("已申请", "已审查", "暂缓", "不予通过", "已过会", *(label.removesuffix("日期") for _, label in MILESTONES), "终止")
 

@@ -140,7 +140,20 @@ def _at_schema_0002(db: str) -> None:
     undo_0004 = (
         "DROP TABLE refused_submissions; DROP TABLE terminations; DROP TABLE transfers;"
         + "".join(f"ALTER TABLE resolutions DROP COLUMN {column};" for column in ("added_item", "withdrawn", "reason"))
-        + "ALTER TABLE revisions DROP COLUMN effective_on; ALTER TABLE projects DROP COLUMN agreed_delivery_on;"
+        + "ALTER TABLE revisions DROP COLUMN effective_on;"
+        + "".join(
+            f"ALTER TABLE projects DROP COLUMN {column};"
+            for column in (
+                "agreed_delivery_on",
+                "contract_number",
+                "parcel_number",
+                "contract_area_mu",
+                "contract_signed_on",
+                "committed_fixed_assets",
+                "committed_tax",
+                "committed_output",
+            )
+        )
     )
     undo_0003 = "DROP TABLE api_tokens; DROP TABLE users; UPDATE alembic_version SET version_num = '0002';"
     connection.executescript(undo_0004 + undo_0003 + "CREATE TABLE api_tokens (stray INTEGER);")

@@ -210,7 +210,8 @@ def test_committed_figures_come_from_the_resolved_revision(db_url: str, tmp_path
 def test_statuses_are_ledger_events_and_close_findings(db_url: str, tmp_path: Path) -> None:
     _ledger(db_url, tmp_path)
     base = ["--db", db_url, "--as-of", "2026-11-21"]
-    code, _, err = run("monitor", "mark", "JM-2026-0101", "late_start", "--status", "paid", "--by", "王五", *base)
+    # Paid on 2026-11-20: in force as of 2026-11-21 (a status counts from its own date, monitoring contract v2).
+    code, _, err = run("monitor", "mark", "JM-2026-0101", "late_start", "--status", "paid", "--on", "2026-11-20", "--by", "王五", *base)
     assert code == 0, err
     code, _, err = run("monitor", "mark", "JM-2026-0101", "idle_land", "--status", "waived", *base)
     assert code == 2 and "理由" in err
@@ -288,3 +289,24 @@ def test_the_monitor_checks_no_future_date_and_writes_word_too(tmp_path: Path) -
     assert code == 0, err
     text = "\n".join(p.text for p in docx.Document(str(word)).paragraphs)
     assert "履约核查通知书" in text
+
+
+def test_statuses_have_their_dates_and_a_partial_payment_leaves_the_rest_open(db_url: str, tmp_path: Path) -> None:
+    _ledger(db_url, tmp_path)
+    base = ["--db", db_url, "--as-of", "2026-11-21"]
+
+    def late_start(as_of: str) -> dict[str, Any]:
+        found = json.loads(run("monitor", "--db", db_url, "--as-of", as_of, "--json")[1])["findings"]
+        return next(f for f in found if f["project"] == "JM-2026-0101" and f["kind"] == "late_start")
+
+    assert late_start("2026-11-21")["amount_wan"] == 2190.0  # 3000 × 0.001 × 730: accrual stopped when reclaim was due
+    paid = ["monitor", "mark", "JM-2026-0101", "延期开工", "--status", "已缴纳", "--amount", "1000", "--on", "2026-11-01",
+            "--receipt", "缴款书 0001", *base]  # fmt: skip
+    assert run(*paid)[0] == 0
+    assert "没有变化" in run(*paid)[1]  # the same status again changes nothing
+    now = late_start("2026-11-21")
+    assert (now["status"], now["open"], now["open_amount_wan"], now["paid_amount_wan"]) == ("paid", True, 1190.0, 1000.0)
+    before = late_start("2026-10-31")  # the payment was on 2026-11-01
+    assert (before["status"], before["open_amount_wan"]) == ("open", 2190.0)
+    code, _, err = run("monitor", "mark", "JM-2026-0101", "延期开工", "--status", "已通知", "--amount", "5", *base)
+    assert code == 2 and "金额" in err

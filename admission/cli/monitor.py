@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import click
 
 from admission.app import Admit
-from admission.cli.options import as_of_option_saying, as_recorded_option, by_option, json_option, output_option, uses_admit
+from admission.cli.options import as_of_option_saying, as_recorded_option, by_option, date_option, json_option, output_option, uses_admit
 from admission.cli.shell import AdmitGroup, emit_json, notice, reports_errors, save, targets, terminal_style
 from admission.documents.files import check_outputs
+from admission.errors import UsageError
 from admission.monitoring.ledger import mark
 from admission.monitoring.outputs import summary_lines
 from admission.vocabulary import FINDING_KINDS, FINDING_STATUSES, code_for
@@ -80,13 +82,17 @@ def monitor(
     help="已通知、已缴纳、已免除（须写理由）、有异议（也可写 notified、paid、waived、disputed）。",
 )
 @click.option("--reason", default=None, help="理由或说明（免除时必填）。")
+@date_option("--on", "处理情况的日期（默认今天），如缴纳日期。")
+@click.option("--amount", default=None, metavar="万元", help="已缴纳时：本次缴纳金额（万元）；部分缴纳的，其余仍计为未结。")
+@click.option("--receipt", default=None, help="已缴纳时：缴款凭证号。")
 @as_of_option
 @uses_admit(db=True)
 @by_option
 @reports_errors
 def monitor_mark(
-    admit: Admit, project: str, kind: str, year: int | None, status: str, reason: str | None, as_of: date | None, actor: str
-) -> None:
+    admit: Admit, project: str, kind: str, year: int | None, status: str, reason: str | None, on: date | None, amount: str | None,
+    receipt: str | None, as_of: date | None, actor: str,
+) -> None:  # fmt: skip
     """登记一项核查结果的处理情况（已通知、已缴纳、已免除、有异议），记入台账变更记录。
 
     核查类型写中文名称（延期开工、土地闲置、延期竣工、投资未达约定、税收未达承诺、缺少履约数据）或其代码。
@@ -97,6 +103,16 @@ def monitor_mark(
       admit monitor mark JM-2023-0042 延期开工 --status 已通知 --by 王五
       admit monitor mark JM-2023-0042 税收未达承诺 --year 2025 --status 已免除 --reason "受灾减免，经市政府同意"
     """
-    mark(admit.ledger(), admit.rulebook, project, kind, year, status, reason, actor, as_of or date.today())
+    paid = None
+    if amount is not None:
+        try:
+            paid = Decimal(amount.replace(",", ""))
+        except ArithmeticError:
+            raise UsageError(f"金额应为数字，实际为 {amount!r}") from None
+    changed = mark(admit.ledger(), admit.rulebook, project, kind, year, status, reason, actor, as_of or date.today(),
+                   on=on, amount=paid, receipt=receipt)  # fmt: skip
+    if not changed:
+        click.echo("该处理情况已登记，没有变化。")
+        return
     which = FINDING_KINDS[code_for(kind, FINDING_KINDS) or kind] + (f"（{year} 年）" if year else "")
     click.echo(f"已登记：{project} {which} → {FINDING_STATUSES[code_for(status, FINDING_STATUSES) or status]}")

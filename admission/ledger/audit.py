@@ -158,7 +158,9 @@ def _plain(key: str, value: Any) -> Any:
 
 
 def _same(key: str, stored: Any, said: Any) -> bool:
-    if key in ("total_investment", "land_price", "tax", "output", "fixed_assets") and stored is not None and said is not None:
+    amounts = ("total_investment", "land_price", "tax", "output", "fixed_assets", "contract_area_mu", "committed_fixed_assets",
+               "committed_tax", "committed_output")  # fmt: skip
+    if key in amounts and stored is not None and said is not None:
         return Decimal(str(stored)) == Decimal(str(said))
     return bool(_plain(key, stored) == _plain(key, said))
 

@@ -43,7 +43,17 @@ from admission.ledger.schema import meetings, projects, resolutions, transfers, 
 from admission.numbers import number_problem
 from admission.rules.rulebook import Rulebook
 from admission.text import excerpt
-from admission.vocabulary import CONTRACT_DATES, LAND_SOURCES, MILESTONES, NEW_LAND, PROJECT_TYPES, RESULTS, project_type_code, type_label
+from admission.vocabulary import (
+    CONTRACT_DATES,
+    CONTRACT_FIELDS,
+    LAND_SOURCES,
+    MILESTONES,
+    NEW_LAND,
+    PROJECT_TYPES,
+    RESULTS,
+    project_type_code,
+    type_label,
+)
 
 _INDUSTRY_CODE = re.compile(r"^[A-T][0-9]{2}([0-9]{1,2})?$")
 
@@ -73,6 +83,7 @@ PROJECT_COLUMNS: tuple[BookColumn, ...] = (
     *(BookColumn(label, key, "date", "日期，如 2026-11-28；不得晚于导入当日") for key, label in MILESTONES),
     BookColumn("出让价款（万元）", "land_price", "amount", "大于 0", 16),
     *(BookColumn(label, key, "date", "土地出让合同 / 监管协议约定的日期") for key, label in CONTRACT_DATES),
+    *(BookColumn(header, key, kind, "土地出让合同 / 监管协议（与申请材料不同时填写）", 18) for key, header, kind in CONTRACT_FIELDS),
 )
 MEETING_COLUMNS: tuple[BookColumn, ...] = (
     BookColumn("会议编号", "number", "integer", "正整数，同一年内不重复"),

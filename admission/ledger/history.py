@@ -29,13 +29,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from admission.dates import BEIJING
+from admission.dates import BEIJING, beijing_date
 from admission.ledger.schema import decisions, events, meetings, projects, resolutions, revisions, terminations, transfers, yearly_results
 from admission.vocabulary import CONTRACT_DATES, MILESTONES, PASSED
 
 Connection = sa.Connection
 FINDING_STATUS_EVENT = "finding_status"
-DATE_FIELDS = frozenset(key for key, _ in (*MILESTONES, *CONTRACT_DATES))
+DATE_FIELDS = frozenset([*(key for key, _ in (*MILESTONES, *CONTRACT_DATES)), "contract_signed_on"])
 # Events whose changes to a current row are undone to see the ledger as recorded earlier.
 _UNDONE = ("project_added", "project_updated", "project_corrected", "project_transferred", "application_added", "application_revised",
            "results_recorded", "results_updated", "results_corrected", "agenda_set", "meeting_added")  # fmt: skip
@@ -64,7 +64,9 @@ class Snapshot:
     meetings: dict[int, Record] = field(default_factory=dict)
     resolutions: list[Record] = field(default_factory=list)
     yearly: dict[str, dict[int, Record]] = field(default_factory=dict)
-    statuses: dict[tuple[str, str, int | None], dict[str, Any]] = field(default_factory=dict)
+    # Every status recorded for each finding (by project, kind, year), in recorded order; each
+    # with its effective date ("on"), and for a payment its amount and receipt.
+    statuses: dict[tuple[str, str, int | None], list[dict[str, Any]]] = field(default_factory=dict)
     later_changes: list[Record] = field(default_factory=list)  # events recorded after R (or none)
     transfers: dict[str, list[Record]] = field(default_factory=dict)  # by project, in effective order
     terminations: dict[str, Record] = field(default_factory=dict)
@@ -299,14 +301,16 @@ def _resolutions_in_force(connection: Connection, snapshot: Snapshot, known: Any
     return sorted(in_force, key=lambda r: (r.held_on, r.id))
 
 
-def _statuses(connection: Connection, known: Any) -> dict[tuple[str, str, int | None], dict[str, Any]]:
-    found: dict[tuple[str, str, int | None], dict[str, Any]] = {}
+def _statuses(connection: Connection, known: Any) -> dict[tuple[str, str, int | None], list[dict[str, Any]]]:
+    found: dict[tuple[str, str, int | None], list[dict[str, Any]]] = {}
     query = sa.select(events).where(events.c.kind == FINDING_STATUS_EVENT).order_by(events.c.seq)
     for row in connection.execute(query):
         if not known(row.at):
             continue
         detail = json.loads(row.detail)
-        found[(row.project_id, detail["finding"], detail.get("year"))] = {
+        found.setdefault((row.project_id, detail["finding"], detail.get("year")), []).append({
             "status": detail["status"], "reason": detail.get("reason"), "at": row.at, "by": row.actor,
-        }  # fmt: skip
+            "on": detail.get("on") or beijing_date(row.at).isoformat(), "amount_wan": detail.get("amount"),
+            "receipt": detail.get("receipt"),
+        })  # fmt: skip
     return found

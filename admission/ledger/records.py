@@ -13,6 +13,7 @@ nothing: an identical application is no new revision, an identical row no event.
 from __future__ import annotations
 
 import itertools
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -26,7 +27,18 @@ from admission.errors import ChangeRefused
 from admission.ledger.database import Change, Ledger
 from admission.ledger.history import FINDING_STATUS_EVENT
 from admission.ledger.queries import Connection, agenda_applications, latest_revisions, meeting_held
-from admission.ledger.schema import agenda, decisions, meetings, projects, resolutions, revisions, terminations, transfers, yearly_results
+from admission.ledger.schema import (
+    agenda,
+    decisions,
+    events,
+    meetings,
+    projects,
+    resolutions,
+    revisions,
+    terminations,
+    transfers,
+    yearly_results,
+)
 from admission.numbers import number_problem
 from admission.text import excerpt
 from admission.vocabulary import (
@@ -425,15 +437,30 @@ def record_finding_status(
     actor: str,
     source: str,
     still_found: Callable[[Connection], list[tuple[str, str]]],
-) -> None:
-    """What was done about one 履约 finding (已通知, 已缴纳 …), as an event of the ledger.
+    on: date | None = None,
+    amount: Decimal | None = None,
+    receipt: str | None = None,
+) -> bool:
+    """What was done about one 履约 finding (已通知, 已缴纳 with an amount and receipt …), effective
+    ``on``, as an event of the ledger; False when it is exactly the finding's latest status already.
     ``still_found`` checks, in the same transaction, that the finding is there to be marked."""
     detail: dict[str, Any] = {"finding": kind, "year": year, "status": status}
-    if reason:
-        detail["reason"] = reason
+    if on is not None:
+        detail["on"] = on.isoformat()
+    if amount is not None:
+        detail["amount"] = str(amount)
+    for key, text in (("reason", reason), ("receipt", receipt)):
+        if text:
+            detail[key] = text
     with ledger.change(actor) as change:
         _refuse(still_found(change.connection))
+        query = sa.select(events.c.detail).where(events.c.kind == FINDING_STATUS_EVENT, events.c.project_id == project)
+        marks = [json.loads(row.detail) for row in change.connection.execute(query.order_by(events.c.seq))]
+        same = [m for m in marks if m["finding"] == kind and m.get("year") == year]
+        if same and same[-1] == detail:
+            return False
         change.log.record(FINDING_STATUS_EVENT, project, source, detail)
+        return True
 
 
 # --- corrections of project facts, transfers and terminations -----------------------------------------

@@ -36,6 +36,13 @@ projects = sa.Table(
     sa.Column("full_production_on", sa.Date),
     sa.Column("land_price", Amount),
     sa.Column("agreed_delivery_on", sa.Date),  # 约定交地日期: the land contract's delivery date
+    sa.Column("contract_number", sa.String(40)),  # 合同编号
+    sa.Column("parcel_number", sa.String(40)),  # 地块编号
+    sa.Column("contract_area_mu", Amount),  # 出让面积（亩）
+    sa.Column("contract_signed_on", sa.Date),  # 合同签订日期
+    sa.Column("committed_fixed_assets", Amount),  # 监管协议 commitments, when they differ from the application's
+    sa.Column("committed_tax", Amount),
+    sa.Column("committed_output", Amount),
     sa.Column("agreed_start_on", sa.Date),
     sa.Column("agreed_completion_on", sa.Date),
     sa.Column("agreed_full_production_on", sa.Date),

@@ -21,6 +21,7 @@ from admission.ledger.history import Snapshot, state
 from admission.ledger.schema import decisions, events, refused_submissions
 from admission.vocabulary import (
     CONTRACT_DATES,
+    CONTRACT_FIELDS,
     DEVIATION,
     EVENT_KINDS,
     LAND_MILESTONES,
@@ -159,7 +160,11 @@ def project_detail(connection: sa.Connection, case_id: str, recorded_by: str | N
         "milestones": {
             label: _iso(project[key]) for key, label in MILESTONES if key not in LAND_MILESTONES or project["land_source"] != "自有用地"
         },
-        "land_contract": {"出让价款（万元）": project["land_price"], **{label: _iso(project[key]) for key, label in CONTRACT_DATES}},
+        "land_contract": {
+            "出让价款（万元）": project["land_price"],
+            **{label: _iso(project[key]) for key, label in CONTRACT_DATES},
+            **{header: _iso(project[key]) for key, header, _ in CONTRACT_FIELDS},
+        },
         "revisions": _revisions(snapshot, case_id),
         "decisions": decision_list,
         "resolutions": resolution_list,

@@ -24,6 +24,11 @@ def _decimal(text: str | None) -> Decimal | None:
     return Decimal(text) if text is not None else None
 
 
+def _committed(contract: str | None, application: Any) -> Decimal:
+    """A commitment: the 监管协议's when recorded, else the resolved revision's application."""
+    return Decimal(contract) if contract is not None else Decimal(str(application))
+
+
 def gather(
     snapshot: Snapshot, rulebook: Rulebook, district: str | None = None, only: str | None = None, on: date | None = None
 ) -> tuple[list[ProjectFacts], list[str]]:
@@ -53,8 +58,8 @@ def gather(
                 project=row.id, name=row.name, district=row.district, land_source=row.land_source, land_price=_decimal(row.land_price),
                 agreed_start=row.agreed_start_on, agreed_completion=row.agreed_completion_on,
                 agreed_full_production=row.agreed_full_production_on, started=row.started_on, completed=row.completed_on,
-                committed_fixed_assets=Decimal(str(application["investment"]["fixed_assets_wan"])),
-                committed_tax=Decimal(str(application["commitments"]["annual_tax_wan"])),
+                committed_fixed_assets=_committed(row.committed_fixed_assets, application["investment"]["fixed_assets_wan"]),
+                committed_tax=_committed(row.committed_tax, application["commitments"]["annual_tax_wan"]),
                 terms=version.monitoring if version else MonitoringTerms(), years=figures,
                 enterprise=str(application.get("applicant", {}).get("name", "")), agreed_delivery=row.agreed_delivery_on,
                 delivered=row.delivered_on, supplied=row.supplied_on,
@@ -72,8 +77,28 @@ def monitor(snapshot: Snapshot, rulebook: Rulebook, as_of: date, district: str |
     return report(findings, len(facts), recorded, as_of, warnings, rulebook.districts)
 
 
-def _row(finding: Finding, status: dict[str, Any] | None) -> dict[str, Any]:
-    is_open = status is None or status["status"] not in CLOSED_STATUSES
+def status_on(marks: list[dict[str, Any]], as_of: date) -> tuple[dict[str, Any] | None, Decimal]:
+    """The status in force on ``as_of`` (the latest effective by then) and the sum paid by then."""
+    effective = sorted((m for m in marks if m["on"] <= as_of.isoformat()), key=lambda m: (m["on"], m["at"]))
+    paid = sum((Decimal(m["amount_wan"]) for m in effective if m["status"] == "paid" and m.get("amount_wan")), Decimal(0))
+    return (effective[-1] if effective else None), paid
+
+
+def _open_amount(finding: Finding, status: dict[str, Any] | None, paid: Decimal) -> Decimal | None:
+    """What is still owed: nothing once waived or paid in full; the rest after a partial payment."""
+    if finding.amount_wan is None:
+        return None
+    if status is not None and status["status"] == "waived":
+        return Decimal("0.00")
+    if status is not None and status["status"] == "paid" and not paid:
+        return Decimal("0.00")  # paid, the amount not given: taken as settled
+    return max(Decimal("0.00"), finding.amount_wan - paid)
+
+
+def _row(finding: Finding, marks: list[dict[str, Any]], as_of: date) -> dict[str, Any]:
+    status, paid = status_on(marks, as_of)
+    rest = _open_amount(finding, status, paid)
+    is_open = (status is None or status["status"] not in CLOSED_STATUSES) or (rest is not None and rest > 0)
     amount = json_number(finding.amount_wan) if finding.amount_wan is not None else None
     return {
         "project": finding.project, "name": finding.name, "enterprise": finding.enterprise, "district": finding.district,
@@ -81,7 +106,8 @@ def _row(finding: Finding, status: dict[str, Any] | None) -> dict[str, Any]:
         "addressee_label": ADDRESSEE_LABELS[finding.addressee], "year": finding.year, "days": finding.days,
         "agreed_date": finding.agreed_date.isoformat() if finding.agreed_date else None,
         "effective_date": finding.effective_date.isoformat() if finding.effective_date else None,
-        "amount_wan": amount, "capped": finding.capped, "open_amount_wan": amount if is_open else (0 if amount is not None else None),
+        "amount_wan": amount, "capped": finding.capped, "open_amount_wan": json_number(rest) if rest is not None else None,
+        "paid_amount_wan": json_number(paid.quantize(Decimal("0.01"))),
         "basis": finding.basis, "explanation": finding.explanation, "status": status["status"] if status else "open",
         "status_label": FINDING_STATUSES[status["status"]] if status else "待处理", "status_detail": status, "open": is_open,
     }  # fmt: skip
@@ -94,7 +120,7 @@ def _cents(value: Decimal) -> int | float:
 def report(
     findings: list[Finding],
     checked: int,
-    recorded: dict[tuple[str, str, int | None], dict[str, Any]],
+    recorded: dict[tuple[str, str, int | None], list[dict[str, Any]]],
     as_of: date,
     warnings: list[str],
     districts: list[str] | None = None,
@@ -105,12 +131,12 @@ def report(
     findings = sorted(findings, key=lambda f: (order.get(f.district, len(order)), *f.sort_key()))
     by_kind: dict[str, dict[str, Any]] = {}
     total = open_total = referred = Decimal(0)
-    rows = [_row(f, recorded.get(f.key)) for f in findings]
+    rows = [_row(f, recorded.get(f.key, []), as_of) for f in findings]
     for finding, row in zip(findings, rows, strict=True):
         amount = finding.amount_wan or Decimal(0)
         if finding.addressee == "enterprise":
             total += amount
-            open_total += amount if row["open"] else Decimal(0)
+            open_total += Decimal(str(row["open_amount_wan"])) if row["open_amount_wan"] is not None else Decimal(0)
         elif finding.addressee == "referral":
             referred += amount
         entry = by_kind.setdefault(finding.kind, {"count": 0, "amount": Decimal(0)})
@@ -138,8 +164,20 @@ def report(
 
 
 def mark(
-    ledger: Ledger, rulebook: Rulebook, project: str, kind: str, year: int | None, status: str, reason: str | None, actor: str, as_of: date
-) -> None:
+    ledger: Ledger,
+    rulebook: Rulebook,
+    project: str,
+    kind: str,
+    year: int | None,
+    status: str,
+    reason: str | None,
+    actor: str,
+    as_of: date,
+    *,
+    on: date | None = None,
+    amount: Decimal | None = None,
+    receipt: str | None = None,
+) -> bool:
     """Record what was done about one finding, as a ledger event; the finding must exist as of
     ``as_of``. Kind and status may be given by code or by their Chinese names (延期开工, 已通知)."""
     problems = []
@@ -150,6 +188,12 @@ def mark(
         problems.append(("状态", f"未知的状态 {status}；可选：{'、'.join(FINDING_STATUSES.values())}"))
     if status_code == "waived" and not (reason and reason.strip()):
         problems.append(("理由", "免除须写明理由"))
+    if amount is not None and status_code != "paid":
+        problems.append(("金额", "只有“已缴纳”登记缴纳金额"))
+    if amount is not None and (not amount.is_finite() or amount <= 0):
+        problems.append(("金额", "缴纳金额应大于 0"))
+    if on is not None and on > date.today():
+        problems.append(("日期", f"{on.isoformat()} 晚于今天"))
     if problems or kind_code is None or status_code is None:
         raise ChangeRefused(problems)
 
@@ -161,6 +205,7 @@ def mark(
         which = f"{project} 的“{FINDING_KINDS[kind_code]}”" + (f"（{year} 年）" if year else "")
         return [("核查结果", f"截至 {as_of.isoformat()} 没有{which}这一核查结果")]
 
-    record_finding_status(
-        ledger, project, kind_code, year, status_code, reason, actor=actor, source="admit monitor mark", still_found=still_found
-    )
+    return record_finding_status(
+        ledger, project, kind_code, year, status_code, reason, actor=actor, source="admit monitor mark", still_found=still_found,
+        on=on or date.today(), amount=amount, receipt=receipt,
+    )  # fmt: skip

@@ -24,6 +24,16 @@ depends_on = None
 def upgrade() -> None:
     _effective_dates()
     op.add_column("projects", sa.Column("agreed_delivery_on", sa.Date(), nullable=True))  # 约定交地日期
+    for column in (
+        sa.Column("contract_number", sa.String(length=40), nullable=True),  # 合同编号
+        sa.Column("parcel_number", sa.String(length=40), nullable=True),  # 地块编号
+        sa.Column("contract_area_mu", sa.String(length=40), nullable=True),  # 出让面积（亩）
+        sa.Column("contract_signed_on", sa.Date(), nullable=True),  # 合同签订日期
+        sa.Column("committed_fixed_assets", sa.String(length=40), nullable=True),  # 监管协议: 约定固定资产投资
+        sa.Column("committed_tax", sa.String(length=40), nullable=True),  # 约定年税收
+        sa.Column("committed_output", sa.String(length=40), nullable=True),  # 约定达产产值
+    ):
+        op.add_column("projects", column)
     # Plain ADD COLUMN (SQLite and PostgreSQL both have it): no table copy, no constraint reordering.
     op.add_column("resolutions", sa.Column("added_item", sa.Boolean(), server_default=sa.false(), nullable=False))
     op.add_column("resolutions", sa.Column("withdrawn", sa.Boolean(), server_default=sa.false(), nullable=False))
@@ -93,7 +103,9 @@ def downgrade() -> None:
     with op.batch_alter_table("revisions", schema=None) as batch_op:
         batch_op.drop_column("effective_on")
     with op.batch_alter_table("projects", schema=None) as batch_op:
-        batch_op.drop_column("agreed_delivery_on")
+        for name in ("agreed_delivery_on", "contract_number", "parcel_number", "contract_area_mu", "contract_signed_on",
+                     "committed_fixed_assets", "committed_tax", "committed_output"):  # fmt: skip
+            batch_op.drop_column(name)
     with op.batch_alter_table("resolutions", schema=None) as batch_op:
         batch_op.drop_column("reason")
         batch_op.drop_column("withdrawn")
