@@ -247,4 +247,6 @@ class Admit:
     def monitor_documents(self, result: dict[str, Any], as_of: date, formats: Collection[str]) -> Documents:
         from admission.monitoring.outputs import findings_html, findings_xlsx
 
-        return self.documents(formats, lambda: findings_html(result, as_of, self.templates_dir), xlsx=lambda: findings_xlsx(result))
+        in_force = [v for v in self.rulebook.versions if v.in_force(as_of)] or list(self.rulebook.versions)
+        days = in_force[0].monitoring.notice_days
+        return self.documents(formats, lambda: findings_html(result, as_of, self.templates_dir, days), xlsx=lambda: findings_xlsx(result))

@@ -310,3 +310,29 @@ def test_statuses_have_their_dates_and_a_partial_payment_leaves_the_rest_open(db
     assert (before["status"], before["open_amount_wan"]) == ("open", 2190.0)
     code, _, err = run("monitor", "mark", "JM-2026-0101", "延期开工", "--status", "已通知", "--amount", "5", *base)
     assert code == 2 and "金额" in err
+
+
+def test_the_notice_is_a_document_to_the_enterprise_with_its_findings_only(tmp_path: Path) -> None:
+    db = str(tmp_path / "admit.db")
+    _ledger(db, tmp_path)
+    pdf = tmp_path / "m.pdf"
+    assert run("monitor", "--db", db, "--as-of", "2026-11-21", "--pdf", str(pdf))[0] == 0
+    text = pdf_text(pdf)
+    notice = text[text.index("履约核查通知书") :]
+    enterprise = sample_enterprise("JM-2026-0101")
+    assert f"{enterprise}：" in notice and "江招联履〔2026〕" in text and "抄送：新会区人民政府" in notice
+    assert "请于2026年12月21日前" in notice  # 30 days, rule-book data
+    assert "土地闲置" not in notice and "无偿收回" not in notice  # referrals go to the land authority, not to the firm
+    assert "移送自然资源主管部门的事项" in text and "内部处理事项" in text
+
+
+def sample_enterprise(case_id: str) -> str:
+    from .conftest import SAMPLES_DIR
+
+    for path in SAMPLES_DIR.glob("*.json"):
+        if path.name.startswith("invalid-"):
+            continue
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["id"] == case_id:
+            return str(data["applicant"]["name"])
+    raise LookupError(case_id)

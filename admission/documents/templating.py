@@ -88,13 +88,19 @@ class Office:
     name: str  # 发文单位
     document_number: str  # 文号 pattern; {year} is the review year, the number is left to fill in
     seal_line: str  # 审查单位（盖章）
+    notice_number: str = "江招联履〔{year}〕　　号"  # 履约核查通知书's 文号 pattern
+    copy_to: str = "{district}人民政府，{district}自然资源主管部门"  # 抄送 of a notice; {district} is the project's
 
-    def number_for(self, review_date: date) -> str:
+    def number_for(self, review_date: date, pattern: str | None = None) -> str:
         # str.replace, not str.format: an office's pattern must not reach Python's formatting.
-        return self.document_number.replace("{year}", str(review_date.year))
+        return (pattern or self.document_number).replace("{year}", str(review_date.year))
+
+    def copy_to_for(self, district: str) -> str:
+        return self.copy_to.replace("{district}", district)
 
 
 _OFFICE_FIELDS = {"name": "发文单位名称", "document_number": "文号格式", "seal_line": "审查单位（盖章）一行"}
+_OPTIONAL_FIELDS = {"notice_number": "履约核查通知书文号格式", "copy_to": "履约核查通知书抄送"}
 
 
 def office_settings(override: Path | None) -> Office:
@@ -112,9 +118,17 @@ def office_settings(override: Path | None) -> Office:
         if not isinstance(value, str) or not value.strip() or len(value) > 200:
             raise RenderError(f"发文单位设置 office.toml 的 {key}（{label}）应为 1–200 字的文字")
         values[key] = value.strip()
-    unknown = sorted(set(data) - set(_OFFICE_FIELDS))
+    for key, label in _OPTIONAL_FIELDS.items():
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip() or len(value) > 200:
+            raise RenderError(f"发文单位设置 office.toml 的 {key}（{label}）应为 1–200 字的文字")
+        values[key] = value.strip()
+    known = {**_OFFICE_FIELDS, **_OPTIONAL_FIELDS}
+    unknown = sorted(set(data) - set(known))
     if unknown:
-        raise RenderError(f"发文单位设置 office.toml 中有未知的设置项：{'、'.join(unknown)}（可用：{'、'.join(_OFFICE_FIELDS)}）")
+        raise RenderError(f"发文单位设置 office.toml 中有未知的设置项：{'、'.join(unknown)}（可用：{'、'.join(known)}）")
     return Office(**values)
 
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from admission.dates import date_zh
 from admission.documents.sheets import Sheet, Value, xlsx_bytes
-from admission.documents.templating import render_template
+from admission.documents.templating import office_settings, render_template
 from admission.numbers import fixed
 from admission.text import safe
 from admission.vocabulary import FINDING_KINDS
@@ -84,22 +84,42 @@ def findings_xlsx(result: dict[str, Any]) -> bytes:
     ])  # fmt: skip
 
 
-def findings_html(result: dict[str, Any], as_of: date, templates: Path | None) -> str:
-    findings = [{**f, "amount_text": _amount(f["amount_wan"])} for f in result["findings"]]
+def findings_html(result: dict[str, Any], as_of: date, templates: Path | None, notice_days: int = 30) -> str:
+    """The office's summary (every finding, the referrals and internal items apart), then one
+    履约核查通知书 per enterprise: its findings only, as a 公文 addressed to it by name."""
+    office = office_settings(templates)
+    findings = [{**f, "amount_text": _amount(f["amount_wan"]), "open_text": _amount(f["open_amount_wan"])} for f in result["findings"]]
     notices: dict[str, dict[str, Any]] = {}
     for f in findings:
-        notice = notices.setdefault(f["project"], {"project": f["project"], "name": f["name"], "district": f["district"], "findings": []})
+        if f["addressee"] != "enterprise":
+            continue
+        notice = notices.setdefault(
+            f["enterprise"] or f["name"],
+            {"enterprise": f["enterprise"] or f["name"], "district": f["district"], "projects": {}, "findings": []},
+        )
+        notice["projects"][f["project"]] = f["name"]
         notice["findings"].append(f)
+    deadline = date_zh(as_of + timedelta(days=notice_days))
     for notice in notices.values():
-        notice["total"] = _amount(sum((Decimal(str(f["amount_wan"] or 0)) for f in notice["findings"]), Decimal(0)))
+        owed = sum((Decimal(str(f["open_amount_wan"] or 0)) for f in notice["findings"]), Decimal(0))
+        notice["total"] = _amount(owed)
+        notice["asks_payment"] = owed > 0
+        notice["projects_text"] = "、".join(f"{name}（案件编号{pid}）" for pid, name in notice["projects"].items())
+        notice["copy_to"] = office.copy_to_for(notice["district"])
     context = {
         "title": "江门市招商引资项目履约核查情况",
         "as_of_zh": date_zh(as_of),
         "summary": result["summary"],
         "total": _amount(result["summary"]["total_amount_wan"]),
         "open_total": _amount(result["summary"]["open_amount_wan"]),
-        "findings": findings,
+        "referral_total": _amount(result["summary"].get("referral_amount_wan", 0)),
+        "findings": [f for f in findings if f["addressee"] == "enterprise"],
+        "referrals": [f for f in findings if f["addressee"] == "referral"],
+        "internal": [f for f in findings if f["addressee"] == "internal"],
         "notices": list(notices.values()),
         "empty_text": empty_text(result, as_of),
+        "office": office.name,
+        "notice_number": office.number_for(as_of, office.notice_number),
+        "deadline": deadline,
     }
     return render_template(templates, "monitor.html.j2", context)
