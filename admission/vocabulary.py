@@ -93,6 +93,11 @@ CONTRACT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("committed_tax", "约定年税收（万元）", "amount"),
     ("committed_output", "约定达产产值（万元）", "amount"),
 )
+# Approved extensions (延建): which agreed date moves, and why (an enterprise's request is limited).
+EXTENSION_STEPS: dict[str, str] = {"开工": "agreed_start_on", "竣工": "agreed_completion_on", "达产": "agreed_full_production_on"}
+EXTENSION_CAUSES = ("政府原因", "不可抗力", "企业申请")
+ENTERPRISE_REQUEST = "企业申请"
+
 # A project's stage (阶段): the furthest step it has reached.
 STAGES = ("已申请", "已审查", "暂缓", "不予通过", "已过会", *(label.removesuffix("日期") for _, label in MILESTONES), "终止")
 
@@ -109,6 +114,7 @@ EVENT_KINDS: dict[str, str] = {
     "project_corrected": "更正项目数据",
     "project_transferred": "项目流转",
     "project_terminated": "项目终止",
+    "project_extended": "批准延期",
     "results_corrected": "更正履约数据",
     "submission_refused": "受理登记（材料无效，退回补正）",
     "results_recorded": "登记履约数据",

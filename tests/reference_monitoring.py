@@ -47,6 +47,7 @@ class Project:
     L: date | None = None  # 约定交地日期
     d: date | None = None  # 交地日期
     supplied: date | None = None  # 供地日期
+    extensions: tuple[tuple[str, date], ...] = ()  # approved: (开工 | 竣工 | 达产, new date), in order
 
 
 Finding = tuple[str, int | None, int | None, Decimal | None]  # kind, year, days, amount
@@ -84,6 +85,16 @@ def _findings(p: Project, A: date) -> list[Finding]:
     S2 = p.S + g if p.S is not None else None
     C2 = p.C + g if p.C is not None else None
     K2 = p.K + g if p.K is not None else None
+    for step, new in p.extensions:
+        # 开工: S' moves to the approved date and C' by the same number of days; 竣工, 达产: C', K'.
+        if step == "开工" and S2 is not None and new > S2:
+            if C2 is not None:
+                C2 = C2 + (new - S2)
+            S2 = new
+        elif step == "竣工" and C2 is not None and new > C2:
+            C2 = new
+        elif step == "达产" and K2 is not None and new > K2:
+            K2 = new
     if p.land_source == "新增供地":
         if d is None:
             if supplied is not None or (p.L is not None and p.L < A):

@@ -138,7 +138,7 @@ def _at_schema_0002(db: str) -> None:
     run("ledger", "add", str(SAMPLES_DIR / "industrial-approve.json"), "--db", db, *AS_OF)
     connection = sqlite3.connect(db)
     undo_0004 = (
-        "DROP TABLE refused_submissions; DROP TABLE terminations; DROP TABLE transfers;"
+        "DROP TABLE refused_submissions; DROP TABLE terminations; DROP TABLE extensions; DROP TABLE transfers;"
         + "".join(f"ALTER TABLE resolutions DROP COLUMN {column};" for column in ("added_item", "withdrawn", "reason"))
         + "ALTER TABLE revisions DROP COLUMN effective_on;"
         + "".join(

@@ -71,16 +71,19 @@ def cases(draw: st.DrawFn) -> tuple[ProjectFacts, reference.Project, date]:
     agreed_delivery = draw(st.one_of(st.none(), offset_dates(base)))
     delivered = draw(st.one_of(st.none(), offset_dates(agreed_delivery or base), st.just(as_of), st.just(as_of + timedelta(days=1))))
     supplied = draw(st.one_of(st.none(), offset_dates(base)))
+    steps = st.sampled_from(["开工", "竣工", "达产"])
+    extensions = tuple(draw(st.lists(st.tuples(steps, offset_dates(base)), max_size=3)))
     terms = MonitoringTerms(late_start_rate=rate, late_completion_rate=rate, penalty_cap_share=cap, completion_before_start=before_start)
     facts = ProjectFacts(
         "P-1", "项目", "新会区", source, price, start, completion, full, started, completed, fixed_committed, tax_committed, terms,
         {y: YearFigures(tax[y], fixed[y]) for y in years}, agreed_delivery=agreed_delivery, delivered=delivered, supplied=supplied,
+        extensions=extensions,
     )  # fmt: skip
     model = reference.Project(
         source, price, start, completion, full, started, completed, fixed_committed, tax_committed,
         reference.Terms(late_start_rate=rate, late_completion_rate=rate, penalty_cap_share=cap, completion_before_start=before_start),
         {y: v for y, v in tax.items() if v is not None}, {y: v for y, v in fixed.items() if v is not None},
-        L=agreed_delivery, d=delivered, supplied=supplied,
+        L=agreed_delivery, d=delivered, supplied=supplied, extensions=extensions,
     )  # fmt: skip
     return facts, model, as_of
 
@@ -336,3 +339,32 @@ def sample_enterprise(case_id: str) -> str:
         if data["id"] == case_id:
             return str(data["applicant"]["name"])
     raise LookupError(case_id)
+
+
+def test_approved_extensions_move_the_dates_and_an_enterprise_may_ask_a_year_in_all(db_url: str, tmp_path: Path) -> None:
+    _ledger(db_url, tmp_path)
+    base = ["--db", db_url]
+
+    def late_start() -> dict[str, Any]:
+        found = json.loads(run("monitor", *base, "--as-of", "2026-11-21", "--json")[1])["findings"]
+        return next(f for f in found if f["project"] == "JM-2026-0101" and f["kind"] == "late_start")
+
+    assert late_start()["effective_date"] == "2023-09-01"
+    args = ["ledger", "extend", "JM-2026-0101", "--kind", "开工", "--cause", "企业申请", "--approval", "江自然资函〔2023〕8号",
+            "--approved-on", "2023-08-20", *base]  # fmt: skip
+    code, _, err = run(*args, "--to", "2024-09-02")  # 367 days: more than a year
+    assert code == 2 and "365" in err, err
+    assert run(*args, "--to", "2024-08-31")[0] == 0  # 365 days
+    moved = late_start()
+    assert (moved["agreed_date"], moved["effective_date"]) == ("2023-09-01", "2024-08-31") and "经批准延期" in moved["explanation"]
+    code, _, err = run(*args, "--to", "2024-09-30")  # a second request beyond the year in all
+    assert code == 2 and "已延 365 日" in err, err
+    government = ["ledger", "extend", "JM-2026-0101", "--kind", "开工", "--cause", "政府原因", "--approval", "江府函〔2024〕1号",
+                  "--to", "2025-03-01", "--approved-on", "2024-12-01", *base]  # fmt: skip
+    assert run(*government)[0] == 0  # no limit for the government's own cause
+    assert late_start()["effective_date"] == "2025-03-01"
+    exported = tmp_path / "台账-延期.xlsx"
+    assert run("ledger", "export", str(exported), *base)[0] == 0
+    outcome = json.loads(run("ledger", "import", str(exported), *base, "--json")[1])
+    assert outcome["unchanged"].get("延期") == 2 and not any(outcome["changed"].values())
+    assert run("ledger", "verify", *base)[0] == 0

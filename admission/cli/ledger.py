@@ -23,6 +23,7 @@ COMMANDS = {
     "correct": f"{_CHANGES}:ledger_correct",
     "transfer": f"{_CHANGES}:ledger_transfer",
     "terminate": f"{_CHANGES}:ledger_terminate",
+    "extend": f"{_CHANGES}:ledger_extend",
     "backup": f"{_VIEWS}:ledger_backup",
 }
 

@@ -24,6 +24,7 @@ from admission.ledger.records import (
     correct_field,
     correct_resolution,
     correctable_field,
+    extend,
     record_resolution,
     set_agenda,
     terminate,
@@ -130,7 +131,7 @@ def ledger_export(admit: Admit, book: Path) -> None:
 @uses_admit()
 @reports_errors
 def ledger_template(admit: Admit, book: Path, force: bool) -> None:
-    """写出一份空白的台账工作簿（项目台账、会议审议、履约数据、项目流转、更正五个工作表，列标题说明与防止输错的下拉列表）。
+    """写出一份空白的台账工作簿（项目台账、会议审议、履约数据、项目流转、延期、更正六个工作表，列标题说明与防止输错的下拉列表）。
 
     \b
     示例：
@@ -273,3 +274,34 @@ def ledger_terminate(admit: Admit, case_id: str, on: date, reason: str, actor: s
     """
     terminate(admit.ledger(), case_id, on, reason, actor=actor, today=date.today(), source="admit ledger terminate")
     click.echo(f"已登记终止：{case_id}（{on.isoformat()}，{reason}）")
+
+
+@command("extend")
+@click.argument("case_id")
+@click.option("--kind", "step", required=True, metavar="事项", help="延期事项：开工、竣工或达产。")
+@date_option("--to", "延至的日期。", required=True)
+@click.option(
+    "--cause", required=True, metavar="原因", help="政府原因、不可抗力或企业申请（企业申请合计不超过规则库规定的天数，默认 365 日）。"
+)
+@click.option("--approval", required=True, help="批准文号。")
+@date_option("--approved-on", "批准日期（默认为登记当日）。")
+@click.option("--reason", default=None, help="说明。")
+@uses_admit(db=True)
+@by_option
+@reports_errors
+def ledger_extend(
+    admit: Admit, case_id: str, step: str, to: date, cause: str, approval: str, approved_on: date | None, reason: str | None, actor: str
+) -> None:
+    """登记经批准的延期（延建）：约定开工、竣工或达产日期顺延，履约核查按顺延后的日期计算。
+
+    \b
+    示例：
+      admit ledger extend JM-2026-0173 --kind 开工 --to 2027-06-30 --cause 企业申请 --approval 江自然资函〔2027〕8号
+    """
+    in_force = [v for v in admit.rulebook.versions if v.in_force(date.today())] or list(admit.rulebook.versions)
+    changed = extend(admit.ledger(), case_id, step, to, cause, approval, approved_on, reason,
+                     max_enterprise_days=in_force[0].monitoring.max_extension_days, actor=actor, today=date.today(),
+                     source="admit ledger extend")  # fmt: skip
+    click.echo(
+        f"已登记延期：{case_id} 约定{step}日期延至 {to.isoformat()}（{cause}，{approval}）" if changed else "该延期已登记，没有变化。"
+    )

@@ -30,6 +30,7 @@ from admission.ledger.schema import (
     agenda,
     decisions,
     events,
+    extensions,
     meetings,
     projects,
     resolutions,
@@ -103,10 +104,11 @@ class _Expected:
     users: dict[str, dict[str, Any]]
     moves: dict[str, list[tuple[str, str]]]  # project -> (effective date, to district), in order
     ended: dict[str, str]  # project -> termination date
+    extended: list[tuple[str, str, str]]  # (project, step, new date), in order
 
 
 def _expected(connection: Connection) -> _Expected:
-    said = _Expected({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {})
+    said = _Expected({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, [])
     stream = connection.execution_options(yield_per=2000).execute(sa.select(events).order_by(events.c.seq))
     try:
         for row in stream:
@@ -133,6 +135,8 @@ def _apply(said: _Expected, kind: str, project: str | None, detail: dict[str, An
             said.moves.setdefault(pid, []).append((detail["on"], detail["changes"]["district"]["after"]))
     elif kind == "project_terminated":
         said.ended[pid] = detail["on"]
+    elif kind == "project_extended":
+        said.extended.append((pid, detail["step"], detail["to"]))
     elif kind == "meeting_added":
         said.meetings[(detail["year"], detail["number"])] = detail["date"]
     elif kind == "agenda_set":
@@ -183,6 +187,11 @@ def _record_mismatches(connection: Connection) -> Iterator[str]:
         moves.setdefault(row.project_id, []).append((row.effective_on.isoformat(), row.to_district))
     if moves != said.moves:
         yield "项目流转记录与变更事件不符"
+    extended = [
+        (row.project_id, row.step, row.to_date.isoformat()) for row in connection.execute(sa.select(extensions).order_by(extensions.c.id))
+    ]
+    if extended != said.extended:
+        yield "延期记录与变更事件不符"
     ended = {row.project_id: row.effective_on.isoformat() for row in connection.execute(sa.select(terminations))}
     if ended != said.ended:
         yield "项目终止记录与变更事件不符"

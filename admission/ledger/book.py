@@ -31,6 +31,7 @@ from admission.ledger.records import (
     correct_field_in,
     correct_resolution_in,
     correctable_field,
+    extension_in,
     in_force_at,
     progress_problems,
     project_in,
@@ -39,7 +40,7 @@ from admission.ledger.records import (
     year_in,
     year_problems,
 )
-from admission.ledger.schema import meetings, projects, resolutions, transfers, yearly_results
+from admission.ledger.schema import extensions, meetings, projects, resolutions, transfers, yearly_results
 from admission.numbers import number_problem
 from admission.rules.rulebook import Rulebook
 from admission.text import excerpt
@@ -107,6 +108,14 @@ TRANSFER_COLUMNS: tuple[BookColumn, ...] = (
     BookColumn("批准文号", "approval", "text", "必填", 24, 200),
     BookColumn("原因", "reason", "text", "选填", 30, 2000),
 )
+EXTENSION_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("案件编号", "id", "case_id", "必填", 16),
+    BookColumn("延期事项", "step", "text", "开工、竣工或达产", 10, 4),
+    BookColumn("延至", "to", "date", "延期后的约定日期"),
+    BookColumn("原因", "cause", "text", "政府原因、不可抗力或企业申请", 12, 8),
+    BookColumn("批准文号", "approval", "text", "必填", 24, 200),
+    BookColumn("批准日期", "approved_on", "date", "选填"),
+)
 CORRECTION_COLUMNS: tuple[BookColumn, ...] = (
     BookColumn("案件编号", "id", "case_id", "必填", 16),
     BookColumn("更正对象", "target", "text", "审议结果、附加条件，或项目台账、履约数据的列名（如 开工日期、实际税收（万元））", 20, 40),
@@ -121,6 +130,7 @@ SHEETS: dict[str, tuple[BookColumn, ...]] = {
     "会议审议": MEETING_COLUMNS,
     "履约数据": RESULT_COLUMNS,
     "项目流转": TRANSFER_COLUMNS,
+    "延期": EXTENSION_COLUMNS,
     "更正": CORRECTION_COLUMNS,
 }
 YES = "是"
@@ -319,7 +329,7 @@ class _Applier:
             if number == 1:
                 return
             apply = {"项目台账": self._project, "会议审议": self._resolution, "履约数据": self._results, "项目流转": self._transfer,
-                     "更正": self._correction}[sheet]  # fmt: skip
+                     "延期": self._extension, "更正": self._correction}[sheet]  # fmt: skip
             changed = apply(values, source)
         except ChangeRefused as error:
             self.outcome.refused.append(Refusal(self.path, sheet, number, case_id, name, error.problems))
@@ -401,6 +411,16 @@ class _Applier:
         if changed:
             self._projects.setdefault(case_id, {})["district"] = values["to"]
         return changed
+
+    def _extension(self, values: dict[str, Any], source: str) -> bool:
+        case_id = self._require_id(values)
+        wanted = (("step", "延期事项"), ("to", "延至"), ("cause", "原因"), ("approval", "批准文号"))
+        missing = [(header, "必填") for key, header in wanted if key not in values]
+        if missing:
+            raise ChangeRefused(missing)
+        in_force = [v for v in self.rulebook.versions if v.in_force(self.today)] or list(self.rulebook.versions)
+        return extension_in(self.change, case_id, values["step"], values["to"], values["cause"], values["approval"],
+                            values.get("approved_on"), None, in_force[0].monitoring.max_extension_days, self.today, source)  # fmt: skip
 
     def _correction(self, values: dict[str, Any], source: str) -> bool:
         case_id = self._require_id(values)
@@ -485,6 +505,10 @@ def export_sheets(connection: sa.Connection) -> list[Sheet]:
             .order_by(meetings.c.held_on, meetings.c.number, resolutions.c.project_id)
         )
     ]  # fmt: skip
+    extension_rows = [
+        [row.project_id, row.step, row.to_date, row.cause, row.approval, row.approved_on]
+        for row in connection.execute(sa.select(extensions).order_by(extensions.c.id))
+    ]
     transfer_rows = [
         [row.project_id, row.effective_on, row.to_district, row.approval, row.reason]
         for row in connection.execute(sa.select(transfers).order_by(transfers.c.effective_on, transfers.c.id))
@@ -499,6 +523,7 @@ def export_sheets(connection: sa.Connection) -> list[Sheet]:
         Sheet("会议审议", [c.header for c in MEETING_COLUMNS], meeting_rows, number_formats={1: "yyyy-mm-dd"}),
         Sheet("履约数据", [c.header for c in RESULT_COLUMNS], result_rows),
         Sheet("项目流转", [c.header for c in TRANSFER_COLUMNS], transfer_rows, number_formats={1: "yyyy-mm-dd"}),
+        Sheet("延期", [c.header for c in EXTENSION_COLUMNS], extension_rows, number_formats={2: "yyyy-mm-dd", 5: "yyyy-mm-dd"}),
     ]
 
 

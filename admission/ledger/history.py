@@ -30,7 +30,18 @@ from typing import Any
 import sqlalchemy as sa
 
 from admission.dates import BEIJING, beijing_date
-from admission.ledger.schema import decisions, events, meetings, projects, resolutions, revisions, terminations, transfers, yearly_results
+from admission.ledger.schema import (
+    decisions,
+    events,
+    extensions,
+    meetings,
+    projects,
+    resolutions,
+    revisions,
+    terminations,
+    transfers,
+    yearly_results,
+)
 from admission.vocabulary import CONTRACT_DATES, MILESTONES, PASSED
 
 Connection = sa.Connection
@@ -70,6 +81,7 @@ class Snapshot:
     later_changes: list[Record] = field(default_factory=list)  # events recorded after R (or none)
     transfers: dict[str, list[Record]] = field(default_factory=dict)  # by project, in effective order
     terminations: dict[str, Record] = field(default_factory=dict)
+    extensions: dict[str, list[Record]] = field(default_factory=dict)  # by project, in recorded order
 
     # --- reads the reports and the monitor share ------------------------------------------------
 
@@ -230,6 +242,9 @@ def state(connection: Connection, recorded_by: str | None = None, only: str | No
     for row in connection.execute(of(transfers).order_by(transfers.c.effective_on, transfers.c.id)):
         if known(row.recorded_at):
             snapshot.transfers.setdefault(row.project_id, []).append(Record(row._mapping))
+    for row in connection.execute(of(extensions).order_by(extensions.c.id)):
+        if known(row.recorded_at):
+            snapshot.extensions.setdefault(row.project_id, []).append(Record(row._mapping))
     for row in connection.execute(of(terminations)):
         if known(row.recorded_at):
             snapshot.terminations[row.project_id] = Record(row._mapping)

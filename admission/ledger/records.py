@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -31,6 +31,7 @@ from admission.ledger.schema import (
     agenda,
     decisions,
     events,
+    extensions,
     meetings,
     projects,
     resolutions,
@@ -43,6 +44,9 @@ from admission.numbers import number_problem
 from admission.text import excerpt
 from admission.vocabulary import (
     CONTRACT_DATES,
+    ENTERPRISE_REQUEST,
+    EXTENSION_CAUSES,
+    EXTENSION_STEPS,
     LAND_MILESTONES,
     LAND_SOURCES,
     MILESTONES,
@@ -600,3 +604,71 @@ def terminate(ledger: Ledger, case_id: str, on: date, reason: str, *, actor: str
                                          recorded_by=change.actor)
         )  # fmt: skip
         change.log.record("project_terminated", case_id, source, {"on": on.isoformat(), "reason": reason.strip()})
+
+
+def extend(
+    ledger: Ledger, case_id: str, step: str, to: date, cause: str, approval: str, approved_on: date | None, reason: str | None, *,
+    max_enterprise_days: int, actor: str, today: date, source: str,
+) -> bool:  # fmt: skip
+    """An approved extension (延建) of a project's agreed start, completion or 达产 date."""
+    with ledger.change(actor) as change:
+        return extension_in(change, case_id, step, to, cause, approval, approved_on, reason, max_enterprise_days, today, source)
+
+
+def extension_in(
+    change: Change, case_id: str, step: str, to: date, cause: str, approval: str, approved_on: date | None, reason: str | None,
+    max_enterprise_days: int, today: date, source: str,
+) -> bool:  # fmt: skip
+    """An extension in an open change; the same again (a re-imported 延期 row) changes nothing. The
+    extensions an enterprise requested may add ``max_enterprise_days`` in all."""
+    problems = []
+    if step not in EXTENSION_STEPS:
+        problems.append(("延期事项", f"应为 {'、'.join(EXTENSION_STEPS)} 之一，实际为“{excerpt(step)}”"))
+    if cause not in EXTENSION_CAUSES:
+        problems.append(("原因", f"应为 {'、'.join(EXTENSION_CAUSES)} 之一，实际为“{excerpt(cause)}”"))
+    if not approval.strip():
+        problems.append(("批准文号", "必填"))
+    if approved_on is not None and approved_on > today:
+        problems.append(("批准日期", f"{approved_on.isoformat()} 晚于今天"))
+    _refuse(problems)
+    connection = change.connection
+    row = connection.execute(sa.select(projects).where(projects.c.id == case_id)).first()
+    if row is None:
+        raise ChangeRefused([("案件编号", f"{case_id} 不在台账中")])
+    agreed = getattr(row, EXTENSION_STEPS[step])
+    if agreed is None:
+        raise ChangeRefused([("延期事项", f"{case_id} 没有约定{step}日期，无从延期")])
+    earlier = connection.execute(sa.select(extensions).where(extensions.c.project_id == case_id).order_by(extensions.c.id)).all()
+    if any(e.step == step and e.to_date == to and e.cause == cause and e.approval == approval.strip() for e in earlier):
+        return False
+    current = max([agreed, *(e.to_date for e in earlier if e.step == step)])
+    if to <= current:
+        raise ChangeRefused([("延至", f"{to.isoformat()} 不晚于现在的约定{step}日期 {current.isoformat()}")])
+    if cause == ENTERPRISE_REQUEST:
+        used = _enterprise_days(earlier, row)
+        if used + (to - current).days > max_enterprise_days:
+            raise ChangeRefused(
+                [("延至", f"企业申请的延期合计不得超过 {max_enterprise_days} 日（已延 {used} 日，本次 {(to - current).days} 日）")]
+            )
+    connection.execute(
+        extensions.insert().values(project_id=case_id, step=step, to_date=to, cause=cause, approval=approval.strip(),
+                                   approved_on=approved_on, reason=reason, recorded_at=change.at, recorded_by=change.actor)
+    )  # fmt: skip
+    detail = {"step": step, "to": to.isoformat(), "cause": cause, "approval": approval.strip(), "before": current.isoformat()}
+    if approved_on is not None:
+        detail["approved_on"] = approved_on.isoformat()
+    change.log.record("project_extended", case_id, source, detail)
+    return True
+
+
+def _enterprise_days(earlier: Sequence[Any], row: Any) -> int:
+    """The days the extensions an enterprise requested have added so far."""
+    used = 0
+    current = {step: getattr(row, key) for step, key in EXTENSION_STEPS.items()}
+    for extension in earlier:
+        base = current[extension.step]
+        if base is not None and extension.to_date > base:
+            if extension.cause == ENTERPRISE_REQUEST:
+                used += (extension.to_date - base).days
+            current[extension.step] = extension.to_date
+    return used

@@ -127,6 +127,22 @@ transfers = sa.Table(
     sa.Column("recorded_by", sa.String(100), nullable=False),
 )
 
+# An approved extension (延建): the agreed start, completion or 达产 date moved, with its cause.
+extensions = sa.Table(
+    "extensions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False, index=True),
+    sa.Column("step", sa.String(8), nullable=False),  # 开工 | 竣工 | 达产
+    sa.Column("to_date", sa.Date, nullable=False),
+    sa.Column("cause", sa.String(8), nullable=False),  # 政府原因 | 不可抗力 | 企业申请
+    sa.Column("approval", sa.String(200), nullable=False),  # 批准文号
+    sa.Column("approved_on", sa.Date),
+    sa.Column("reason", sa.Text),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+)
+
 # A project ended (终止): withdrawn by the investor, contract rescinded, land reclaimed.
 terminations = sa.Table(
     "terminations",

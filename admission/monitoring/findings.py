@@ -51,6 +51,8 @@ class ProjectFacts:
     agreed_delivery: date | None = None  # L
     delivered: date | None = None  # d
     supplied: date | None = None  # 供地
+    # Approved extensions in force, in the order approved: (开工 | 竣工 | 达产, the date approved).
+    extensions: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,19 +106,34 @@ class EffectiveDates:
     completion: date | None
     full_production: date | None
 
+    extended: tuple[str, ...] = ()  # the steps an approved extension moved
+
     @classmethod
     def of(cls, facts: ProjectFacts, delivered: date | None, as_of: date) -> EffectiveDates:
         handed = min(delivered, as_of) if delivered is not None else as_of
         reference = facts.agreed_delivery or facts.agreed_start
         delay = max(0, (handed - reference).days) if reference is not None else 0
-        moved = [d + timedelta(days=delay) if d is not None else None
-                 for d in (facts.agreed_start, facts.agreed_completion, facts.agreed_full_production)]  # fmt: skip
-        return cls(delay, *moved)
+        start, completion, full = (d + timedelta(days=delay) if d is not None else None
+                                   for d in (facts.agreed_start, facts.agreed_completion, facts.agreed_full_production))  # fmt: skip
+        extended: list[str] = []
+        for step, approved in facts.extensions:  # an extension of the start moves the completion by as much
+            if step == "开工" and start is not None and approved > start:
+                completion = completion + (approved - start) if completion is not None else None
+                start = approved
+            elif step == "竣工" and completion is not None and approved > completion:
+                completion = approved
+            elif step == "达产" and full is not None and approved > full:
+                full = approved
+            else:
+                continue
+            extended.append(step)
+        return cls(delay, start, completion, full, tuple(extended))
 
-    def why(self, agreed: date) -> str:
-        if not self.delay:
-            return ""
-        return f"（约定 {agreed.isoformat()}，因未按约定交地顺延 {self.delay} 日）"
+    def why(self, agreed: date, step: str = "开工") -> str:
+        reasons = [f"因未按约定交地顺延 {self.delay} 日"] if self.delay else []
+        if step in self.extended or (step == "竣工" and "开工" in self.extended):
+            reasons.append("经批准延期")
+        return f"（约定 {agreed.isoformat()}，{'、'.join(reasons)}）" if reasons else ""
 
 
 def check(facts: ProjectFacts, as_of: date) -> list[Finding]:
@@ -193,7 +210,7 @@ def _land_findings(facts: ProjectFacts, as_of: date, dates: EffectiveDates, deli
         amount = _wan(min(exact, allowed))
         when = f"于 {completed.isoformat()} 竣工" if completed else f"截至 {as_of.isoformat()} 仍未竣工"
         add("late_completion", None, days, amount, terms.source_late,
-            f"约定竣工日期 {finish.isoformat()}{dates.why(facts.agreed_completion)}，{when}，逾期 {days} 日；"
+            f"约定竣工日期 {finish.isoformat()}{dates.why(facts.agreed_completion, '竣工')}，{when}，逾期 {days} 日；"
             f"出让价款 {_text(price)} 万元 × 每日 {_text(terms.late_completion_rate)} × {days} 日"
             + (f"，已达违约金上限，计 {_text(amount)} 万元" if capped else f" = {_text(amount)} 万元"),
             facts.agreed_completion, finish, capped)  # fmt: skip

@@ -164,6 +164,7 @@ class MonitoringTerms(_Strict):
     # of the land price; a project that never started is not also charged for late completion.
     penalty_cap_share: Number = Decimal("1")
     notice_days: Annotated[int, Field(ge=1, le=365)] = 30  # 履约核查通知书: days to answer or pay
+    max_extension_days: Annotated[int, Field(ge=0, le=3650)] = 365  # 企业申请 extensions, in all (示范文本: 不得超过一年)
     completion_before_start: bool = False
     # 月通报: a passed 新增供地 project not yet 挂网 this many months after its meeting is to be chased.
     listing_due_months: Annotated[int, Field(ge=1, le=120)] = 6

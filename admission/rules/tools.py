@@ -177,6 +177,8 @@ TERM_LABELS = {
     "reclaim_days": "建议无偿收回的未开工天数",
     "penalty_cap_share": "违约金上限（延期开工、竣工合计，占出让价款）",
     "completion_before_start": "未开工时另计延期竣工违约金",
+    "max_extension_days": "企业申请延期合计上限",
+    "notice_days": "履约核查通知书答复期限",
 }
 
 

@@ -53,6 +53,21 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_table(
+        "extensions",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("project_id", sa.String(length=64), nullable=False),
+        sa.Column("step", sa.String(length=8), nullable=False),
+        sa.Column("to_date", sa.Date(), nullable=False),
+        sa.Column("cause", sa.String(length=8), nullable=False),
+        sa.Column("approval", sa.String(length=200), nullable=False),
+        sa.Column("approved_on", sa.Date(), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("recorded_at", sa.String(length=32), nullable=False),
+        sa.Column("recorded_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(["project_id"], ["projects.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_table(
         "terminations",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
         sa.Column("project_id", sa.String(length=64), nullable=False),
@@ -75,7 +90,7 @@ def upgrade() -> None:
         sa.Column("recorded_by", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
-    for table in ("transfers", "terminations"):
+    for table in ("transfers", "extensions", "terminations"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.create_index(batch_op.f(f"ix_{table}_project_id"), ["project_id"], unique=False)
     with op.batch_alter_table("refused_submissions", schema=None) as batch_op:
@@ -98,7 +113,7 @@ def _effective_dates() -> None:
 
 
 def downgrade() -> None:
-    for table in ("refused_submissions", "terminations", "transfers"):
+    for table in ("refused_submissions", "terminations", "extensions", "transfers"):
         op.drop_table(table)
     with op.batch_alter_table("revisions", schema=None) as batch_op:
         batch_op.drop_column("effective_on")
