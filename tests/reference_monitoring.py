@@ -133,3 +133,18 @@ def _findings(p: Project, A: date) -> list[Finding]:
             elif actual < p.tax_committed:
                 out.append(("tax_shortfall", year, None, _round(p.tax_committed - actual)))
     return out
+
+
+def status_in_force(amount: Decimal | None, marks: list[dict[str, object]], A: date) -> tuple[str, Decimal | None]:
+    """The status in force on A (the latest whose own date is on or before A, recorded order
+    breaking ties) and what is still owed: nothing once waived, or paid without an amount; the
+    amount less every payment by A otherwise."""
+    effective = [m for m in marks if str(m["on"]) <= A.isoformat()]
+    effective.sort(key=lambda m: (str(m["on"]), str(m["at"])))
+    status = str(effective[-1]["status"]) if effective else "open"
+    if amount is None:
+        return status, None
+    paid = sum((Decimal(str(m["amount_wan"])) for m in effective if m["status"] == "paid" and m.get("amount_wan")), Decimal(0))
+    if status == "waived" or (status == "paid" and paid == 0):
+        return status, Decimal("0.00")
+    return status, max(Decimal("0.00"), amount - paid)

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from admission.cli import main
-from admission.monitoring.findings import ProjectFacts, YearFigures, check
+from admission.monitoring.findings import Finding, ProjectFacts, YearFigures, check
 from admission.rules.rulebook import MonitoringTerms, load_rulebook
 
 from . import reference_monitoring as reference
@@ -368,3 +368,30 @@ def test_approved_extensions_move_the_dates_and_an_enterprise_may_ask_a_year_in_
     outcome = json.loads(run("ledger", "import", str(exported), *base, "--json")[1])
     assert outcome["unchanged"].get("延期") == 2 and not any(outcome["changed"].values())
     assert run("ledger", "verify", *base)[0] == 0
+
+
+@st.composite
+def marked(draw: st.DrawFn) -> tuple[Decimal | None, list[dict[str, Any]], date]:
+    as_of = date(2026, 6, 15)
+    amount = draw(st.one_of(st.none(), amounts))
+    marks = []
+    for index in range(draw(st.integers(0, 5))):
+        status = draw(st.sampled_from(["notified", "paid", "waived", "disputed"]))
+        on = as_of + timedelta(days=draw(st.sampled_from([-30, -1, 0, 1, 30])))  # before, on and after the as-of date
+        paid = draw(st.one_of(st.none(), amounts)) if status == "paid" else None
+        marks.append({"status": status, "on": on.isoformat(), "at": f"2026-06-{index + 10}T00:00:00+00:00",
+                      "amount_wan": str(paid) if paid is not None else None})  # fmt: skip
+    return amount, marks, as_of
+
+
+@settings(max_examples=500, deadline=None)
+@given(marked())
+def test_statuses_and_payments_agree_with_the_reference(case: tuple[Decimal | None, list[dict[str, Any]], date]) -> None:
+    from admission.monitoring.ledger import _row
+
+    amount, marks, as_of = case
+    finding = Finding("P", "项目", "新会区", "late_start", None, 10, amount, "依据", "说明")
+    row = _row(finding, marks, as_of)
+    status, owed = reference.status_in_force(amount, marks, as_of)
+    assert row["status"] == status
+    assert (Decimal(str(row["open_amount_wan"])) if row["open_amount_wan"] is not None else None) == owed
