@@ -35,11 +35,13 @@ def write_book(path: Path, count: int) -> None:
         case_id = f"BENCH-{index:06d}"
         start = date(2021, 1, 1) + timedelta(days=index % 700)
         project = {"案件编号": case_id, "出让价款（万元）": 500 + index % 3000, "约定开工日期": start,
-                   "约定竣工日期": start + timedelta(days=540), "约定达产日期": start + timedelta(days=900)}  # fmt: skip
+                   "约定竣工日期": start + timedelta(days=540), "约定达产日期": start + timedelta(days=900),
+                   "约定交地日期": start - timedelta(days=60), "交地日期": start - timedelta(days=60 - index % 50)}  # fmt: skip
         if index % 3:
             project["开工日期"] = start + timedelta(days=index % 400)
         sheets["项目台账"].append([project.get(c.header) for c in PROJECT_COLUMNS])
-        sheets["会议审议"].append([1 + index % 30, date(2020, 12, 1) + timedelta(days=index % 30), case_id, "通过", None])
+        # Meetings after the applications' 受理日期 (a resolution binds to the revision in force then).
+        sheets["会议审议"].append([1 + index % 10, date(2026, 11, 10) + timedelta(days=index % 10), case_id, "通过", None])
         for year in range(2021, 2026):
             sheets["履约数据"].append([case_id, year, 100 + (index * year) % 5000, None, 10000 + index % 90000])
     workbook.save(path)
