@@ -395,3 +395,10 @@ def test_statuses_and_payments_agree_with_the_reference(case: tuple[Decimal | No
     status, owed = reference.status_in_force(amount, marks, as_of)
     assert row["status"] == status
     assert (Decimal(str(row["open_amount_wan"])) if row["open_amount_wan"] is not None else None) == owed
+
+
+def test_the_text_never_says_all_clear_while_a_passed_project_was_not_checked(tmp_path: Path) -> None:
+    db = str(tmp_path / "admit.db")
+    _ledger(db, tmp_path)
+    code, out, _ = run("monitor", "--db", db, "--as-of", "2026-11-21")
+    assert code == 0 and "1 个过会项目未交地或未录入土地出让合同，未核查：JM-2026-0201" in out and "均未发现" not in out

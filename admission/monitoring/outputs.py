@@ -34,8 +34,12 @@ def empty_text(result: dict[str, Any], as_of: date) -> str:
 def not_checked_text(result: dict[str, Any]) -> str:
     """The passed projects whose land checks could not be made, counted and named."""
     names = {f["project"]: f["name"] for f in result["findings"] if f["addressee"] == "internal"}
-    listed = "、".join(f"{pid} {safe(name)}" for pid, name in names.items())
-    return f"{len(names)} 个过会项目未交地或未录入土地出让合同，未核查：{listed}"
+    listed = "、".join(f"{pid} {safe(name)}" for pid, name in list(names.items())[:SHOWN_NAMES])
+    more = " 等（全部见 --xlsx、--pdf 的内部处理事项）" if len(names) > SHOWN_NAMES else ""
+    return f"{len(names)} 个过会项目未交地或未录入土地出让合同，未核查：{listed}{more}"
+
+
+SHOWN_NAMES = 20
 
 
 def summary_lines(result: dict[str, Any], as_of: date) -> Iterator[tuple[str, str]]:
