@@ -249,7 +249,7 @@ def state(connection: Connection, recorded_by: str | None = None, only: str | No
         if known(row.recorded_at):
             snapshot.terminations[row.project_id] = Record(row._mapping)
 
-    snapshot.statuses = _statuses(connection, known)
+    snapshot.statuses = _statuses(connection, known, only)
     return snapshot
 
 
@@ -316,9 +316,11 @@ def _resolutions_in_force(connection: Connection, snapshot: Snapshot, known: Any
     return sorted(in_force, key=lambda r: (r.held_on, r.id))
 
 
-def _statuses(connection: Connection, known: Any) -> dict[tuple[str, str, int | None], list[dict[str, Any]]]:
+def _statuses(connection: Connection, known: Any, only: str | None = None) -> dict[tuple[str, str, int | None], list[dict[str, Any]]]:
     found: dict[tuple[str, str, int | None], list[dict[str, Any]]] = {}
     query = sa.select(events).where(events.c.kind == FINDING_STATUS_EVENT).order_by(events.c.seq)
+    if only is not None:
+        query = query.where(events.c.project_id == only)
     for row in connection.execute(query):
         if not known(row.at):
             continue
