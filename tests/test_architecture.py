@@ -323,3 +323,19 @@ def test_ledger_add_names_a_refused_duplicate_by_case_number_and_name(tmp_path: 
 def test_monitor_mark_takes_chinese_names_or_codes(kind: str, status: str, tmp_path: Path) -> None:
     code, _, err = run("monitor", "mark", "JM-NONE", kind, "--status", status, "--db", str(tmp_path / "none.db"))
     assert code != 0 and "未知" not in err, err
+
+
+def test_help_says_required_and_ranges_in_chinese() -> None:
+    from .test_reviewer import _all_commands
+
+    for command in _all_commands():
+        text = CliRunner().invoke(main, [*command, "--help"], terminal_width=100).stdout
+        assert "required" not in text and "x>=" not in text and "<=x" not in text, (command, text)
+    assert "（1990 至 9999；必填）" in CliRunner().invoke(main, ["report", "annual", "--help"], terminal_width=100).stdout
+
+
+def test_the_conclusion_names_each_kind_of_shortfall_once(tmp_path: Path) -> None:
+    app = sample("industrial-approve.json")
+    app["investment"]["fixed_assets_wan"], app["commitments"]["annual_tax_wan"] = 20000, 1000
+    code, out, _ = run("check", *AS_OF, str(write_json(tmp_path / "a.json", app)))
+    assert code == 1 and "该项目投资强度、亩均税收未达到要求，不符合" in out

@@ -196,7 +196,7 @@ def test_opinions_read_like_the_offices_own(tmp_path: Path) -> None:
     assert code == 3
     text = pdf_text(pdf)
     for expected in (
-        "经审查，该项目容积率未达到要求，自持比例未达到要求，配套用房比例超过上限",
+        "经审查，该项目容积率、自持比例未达到要求，配套用房比例超过上限",  # each kind of shortfall once (issue 20)
         "建议提请联席会议一事一议",
         "自持比例为35%，低于一类地区40%的要求",
         "配套用房比例为17%，超过一类地区15%的上限",

@@ -50,6 +50,7 @@ CATALOG: dict[str, str] = {
     "env var: {var}": "环境变量：{var}",
     "default: {default}": "默认：{default}",
     "(dynamic)": "（动态）",
+    "required": "必填",
     "Error: {message}": "错误：{message}",
     "Try '{command} {option}' for help.": "运行 {command} {option} 查看帮助。",
     "Invalid value: {message}": "参数值无效：{message}",
@@ -236,7 +237,7 @@ class ChineseHelpFormatter(click.HelpFormatter):
             self.write("\n".join(wrap(paragraph, self.width, indent, indent)) + "\n")
 
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-        rows = [(chinese_metavars(term), definition) for term, definition in rows]
+        rows = [(chinese_metavars(term), chinese_extras(definition)) for term, definition in rows]
         first = min(max((_width(term) for term, _ in rows), default=0), col_max)
         for term, definition in rows:
             self.write(f"{'':>{self.current_indent}}{term}")
@@ -253,6 +254,33 @@ class ChineseHelpFormatter(click.HelpFormatter):
             self.write(lines[0] + "\n" if lines else "\n")
             for line in lines[1:]:
                 self.write(" " * start + line + "\n")
+
+
+_EXTRAS = re.compile(r"\s*\[([^\[\]]*)\]$")
+_RANGES = (
+    (re.compile(r"^(-?[\d.]+)<=x<=(-?[\d.]+)$"), "{0} 至 {1}"),
+    (re.compile(r"^x>=(-?[\d.]+)$"), "不小于 {0}"),
+    (re.compile(r"^x<=(-?[\d.]+)$"), "不大于 {0}"),
+    (re.compile(r"^x>(-?[\d.]+)$"), "大于 {0}"),
+    (re.compile(r"^x<(-?[\d.]+)$"), "小于 {0}"),
+)
+
+
+def chinese_extras(help_text: str) -> str:
+    """click's ``[1990<=x<=9999; required]`` after an option's help, said in Chinese:
+    ``（1990 至 9999；必填）`` (its own words come through the catalogue; ranges are mathematics)."""
+    found = _EXTRAS.search(help_text)
+    if found is None:
+        return help_text
+    items = []
+    for item in (part.strip() for part in found.group(1).split(";")):
+        for pattern, words in _RANGES:
+            matched = pattern.match(item)
+            if matched:
+                item = words.format(*matched.groups())
+                break
+        items.append(item)
+    return f"{help_text[: found.start()]}（{'；'.join(items)}）"
 
 
 def _paragraphs(text: str) -> Iterable[str]:

@@ -305,7 +305,7 @@ def _read_headers(header_row: tuple[Any, ...], notices: list[str], where: str) -
                 unknown[index] = (text, hint)
                 notices.append(f"{where}：第 {index + 1} 列标题“{text}”无法识别{hint}该列有值的行列为无效")
             else:
-                notices.append(f"{where}：第 {index + 1} 列“{text}”不是申请表的列（如备注），未读取")
+                notices.append(f"{where}：第 {index + 1} 列“{text}”不是申请表的列（例如备注栏），未读取")
     for header, indexes in _duplicated_columns(headers).items():
         places = "、".join(f"第 {i + 1} 列" for i in indexes)
         notices.append(f"{where}：列标题“{header}”重复（{places}）：各列值相同的行照常审查，值不同的行列为无效")

@@ -83,11 +83,16 @@ def shortfall_text(finding: Finding, tier: Tier) -> str:
     return f"{rule.label}为 {actual}，超过{tier.label} {threshold} 的{standard}上限"
 
 
-def _short(finding: Finding) -> str:
-    """A failed rule in a few words, for the conclusion sentence."""
-    if finding.rule.operator == "in":
-        return f"不属于{'、'.join(finding.rule.values or [])}门类"
-    return finding.rule.label + ("未达到要求" if finding.rule.operator == ">=" else "超过上限")
+def _shortfalls(failed: list[Finding]) -> str:
+    """The failed rules in a few words, for the conclusion sentence, each kind of shortfall once:
+    投资强度、亩均税收未达到要求，容积率超过上限."""
+    groups: dict[str, list[str]] = {}
+    for finding in failed:
+        if finding.rule.operator == "in":
+            groups.setdefault(f"不属于{'、'.join(finding.rule.values or [])}门类", [])
+        else:
+            groups.setdefault("未达到要求" if finding.rule.operator == ">=" else "超过上限", []).append(finding.rule.label)
+    return "，".join(("、".join(labels) + words) if labels else words for words, labels in groups.items())
 
 
 def conclusion_text(prepared: PreparedApplication, findings: tuple[Finding, ...], verdict: Verdict) -> str:
@@ -97,7 +102,7 @@ def conclusion_text(prepared: PreparedApplication, findings: tuple[Finding, ...]
     failed = [f for f in findings if f.mandatory and f.failed]
     if verdict == "approve":
         return f"经审查，该项目各项必备指标均符合{standard}，建议准入。"
-    shortfalls = "，".join(_short(f) for f in failed)
+    shortfalls = _shortfalls(failed)
     if verdict == "conditional":
         review = selected.version.special_review
         share = percent(review.tolerance) if review else ""
