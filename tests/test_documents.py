@@ -86,7 +86,8 @@ def test_opinion_html_is_written_and_self_contained(opinion: tuple[Path, Path]) 
 
 def test_packet_has_cover_contents_summary_opinions_invalid_and_appendix(packet: tuple[Path, Path, str]) -> None:
     pdf, _, text = packet
-    for expected in ("江门市招商引资工作联席会议项目审查材料", "第 12 次", "2026年11月28日", "目录", "项目汇总表", "无效申请材料",
+    for expected in ("江门市招商引资工作联席会议项目审查材料", "2026年第 12 次", "2026年11月28日", "目录", "项目汇总表",
+                     "合计（14 个项目）", "无效申请材料",
                      "附录：审查规则版本", "JM-2014", "JM-2022"):  # fmt: skip
         assert squash(expected) in text, expected
     for name in sorted(SAMPLES_DIR.glob("*.json")):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -232,14 +233,17 @@ def test_resolve_one_at_a_time_and_packet_from_the_agenda(db_url: str, tmp_path:
     assert code == 2 and "没有申请材料" in err
 
     meeting = ["--meeting-no", "8", "--meeting-date", "2026-11-28", "--db", db_url]
-    code, out, _ = run("ledger", "agenda", "JM-2026-0101", "JM-2026-0302", *meeting)
+    code, out, _ = run("ledger", "agenda", "JM-2026-0302", "JM-2026-0101", *meeting)
     assert code == 0 and "2 个项目" in out
     html = tmp_path / "p.html"
     code, out, err = run("packet", "--meeting-no", "8", "--meeting-date", "2026-11-28", "--html", str(html), "--db", db_url, *AS_OF)
     assert code == 0, err
     assert "2 个项目，0 份无效材料" in out
     text = html.read_text(encoding="utf-8")
-    assert "新会精密结构件智能制造项目" in text and "江门高新区智慧物流枢纽项目" in text
+    # The agenda's order, not the verdict sort: the 一事一议 item 0302 was put first on the agenda.
+    assert text.index("江门高新区智慧物流枢纽项目") < text.index("新会精密结构件智能制造项目")
+    assert "项目按会议议程顺序排列" in text and "2026年第 8 次" in text
+    assert re.search(r"合计（2 个项目）</td><td></td><td></td><td class=\"number\">[0-9.]+</td>", text)
 
 
 # --- audit -----------------------------------------------------------------------------------------

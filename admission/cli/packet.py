@@ -10,9 +10,8 @@ import click
 from admission.app import Admit
 from admission.cli.options import as_of_option_saying, date_option, output_option, uses_admit
 from admission.cli.shell import command, notice, reports_errors, save, targets
-from admission.dates import date_zh
 from admission.documents.files import check_outputs
-from admission.documents.views import DEFAULT_PACKET_TITLE, Meeting
+from admission.documents.views import DEFAULT_PACKET_TITLE, meeting_held
 from admission.errors import UsageError
 from admission.intake.sources import collect
 
@@ -66,7 +65,7 @@ def packet(
     check_outputs(outputs.values(), [item.path for item in items if item.path is not None])
     for text in notices:
         notice(text)
-    meeting = Meeting(title or DEFAULT_PACKET_TITLE, str(meeting_no or ""), date_zh(meeting_date or review_date))
+    meeting = meeting_held(title or DEFAULT_PACKET_TITLE, meeting_date or review_date, meeting_no, in_agenda_order=not paths)
     made = admit.packet(items, meeting, review_date, outputs.keys())
     save(made.documents, outputs)
     written = "、".join(str(outputs[kind]) for kind in ("pdf", "docx", "html") if kind in outputs)

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,11 @@ from admission.documents.templating import Office, office_settings, render_templ
 from admission.errors import Problem, RenderError
 from admission.intake.batch import about_decision, error_result
 from admission.intake.workbook import column_of, source_label
-from admission.numbers import plain, yi
+from admission.numbers import fixed, plain, yi
 from admission.review.decision import Decision, Finding
 from admission.review.remedies import remedy_lines
 from admission.review.wording import FindingCells
-from admission.rules.indicators import display_value
+from admission.rules.indicators import display_value, land_mu
 from admission.text import safe
 from admission.vocabulary import VERDICT_ORDER, VERDICTS
 
@@ -175,9 +176,21 @@ def render_opinion_html(decision: Decision, review_date: date, templates: Path |
 
 @dataclass(frozen=True)
 class Meeting:
+    """A packet's meeting, as printed: ``number`` and ``year`` are empty for a packet of uploaded
+    files that no meeting has numbered yet."""
+
     title: str
     number: str
     date: str
+    year: str = ""  # meeting numbers restart every year, so a number alone is ambiguous: 2026年第 12 次
+    in_agenda_order: bool = False  # built from a meeting's agenda: its 议题 in the meeting's order, not re-sorted
+
+
+def meeting_held(title: str, held_on: date, number: int | None = None, *, in_agenda_order: bool = False) -> Meeting:
+    """The meeting held on ``held_on`` as its packet prints it (a free function: inside the class,
+    the field ``date`` would hide the type)."""
+    year = f"{held_on.year}年" if number is not None else ""
+    return Meeting(title, "" if number is None else str(number), date_zh(held_on), year, in_agenda_order)
 
 
 @dataclass(frozen=True)
@@ -230,7 +243,7 @@ def packet_context(
 ) -> dict[str, Any]:
     """Everything a packet shows, already formatted: the HTML template and the Word export
     lay out the same views."""
-    ordered = packet_order(decisions)
+    ordered = list(decisions) if meeting.in_agenda_order else packet_order(decisions)
     office = office_settings(templates)
     opinions = [OpinionView.of(d, f"opinion-{i}", review_date, office) for i, d in enumerate(ordered, 1)]
     versions: dict[str, VersionView] = {}
@@ -255,6 +268,10 @@ def packet_context(
         "versions": sorted(versions.values(), key=lambda v: (v.version, v.type_label)),
         "counts": counts,
         "office": office,
+        "totals": {
+            "total_yi": yi(sum((d.application.investment.total_wan for d in ordered), Decimal(0))),
+            "land_mu": fixed(sum((land_mu(d.application) for d in ordered), Fraction(0)), 2),
+        },
     }
 
 

@@ -18,8 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from admission.app import Admit
-from admission.dates import date_zh
-from admission.documents.views import DEFAULT_PACKET_TITLE, Meeting
+from admission.documents.views import DEFAULT_PACKET_TITLE, meeting_held
 from admission.intake.sources import collect
 from admission.review.decision import Decision
 
@@ -68,7 +67,7 @@ def screen(office: Office, paths: list[str], as_of: date) -> list[dict[str, Any]
 
 def packet(office: Office, paths: list[str], as_of: date, kind: str) -> bytes:
     """The packet of the uploaded applications, as a PDF or a Word document (``kind``)."""
-    meeting = Meeting(DEFAULT_PACKET_TITLE, "", date_zh(as_of))
+    meeting = meeting_held(DEFAULT_PACKET_TITLE, as_of)
     return _admit(office).packet(collect([Path(p) for p in paths]), meeting, as_of, {kind}).documents[kind]
 
 
