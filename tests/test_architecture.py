@@ -255,7 +255,7 @@ def test_50050_wan_is_5_01_yi_in_the_opinion_the_screening_and_the_report(tmp_pa
     path = write_json(tmp_path / "a.json", app)
     html = tmp_path / "o.html"
     run("check", *AS_OF, str(path), "--html", str(html))
-    assert "5.01 亿元" in html.read_text(encoding="utf-8")
+    assert "5.01亿元" in html.read_text(encoding="utf-8")
     code, out, _ = run("screen", *AS_OF, str(path))
     assert code == 0
     assert "5.01 亿元" in out

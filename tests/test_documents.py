@@ -111,7 +111,7 @@ def test_packet_orders_opinions_by_verdict_then_investment(packet: tuple[Path, P
     verdicts = re.findall(r'<div class="verdict (\w+)">', html)
     assert len(verdicts) == 14
     assert verdicts == sorted(verdicts, key=["approve", "conditional", "reject"].index)
-    investments = [int(v) for v in re.findall(r'<th>计划总投资</th><td class="number">(\d+) 万元', html)]
+    investments = [int(v) for v in re.findall(r'<th>计划总投资</th><td class="number">(\d+)万元', html)]
     by_verdict: dict[str, list[int]] = {}
     for verdict, amount in zip(verdicts, investments, strict=True):
         by_verdict.setdefault(verdict, []).append(amount)
@@ -255,3 +255,15 @@ def test_first_page_renders_to_an_image_for_a_person_to_look_at(opinion: tuple[P
 def test_packet_needs_an_output(tmp_path: Path) -> None:
     code, _, err = run("packet", str(SAMPLES_DIR))
     assert code == 2 and "-o" in err
+
+
+CHINESE_GAP = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef] +[0-9A-Za-z]|[0-9A-Za-z%] +[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def test_packet_text_has_no_space_between_chinese_and_numbers(packet: tuple[Path, Path, str]) -> None:
+    # GB/T 9704: justified text would stretch such a space ("67.20    万元"); styles keep theirs.
+    html = packet[1].read_text(encoding="utf-8")
+    body = re.sub(r"<style\b.*?</style>|<[^>]*>", "\n", html, flags=re.DOTALL)
+    assert "2026年第12次" in body and "万元" in body
+    assert not CHINESE_GAP.findall(body), CHINESE_GAP.findall(body)[:5]
+    assert '<table class="facts">' in html  # attributes untouched

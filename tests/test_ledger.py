@@ -242,8 +242,8 @@ def test_resolve_one_at_a_time_and_packet_from_the_agenda(db_url: str, tmp_path:
     text = html.read_text(encoding="utf-8")
     # The agenda's order, not the verdict sort: the 一事一议 item 0302 was put first on the agenda.
     assert text.index("江门高新区智慧物流枢纽项目") < text.index("新会精密结构件智能制造项目")
-    assert "项目按会议议程顺序排列" in text and "2026年第 8 次" in text
-    assert re.search(r"合计（2 个项目）</td><td></td><td></td><td class=\"number\">[0-9.]+</td>", text)
+    assert "项目按会议议程顺序排列" in text and "2026年第8次" in text
+    assert re.search(r"合计（2个项目）</td><td></td><td></td><td class=\"number\">[0-9.]+</td>", text)
 
 
 # --- audit -----------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ test instead of printing a blank.
 from __future__ import annotations
 
 import functools
+import re
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -146,3 +147,34 @@ def render_template(templates: Path | None, name: str, context: dict[str, Any]) 
         raise RenderError(f"模板错误（{where}）：{error.message or error}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise RenderError(f"模板错误（{name}）：无法读取模板：{error}") from None
+
+
+# GB/T 9704 公文 put no space between Chinese and digits or Latin letters; justified text would
+# stretch such a space into a visible gap. Templates and wording are written readably, with spaces,
+# and every document is typeset once here, so no template or message has to remember it.
+_HAN = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
+_GAP = re.compile(rf"(?<=[{_HAN}]) +(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%]) +(?=[{_HAN}])")
+_TEXT_OR_RAW = re.compile(r"(<(style|script)\b.*?</\2>|<[^>]*>)", re.DOTALL | re.IGNORECASE)
+
+
+def chinese_spacing(html: str) -> str:
+    """``html`` with the spaces between Chinese and digits or Latin letters removed from its text;
+    tags, attributes, styles and scripts are left as they are."""
+    parts = _TEXT_OR_RAW.split(html)
+    out: list[str] = []
+    skip = 0
+    for index, part in enumerate(parts):
+        if skip:
+            skip -= 1
+            continue
+        if index % 3 == 1:  # a tag or a whole <style>/<script> element, and its group name after it
+            out.append(part)
+            skip = 1
+        else:
+            out.append(_GAP.sub("", part))
+    return "".join(out)
+
+
+def render_document(templates: Path | None, name: str, context: dict[str, Any]) -> str:
+    """Render a document a reader signs (opinion, packet, notice, 通报), typeset as 公文."""
+    return chinese_spacing(render_template(templates, name, context))

@@ -22,7 +22,7 @@ from admission.contract.digest import application_digest
 from admission.contract.fields import field_name
 from admission.dates import date_zh
 from admission.documents.pdf import character_names, missing_characters
-from admission.documents.templating import Office, office_settings, render_template, template_dirs
+from admission.documents.templating import Office, office_settings, render_document, render_template, template_dirs
 from admission.errors import Problem, RenderError
 from admission.intake.batch import about_decision, error_result
 from admission.intake.workbook import column_of, source_label
@@ -171,7 +171,7 @@ def opinion_view(decision: Decision, review_date: date, templates: Path | None =
 
 def render_opinion_html(decision: Decision, review_date: date, templates: Path | None = None) -> str:
     view = opinion_view(decision, review_date, templates)
-    return render_template(templates, "opinion.html.j2", {"opinion": view, "running_title": f"项目准入审查意见 · {view.case_id}"})
+    return render_document(templates, "opinion.html.j2", {"opinion": view, "running_title": f"项目准入审查意见 · {view.case_id}"})
 
 
 @dataclass(frozen=True)
@@ -235,7 +235,7 @@ def render_packet_html(
     review_date: date,
     templates: Path | None = None,
 ) -> str:
-    return render_template(templates, "packet.html.j2", packet_context(decisions, invalid, meeting, review_date, templates))
+    return render_document(templates, "packet.html.j2", packet_context(decisions, invalid, meeting, review_date, templates))
 
 
 def packet_context(

@@ -10,7 +10,7 @@ from typing import Any
 
 from admission.dates import date_zh
 from admission.documents.sheets import Sheet, Value, xlsx_bytes
-from admission.documents.templating import office_settings, render_template
+from admission.documents.templating import office_settings, render_document
 from admission.numbers import fixed
 from admission.text import safe
 from admission.vocabulary import FINDING_KINDS
@@ -126,4 +126,4 @@ def findings_html(result: dict[str, Any], as_of: date, templates: Path | None, n
         "notice_number": office.number_for(as_of, office.notice_number),
         "deadline": deadline,
     }
-    return render_template(templates, "monitor.html.j2", context)
+    return render_document(templates, "monitor.html.j2", context)

@@ -16,7 +16,7 @@ from typing import Any
 
 from admission.dates import date_zh
 from admission.documents.sheets import Sheet, Value, workbook_bytes, xlsx_bytes
-from admission.documents.templating import render_template
+from admission.documents.templating import render_document
 from admission.numbers import percent, trimmed
 
 CJK_FONT = "Noto Sans CJK SC"
@@ -143,7 +143,7 @@ def annual_html(f: dict[str, Any], templates: Path | None) -> str:
         "districts": [{**d, "investment": _n(d["passed_investment_yi"])} for d in f["by_district"]],
         "types": [{**t, "investment": _n(t["passed_investment_yi"])} for t in f["by_type"]],
     }
-    return render_template(templates, "annual.html.j2", context)
+    return render_document(templates, "annual.html.j2", context)
 
 
 def annual_xlsx(f: dict[str, Any]) -> bytes:
@@ -245,7 +245,7 @@ def monthly_html(m: dict[str, Any], templates: Path | None) -> str:
         "milestone_names": [k for k in m["milestones"][0] if k != "district"] if m["milestones"] else [],
         "findings": [{**f, "amount_text": _n(f["amount_wan"]) if f["amount_wan"] is not None else "—"} for f in m["to_chase"]["monitor"]],
     }
-    return render_template(templates, "monthly.html.j2", context)
+    return render_document(templates, "monthly.html.j2", context)
 
 
 def monthly_xlsx(m: dict[str, Any]) -> bytes:
