@@ -154,25 +154,14 @@ def render_template(templates: Path | None, name: str, context: dict[str, Any]) 
 # and every document is typeset once here, so no template or message has to remember it.
 _HAN = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
 _GAP = re.compile(rf"(?<=[{_HAN}]) +(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%]) +(?=[{_HAN}])")
-_TEXT_OR_RAW = re.compile(r"(<(style|script)\b.*?</\2>|<[^>]*>)", re.DOTALL | re.IGNORECASE)
+# A whole <style> or <script> element, or one tag (kept as it is); else a run of text (typeset).
+_RAW_OR_TEXT = re.compile(r"(<(style|script)\b.*?</\2>|<[^>]*>)|[^<]+", re.DOTALL | re.IGNORECASE)
 
 
 def chinese_spacing(html: str) -> str:
     """``html`` with the spaces between Chinese and digits or Latin letters removed from its text;
     tags, attributes, styles and scripts are left as they are."""
-    parts = _TEXT_OR_RAW.split(html)
-    out: list[str] = []
-    skip = 0
-    for index, part in enumerate(parts):
-        if skip:
-            skip -= 1
-            continue
-        if index % 3 == 1:  # a tag or a whole <style>/<script> element, and its group name after it
-            out.append(part)
-            skip = 1
-        else:
-            out.append(_GAP.sub("", part))
-    return "".join(out)
+    return _RAW_OR_TEXT.sub(lambda m: m.group(1) or _GAP.sub("", m.group()), html)
 
 
 def render_document(templates: Path | None, name: str, context: dict[str, Any]) -> str:
