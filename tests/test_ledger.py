@@ -375,11 +375,11 @@ def _wait_until_writing(db: str, process: subprocess.Popen[bytes]) -> None:
 def test_a_killed_import_leaves_the_ledger_as_it_was(db_url: str, tmp_path: Path, delay: float) -> None:
     add_samples(db_url)
     before = _state(db_url)
-    path = _big_book(tmp_path / "big.xlsx", 3000, date(2023, 1, 1))
+    path = _big_book(tmp_path / "big.xlsx", 6000, date(2023, 1, 1))
     command = [*ADMIT, "ledger", "import", str(path), "--db", db_url]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _wait_until_writing(db_url, process)
-    time.sleep(delay)  # somewhere inside the writing transaction (it lasts longer than the delays)
+    time.sleep(delay)  # inside the writing transaction: 6000 rows, since 3000 on SQLite once committed within 0.4 s
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=60)
     assert process.returncode == -signal.SIGKILL, "the import finished before it was killed: make the workbook larger"
