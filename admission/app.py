@@ -212,10 +212,11 @@ class Admit:
         with self.ledger().reading() as connection:
             return annual(state(connection, as_recorded), self.rulebook, year, as_of, district)
 
-    def annual_documents(self, figures: dict[str, Any], formats: Collection[str]) -> Documents:
+    def annual_documents(self, figures: dict[str, Any], formats: Collection[str], issued: date) -> Documents:
+        """The annual 通报's files; ``issued`` is the 成文日期 its 落款 and 文号 carry."""
         from admission.reports.outputs import annual_html, annual_xlsx
 
-        return self.documents(formats, lambda: annual_html(figures, self.templates_dir), xlsx=lambda: annual_xlsx(figures))
+        return self.documents(formats, lambda: annual_html(figures, self.templates_dir, issued), xlsx=lambda: annual_xlsx(figures))
 
     def monthly(self, year: int, month: int, district: str | None = None, as_recorded: str | None = None) -> dict[str, Any]:
         """The figures of the 月通报 (and, with ``as_recorded``, as recorded by then)."""
@@ -225,10 +226,11 @@ class Admit:
         with self.ledger().reading() as connection:
             return monthly_report(state(connection, as_recorded), self.rulebook, year, month, district)
 
-    def monthly_documents(self, figures: dict[str, Any], formats: Collection[str]) -> Documents:
+    def monthly_documents(self, figures: dict[str, Any], formats: Collection[str], issued: date) -> Documents:
+        """The 月通报's files; ``issued`` is the 成文日期 its 落款 and 文号 carry."""
         from admission.reports.outputs import monthly_html, monthly_xlsx
 
-        return self.documents(formats, lambda: monthly_html(figures, self.templates_dir), xlsx=lambda: monthly_xlsx(figures))
+        return self.documents(formats, lambda: monthly_html(figures, self.templates_dir, issued), xlsx=lambda: monthly_xlsx(figures))
 
     def monitor(self, as_of: date, district: str | None = None, only: str | None = None, as_recorded: str | None = None) -> dict[str, Any]:
         """The 履约 findings as of a date (read only), and with ``as_recorded`` as recorded by then.

@@ -160,6 +160,15 @@ def yi_exact(wan: Exact) -> str:
     return trimmed(_fraction(wan) / WAN_PER_YI)
 
 
+def grouped(value: Exact, places: int | None = 2) -> str:
+    """An amount as documents print it: thousands separated, ``places`` decimals half-up
+    (2000000 is 2,000,000.00); ``places=None`` keeps the exact figure without trailing zeros."""
+    text = trimmed(value) if places is None else fixed(value, places)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, dot, fraction = text.partition(".")
+    return f"{sign}{int(whole):,}{dot}{fraction}"
+
+
 def percent(share: Exact, places: int | None = None) -> str:
     """A share as a percentage: exact (0.35 is 35%, 0.035 is 3.5%), or half-up to ``places``
     decimals (5/11 with 1 place is 45.5%)."""

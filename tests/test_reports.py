@@ -120,22 +120,32 @@ def test_pdf_is_reproducible_with_vector_charts_and_the_xlsx_has_the_tables(tmp_
     first, second, xlsx = tmp_path / "a.pdf", tmp_path / "b.pdf", tmp_path / "a.xlsx"
     # Two separate processes: reproducibility must not depend on in-process caches.
     for target in (first, second):
-        done = subprocess.run([sys.executable, "-m", "admission", "report", "annual", "--year", "2022", "--db", db, "--pdf", str(target)],
-                              cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+        done = subprocess.run([sys.executable, "-m", "admission", "report", "annual", "--year", "2022", "--db", db, "--pdf", str(target),
+                               "--issued", "2023-01-10"], cwd=ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
         assert done.returncode == 0, done.stderr
     assert first.read_bytes() == second.read_bytes()
     text = pdf_text(first)
-    assert "2022年度过会项目总体情况通报" in text and "图1" in text and "过会→挂网→供地→交地→开工" in text
-    assert "JM-2022-0178" in text  # the deviations are listed
+    assert "关于2022年度过会项目总体情况的通报" in text and "图1" in text and "过会→挂网→供地→交地→开工" in text
+    # A 公文: 发文机关, 文号 of the year it is issued, 主送, 落款 with the date in Chinese.
+    assert text.startswith("关于2022年度过会项目总体情况的通报江门市招商引资工作联席会议办公室江招联通〔2023〕号")
+    assert "各县（市、区）人民政府，市有关单位：" in text and "江门市招商引资工作联席会议办公室2023年1月10日" in text
+    # The deviations are listed with name and district; both halves have district tables.
+    assert "JM-2022-0178示例蓬江区电子信息项目（178）蓬江区2022年第32次（2022年11月18日）" in text
+    assert "（二）招商成效" in text and "合计1731,071.00" in text
     from pypdf import PdfReader
 
     page = PdfReader(first).pages[0]
     assert "/Image" not in str(page.get("/Resources", {}))  # charts are vector drawings, not pictures
     assert run("report", "annual", "--year", "2022", "--db", db, "--xlsx", str(xlsx))[0] == 0
     workbook = load_workbook(xlsx)
-    assert workbook.sheetnames == ["总体情况", "过会与供地", "分区域", "分类型"]
-    overview = {row[0].value: row[1].value for row in workbook["总体情况"].iter_rows(min_row=2)}
-    assert overview["过会项目（个）"] == 173 and overview["挂网率"] == pytest.approx(0.6509)
+    assert workbook.sheetnames == ["总体情况", "过会与供地", "分区域", "分类型", "审议偏离"]
+    overview = {row[0].value: row[1] for row in workbook["总体情况"].iter_rows(min_row=2)}
+    assert overview["过会项目（个）"].value == 173 and overview["挂网率"].value == pytest.approx(0.6509)
+    # Counts read as counts, rates as percentages, amounts with separators (not 173.00 and 0.6509).
+    assert (overview["过会项目（个）"].number_format, overview["挂网率"].number_format) == ("0", "0.0%")
+    assert overview["过会项目计划投资（亿元）"].number_format == "#,##0.00"
+    first_deviation = [c.value for c in next(workbook["审议偏离"].iter_rows(min_row=2))]
+    assert first_deviation[:3] == ["JM-2022-0178", "示例蓬江区电子信息项目（178）", "蓬江区"]
     assert workbook["分区域"].freeze_panes == "A2"
     with zipfile.ZipFile(xlsx) as archive:
         assert sum(1 for name in archive.namelist() if name.startswith("xl/charts/chart")) == 3

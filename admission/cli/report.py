@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
 
 from admission.app import Admit
-from admission.cli.options import as_of_option_saying, as_recorded_option, json_option, output_option, uses_admit
+from admission.cli.options import as_of_option_saying, as_recorded_option, date_option, json_option, output_option, uses_admit
 from admission.cli.shell import AdmitGroup, emit_json, reports_errors, save, targets
+from admission.dates import BEIJING
 from admission.documents.files import check_outputs
 from admission.errors import UsageError
 from admission.reports.monthly import parse_month
 from admission.reports.outputs import annual_paragraph, monthly_lines
 
 report_json_option = json_option("以 JSON 输出全部数字。")
-pdf_option = output_option("pdf", "写出通报 PDF（含图表）。")
+pdf_option = output_option("pdf", "写出通报 PDF（公文格式，含图表）。")
+docx_option = output_option("docx", "写出通报 Word 文件（公文格式，可编辑）。")
+issued_option = date_option("--issued", "成文日期，印在落款和文号中（默认今天；给出 --as-recorded 时默认为该日）。")
 xlsx_option = output_option("xlsx", "写出通报数据表（Excel，含图表）。")
 html_option = output_option("html", "同时写出 PDF 的 HTML。")
 report_admit = uses_admit(db=True, templates=True, fonts=True)
+
+
+def issued_on(as_recorded: str | None) -> date:
+    """The default 成文日期: the day a report reproduced ``--as-recorded`` was issued, else today."""
+    if as_recorded is None:
+        return date.today()
+    return datetime.fromisoformat(as_recorded).astimezone(BEIJING).date()
 
 
 @click.group(cls=AdmitGroup)
@@ -31,8 +41,10 @@ def report() -> None:
 @click.option("--year", type=click.IntRange(1990, 9999), required=True, help="年度，如 2022。")
 @as_of_option_saying("统计截止日期（默认当年 12 月 31 日）。")
 @as_recorded_option
+@issued_option
 @report_json_option
 @pdf_option
+@docx_option
 @xlsx_option
 @html_option
 @report_admit
@@ -42,8 +54,10 @@ def report_annual(
     year: int,
     as_of: date | None,
     as_recorded: str | None,
+    issued: date | None,
     as_json: bool,
     pdf_path: Path | None,
+    docx_path: Path | None,
     xlsx_path: Path | None,
     html_path: Path | None,
 ) -> None:
@@ -53,13 +67,13 @@ def report_annual(
     示例：
       admit report annual --year 2022
       admit report annual --year 2022 --json
-      admit report annual --year 2022 --pdf 2022年通报.pdf --xlsx 2022年通报.xlsx
+      admit report annual --year 2022 --pdf 2022年通报.pdf --docx 2022年通报.docx --xlsx 2022年通报.xlsx
     """
-    outputs = targets(pdf=pdf_path, xlsx=xlsx_path, html=html_path)
+    outputs = targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path)
     check_outputs(outputs.values())
     on = as_of or date(year, 12, 31)
     figures = admit.annual(year, on, as_recorded=as_recorded)
-    save(admit.annual_documents(figures, outputs.keys()), outputs)
+    save(admit.annual_documents(figures, outputs.keys(), issued or issued_on(as_recorded)), outputs)
     if as_json:
         emit_json(figures)
         return
@@ -71,8 +85,10 @@ def report_annual(
 @click.option("--month", required=True, metavar="YYYY-MM", help="月份，如 2026-11。")
 @click.option("--district", default=None, help="只通报这一区域。")
 @as_recorded_option
+@issued_option
 @report_json_option
 @pdf_option
+@docx_option
 @xlsx_option
 @html_option
 @report_admit
@@ -82,8 +98,10 @@ def report_monthly(
     month: str,
     district: str | None,
     as_recorded: str | None,
+    issued: date | None,
     as_json: bool,
     pdf_path: Path | None,
+    docx_path: Path | None,
     xlsx_path: Path | None,
     html_path: Path | None,
 ) -> None:
@@ -97,10 +115,10 @@ def report_monthly(
     parsed = parse_month(month)
     if parsed is None:
         raise UsageError(f"月份应为 YYYY-MM（如 2026-11），实际为 {month!r}")
-    outputs = targets(pdf=pdf_path, xlsx=xlsx_path, html=html_path)
+    outputs = targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path)
     check_outputs(outputs.values())
     figures = admit.monthly(parsed[0], parsed[1], admit.district(district), as_recorded=as_recorded)
-    save(admit.monthly_documents(figures, outputs.keys()), outputs)
+    save(admit.monthly_documents(figures, outputs.keys(), issued or issued_on(as_recorded)), outputs)
     if as_json:
         emit_json(figures)
         return

@@ -41,7 +41,18 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # What XML 1.0 cannot hold (openpyxl raises IllegalCharacterError on these).
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-Value = str | int | float | Decimal | date | None
+COUNT_FORMAT, AMOUNT_FORMAT, RATE_FORMAT = "0", "#,##0.00", "0.0%"  # the 通报's and monitor's number formats
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A number with its own format, for a column that mixes counts, amounts and rates."""
+
+    number: int | Decimal
+    format: str
+
+
+Value = str | int | float | Decimal | date | Formatted | None
 
 
 def visible(text: str) -> str:
@@ -59,6 +70,8 @@ def csv_field(value: Value) -> str | int | float | Decimal:
         return ""
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, Formatted):
+        return value.number
     if isinstance(value, str):
         return "'" + value if is_formula_like(value) else value
     return value
@@ -92,6 +105,8 @@ def cell(sheet: Any, value: Value, **style: Any) -> Any:
     """One write-only cell: user text inert and printable, numbers as numbers."""
     from openpyxl.cell import WriteOnlyCell
 
+    if isinstance(value, Formatted):
+        return cell(sheet, value.number, number_format=value.format, **style)
     if isinstance(value, Decimal):
         value = int(value) if value == value.to_integral_value() and abs(value) < 10**15 else float(value)
     if isinstance(value, str):
@@ -107,6 +122,8 @@ def cell(sheet: Any, value: Value, **style: Any) -> Any:
 
 
 def _width(value: Value) -> int:
+    if isinstance(value, Formatted):
+        return len(str(value.number)) + 3
     return display_width(value if isinstance(value, str) else str(value)) if value is not None else 0
 
 

@@ -91,6 +91,8 @@ class Office:
     seal_line: str  # 审查单位（盖章）
     notice_number: str = "江招联履〔{year}〕　　号"  # 履约核查通知书's 文号 pattern
     copy_to: str = "{district}人民政府，{district}自然资源主管部门"  # 抄送 of a notice; {district} is the project's
+    report_number: str = "江招联通〔{year}〕　　号"  # 通报's 文号 pattern; {year} is the year it is issued
+    report_to: str = "各县（市、区）人民政府，市有关单位："  # 通报's 主送
 
     def number_for(self, review_date: date, pattern: str | None = None) -> str:
         # str.replace, not str.format: an office's pattern must not reach Python's formatting.
@@ -101,7 +103,12 @@ class Office:
 
 
 _OFFICE_FIELDS = {"name": "发文单位名称", "document_number": "文号格式", "seal_line": "审查单位（盖章）一行"}
-_OPTIONAL_FIELDS = {"notice_number": "履约核查通知书文号格式", "copy_to": "履约核查通知书抄送"}
+_OPTIONAL_FIELDS = {
+    "notice_number": "履约核查通知书文号格式",
+    "copy_to": "履约核查通知书抄送",
+    "report_number": "通报文号格式",
+    "report_to": "通报主送单位",
+}
 
 
 def office_settings(override: Path | None) -> Office:

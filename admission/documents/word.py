@@ -23,27 +23,51 @@ from typing import Any
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
-from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
+from docx.shared import Mm, Pt, RGBColor
 
-BODY_FONT = "仿宋"  # FangSong: the 公文 body face
-HEADING_FONT = "黑体"  # SimHei: headings
+from admission.text import display_width
+
+BODY_FONT = "仿宋"  # FangSong: the 公文 body face (GB/T 9704 7.1: 3号仿宋)
+TITLE_FONT = "方正小标宋简体"  # the 标题 and 发文机关标志 face (2号小标宋); Word substitutes the closest
+HEADING_FONT = "黑体"  # SimHei: first-level headings (一、)
+SECOND_FONT = "楷体"  # KaiTi: second-level headings (（一）)
+NUMBER_FONT = "宋体"  # the page number (4号半角宋体阿拉伯数字)
 LATIN_FONT = "Times New Roman"
 TEXT_WIDTH_MM = 210 - 28 - 26  # A4 less the GB/T 9704 side margins
+RED = "C00000"  # the 发文机关标志 and the red line under the 文号
+LINE_PITCH_PT = 28  # exact line spacing: 22 lines of 3号 text on the GB/T 9704 type area
+TABLE_PITCH_PT = 16
 
-# name -> (east-Asian font, size in pt, bold, alignment, first-line indent in characters)
-STYLES: dict[str, tuple[str, float, bool, str, int]] = {
-    "公文正文": (BODY_FONT, 14, False, "justify", 2),
-    "公文标题": (HEADING_FONT, 18, False, "center", 0),
-    "发文单位": (HEADING_FONT, 20, True, "center", 0),
-    "文号": (BODY_FONT, 14, False, "center", 0),
-    "一级标题": (HEADING_FONT, 14, False, "left", 0),
-    "二级标题": (HEADING_FONT, 12, False, "left", 0),
-    "列表": (BODY_FONT, 12, False, "left", 0),
-    "表格文字": (BODY_FONT, 10.5, False, "left", 0),
-    "落款": (BODY_FONT, 14, False, "right", 0),
-    "附注": (BODY_FONT, 9, False, "left", 0),
+
+@dataclass(frozen=True)
+class Look:
+    """How one paragraph style looks: face, size in pt (三号 16, 二号 22, 小四 12), alignment,
+    first-line indent in characters, exact line pitch in pt (None: single), colour."""
+
+    font: str
+    size: float
+    align: str = "justify"
+    indent: int = 0
+    pitch: float | None = LINE_PITCH_PT
+    bold: bool = False
+    colour: str | None = None
+
+
+STYLES: dict[str, Look] = {
+    "公文正文": Look(BODY_FONT, 16, indent=2),
+    "公文标题": Look(TITLE_FONT, 22, "center", pitch=36),
+    "发文单位": Look(TITLE_FONT, 26, "center", pitch=None, colour=RED),
+    "文号": Look(BODY_FONT, 16, "center"),
+    "主送": Look(BODY_FONT, 16, "left"),
+    "一级标题": Look(HEADING_FONT, 16, "left", indent=2),
+    "二级标题": Look(SECOND_FONT, 16, "left", indent=2),
+    "列表": Look(BODY_FONT, 16, "justify", indent=2),
+    "表格文字": Look(BODY_FONT, 10.5, "left", pitch=TABLE_PITCH_PT),
+    "落款": Look(BODY_FONT, 16, "right"),
+    "附注": Look(BODY_FONT, 10.5, "left", pitch=None),
 }
 # An element's paragraph style: by "tag.class" first, then by tag. Anything else is a container.
 BLOCK_STYLES = {
@@ -53,6 +77,7 @@ BLOCK_STYLES = {
     "div.audit": "附注",
     "p.seal": "落款",
     "p.seal-line": "落款",
+    "p.addressee": "主送",
     "h1": "公文标题",
     "h2": "一级标题",
     "h3": "二级标题",
@@ -61,7 +86,7 @@ BLOCK_STYLES = {
 SKIPPED = {"head", "script", "style", "div.running-title", "section.toc"}
 # What starts on a new page, as the style sheet breaks the printed pages.
 NEW_PAGE = {"section.toc", "section.summary", "section.invalid", "section.appendix", "section.opinions"}
-_SPACES = re.compile(r"\s+")
+_SPACES = re.compile(r"[ \t\n\r\f\v]+")  # not \s: the 文号's ideographic spaces (U+3000) are kept
 _WIDTH = re.compile(r"width:\s*([\d.]+)%")
 
 
@@ -138,26 +163,105 @@ def _new_document() -> Any:
     section.page_width, section.page_height = Mm(210), Mm(297)
     # GB/T 9704 (党政机关公文格式): top 37 mm, bottom 35 mm, left 28 mm, right 26 mm.
     section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+    section.footer_distance = Mm(28)  # the page number 7 mm below the type area
+    normal = document.styles["Normal"]
+    normal.font.name, normal.font.size = LATIN_FONT, Pt(16)
+    normal.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), BODY_FONT)
+    defaults = document.styles.element.find(qn("w:docDefaults"))  # python-docx's template has both parts
+    language = defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}/{qn('w:lang')}")
+    if language is not None:  # the template says en-US for East Asian text too
+        language.set(qn("w:eastAsia"), "zh-CN")
+    # Word puts a quarter-em gap between Chinese and Latin letters or digits by default
+    # (自动调整中文与西文、数字的间距); 公文 have none, as the text itself has none.
+    # (LibreOffice 7 widens those boundaries whatever the setting; Word and WPS honour it.)
+    paragraph_defaults = defaults.find(f"{qn('w:pPrDefault')}/{qn('w:pPr')}")
+    for setting in ("w:autoSpaceDE", "w:autoSpaceDN"):
+        switch = OxmlElement(setting)
+        switch.set(qn("w:val"), "0")
+        paragraph_defaults.insert_element_before(switch, *_AFTER_AUTOSPACE)
     alignments = {
         "left": WD_ALIGN_PARAGRAPH.LEFT,
         "center": WD_ALIGN_PARAGRAPH.CENTER,
         "right": WD_ALIGN_PARAGRAPH.RIGHT,
         "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
     }
-    for name, (font, size, bold, align, indent) in STYLES.items():
+    for name, look in STYLES.items():
         style = document.styles.add_style(name, WD_STYLE_TYPE.PARAGRAPH)
         if style.style_id != name:  # _paragraph sets styles by id
             raise RuntimeError(f"python-docx named the style {name} {style.style_id}")
         style.base_style = document.styles["Normal"]
         style.font.name = LATIN_FONT
-        style.font.size = Pt(size)
-        style.font.bold = bold
-        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), font)
-        style.paragraph_format.alignment = alignments[align]
-        style.paragraph_format.space_after = Pt(3)
-        if indent:
-            style.paragraph_format.first_line_indent = Pt(size * indent)
+        style.font.size = Pt(look.size)
+        style.font.bold = look.bold
+        if look.colour:
+            style.font.color.rgb = RGBColor.from_string(look.colour)
+        style.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), look.font)
+        layout = style.paragraph_format
+        layout.alignment = alignments[look.align]
+        layout.space_before = layout.space_after = Pt(0)
+        if look.pitch is not None:
+            layout.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+            layout.line_spacing = Pt(look.pitch)
+        if look.indent:
+            layout.first_line_indent = Pt(look.size * look.indent)
+    document.styles["文号"].paragraph_format.space_after = Pt(12)
+    title = document.styles["公文标题"].paragraph_format
+    title.space_before, title.space_after = Pt(14), Pt(14)  # a blank line above and below the title
+    _red_rule_below(document.styles["文号"])
+    document.styles["落款"].paragraph_format.right_indent = Pt(16 * 4)  # 右空四字
+    _page_number_footer(section)
     return document
+
+
+# Word refuses a file whose paragraph properties are out of the schema's order (CT_PPr): what
+# may follow the borders and the autospace switches, for insert_element_before.
+_PPR_TAIL = ("w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+             "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+             "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange")  # fmt: skip
+_AFTER_AUTOSPACE = _PPR_TAIL
+_AFTER_BORDERS = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+                  "w:autoSpaceDE", "w:autoSpaceDN", *_PPR_TAIL)  # fmt: skip
+
+
+def _red_rule_below(style: Any) -> None:
+    """The red line under the 文号 (GB/T 9704 7.2.4: 版头中的分隔线), as a paragraph border."""
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for key, value in (("w:val", "single"), ("w:sz", "12"), ("w:space", "6"), ("w:color", RED)):
+        bottom.set(qn(key), value)
+    borders.append(bottom)
+    style.element.get_or_add_pPr().insert_element_before(borders, *_AFTER_BORDERS)
+
+
+def _page_number_footer(section: Any) -> None:
+    """GB/T 9704 7.5 页码: "— 1 —" in 4号 宋体 under the text, from a PAGE field Word fills in."""
+    paragraph = section.footer.paragraphs[0]
+    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+
+    def run(text: str | None = None, field: str | None = None) -> None:
+        element = paragraph.add_run(text or "")
+        element.font.size = Pt(14)
+        element.font.name = NUMBER_FONT
+        element.element.get_or_add_rPr().get_or_add_rFonts().set(qn("w:eastAsia"), NUMBER_FONT)
+        if field is not None:
+            for kind, instruction in (("begin", None), (None, field), ("separate", None), (None, "1"), ("end", None)):
+                if kind is not None:
+                    char = OxmlElement("w:fldChar")
+                    char.set(qn("w:fldCharType"), kind)
+                    element._r.append(char)
+                elif instruction == field:
+                    code = OxmlElement("w:instrText")
+                    code.set(qn("xml:space"), "preserve")
+                    code.text = f" {field} "
+                    element._r.append(code)
+                else:
+                    shown = OxmlElement("w:t")
+                    shown.text = instruction
+                    element._r.append(shown)
+
+    run("— ")
+    run(field="PAGE")
+    run(" —")
 
 
 def _paragraph(container: Any, text: str, style: str) -> Any:
@@ -235,11 +339,17 @@ def _rows(table: Node) -> Iterator[list[Node]]:
 
 
 def _column_widths(table: Node, count: int) -> list[float]:
-    """Millimetres per column, from the template's ``<col style="width: N%">`` (else equal)."""
+    """Millimetres per column, from the template's ``<col style="width: N%">``; without them, by
+    the widest text of each column (a 项目名称 column is not as narrow as a 序号 one), each
+    column between 4 and 24 characters' worth."""
     shares = [float(m.group(1)) for group in table.elements() if group.tag == "colgroup" for col in group.elements()
               if (m := _WIDTH.search(col.attrs.get("style", "")))]  # fmt: skip
     if len(shares) != count:
-        return [TEXT_WIDTH_MM / count] * count
+        shares = [4.0] * count
+        for row in _rows(table):
+            for column, cell in enumerate(row[:count]):
+                if int(cell.attrs.get("colspan", "1") or 1) == 1:
+                    shares[column] = max(shares[column], min(24.0, display_width(cell.text()) / 2 + 1))
     return [TEXT_WIDTH_MM * share / sum(shares) for share in shares]
 
 
@@ -250,9 +360,9 @@ def _write(writer: _Writer, node: Node) -> None:
     if keys & NEW_PAGE or ("article.opinion" in keys and writer.started):
         writer.page_break()
     style = next((BLOCK_STYLES[key] for key in node.selectors() if key in BLOCK_STYLES), None)
-    if "div.signature" in keys:
-        for row in (r for t in node.elements() if t.tag == "table" for r in _rows(t)):
-            writer.block("　　".join(cell.text() for cell in row), "公文正文")
+    if "div.signature" in keys:  # one line per signer: side by side they wrap at 三号
+        for cell in (c for t in node.elements() if t.tag == "table" for r in _rows(t) for c in r):
+            writer.block(cell.text(), "主送")
         for child in node.elements():
             if child.tag != "table":
                 _write(writer, child)

@@ -75,7 +75,7 @@ def annual(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, distr
     passed_refs = {pid: row.revision for pid, row in last_resolution.items() if row.result in PASSED}
     contents = snapshot.revision_applications(passed_refs)
     passed = [_passed(project_rows[pid], contents[pid]) for pid in sorted(passed_refs)]
-    figures = _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, list(project_rows.values()), resolved)
+    figures = _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, project_rows, resolved)
     if district is not None:
         figures["district"] = district
         figures["by_district"] = [d for d in figures["by_district"] if d["district"] == district]
@@ -95,9 +95,10 @@ def _passed(project: Any, application: dict[str, Any]) -> Passed:
 
 
 def _figures(
-    rulebook: Rulebook, year: int, as_of: date, meeting_count: int, reviewed: int, passed: list[Passed], all_projects: list[Any],
-    resolved: list[Any],
+    rulebook: Rulebook, year: int, as_of: date, meeting_count: int, reviewed: int, passed: list[Passed],
+    project_rows: dict[str, Any], resolved: list[Any],
 ) -> dict[str, Any]:  # fmt: skip
+    all_projects = list(project_rows.values())
     land = sum((p.land_mu for p in passed), Fraction(0))
 
     def average(values: list[Fraction]) -> int | float:
@@ -110,7 +111,8 @@ def _figures(
     funnel = {key: sum(1 for p in cohort if _in(p.milestones[key], as_of)) for key, _, _ in FUNNEL}
     attraction = _attraction(all_projects, year, as_of)
     deviations = [
-        {"project": r.project_id, "meeting": f"{r.held_on.year} 年第 {r.meeting_number} 次", "date": r.held_on.isoformat(),
+        {"project": r.project_id, "name": project_rows[r.project_id].name, "district": project_rows[r.project_id].district,
+         "meeting": f"{r.held_on.year} 年第 {r.meeting_number} 次", "date": r.held_on.isoformat(),
          "result": r.result, "verdict": r.verdict, "verdict_label": VERDICTS.get(r.verdict or "", "")}
         for r in resolved if r.deviation
     ]  # fmt: skip
@@ -121,7 +123,8 @@ def _figures(
         by_district.append(
             {"district": district, "passed": len(here), "passed_investment_yi": _number(_yi(sum((p.total for p in here), Fraction(0)))),
              "listed": sum(1 for p in land_here if _in(p.milestones["listed"], as_of)),
-             "started": sum(1 for p in land_here if _in(p.milestones["started"], as_of))}
+             "started": sum(1 for p in land_here if _in(p.milestones["started"], as_of)),
+             "attraction": _attraction([p for p in all_projects if p.district == district], year, as_of)}
         )  # fmt: skip
     types = sorted({p.type for p in passed}, key=lambda t: TYPE_ORDER.index(t) if t in TYPE_ORDER else len(TYPE_ORDER))
     by_type = [

@@ -15,17 +15,19 @@ from pathlib import Path
 from typing import Any
 
 from admission.dates import date_zh
-from admission.documents.sheets import Sheet, Value, workbook_bytes, xlsx_bytes
-from admission.documents.templating import render_document
-from admission.numbers import percent, trimmed
+from admission.documents.sheets import AMOUNT_FORMAT, COUNT_FORMAT, RATE_FORMAT, Formatted, Sheet, Value, workbook_bytes, xlsx_bytes
+from admission.documents.templating import office_settings, render_document
+from admission.numbers import grouped, percent, trimmed
 
 CJK_FONT = "Noto Sans CJK SC"
 STEPS = (("listed", "挂网"), ("land_supplied", "供地"), ("land_delivered", "交地"), ("started", "开工"))
 
 
 def _n(value: Any) -> str:
-    """A figure without trailing zeros: 1071, 1289.3, 2.1 (the figures' JSON numbers, exact)."""
-    return trimmed(Decimal(str(value)))
+    """A figure in running text without trailing zeros: 1071, 1289.3, 2.1 (the figures' JSON
+    numbers, exact); from five digits on thousands separated (GB/T 15835: 四位数可不分节)."""
+    number = Decimal(str(value))
+    return grouped(number, None) if number.copy_abs() >= 10000 else trimmed(number)
 
 
 def _ratio(value: Any) -> str:
@@ -59,7 +61,7 @@ def annual_paragraph(f: dict[str, Any]) -> str:
     a = f["attraction"]
     if a["count"]:
         text += (
-            f"全市引进投资 1 亿元以上（含）项目 {a['count']} 个，投资额 {_n(a['investment_yi'])} 亿元；"
+            f"{f.get('district') or '全市'}引进投资 1 亿元以上（含）项目 {a['count']} 个，投资额 {_n(a['investment_yi'])} 亿元；"
             f"其中制造业项目 {a['manufacturing']['count']} 个，"
             f"计划投资额 {_n(a['manufacturing']['investment_yi'])} 亿元；重点产业链项目 {a['key_chain']['count']} 个，计划投资额 "
             f"{_n(a['key_chain']['investment_yi'])} 亿元，占总投资额的 {_pct(a['key_chain_share'])}；投资 10 亿元以上项目 "
@@ -104,14 +106,16 @@ def _svg(draw: Any) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue().encode("utf-8")).decode("ascii")
 
 
-def _bars(labels: Sequence[str], values: Sequence[float], unit: str, colour: str) -> Any:
+def _bars(labels: Sequence[str], values: Sequence[float], unit: str, colour: str, label: Any = _n) -> Any:
+    """Bars with their values written above, as the tables print them (``label``)."""
+
     def draw(axes: Any) -> None:
         positions = range(len(labels))
         bars = axes.bar(positions, values, color=colour, width=0.6)
         axes.set_xticks(list(positions), list(labels))
         axes.set_ylabel(unit)
         for bar, value in zip(bars, values, strict=True):
-            axes.annotate(_n(value), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)
+            axes.annotate(label(value), (bar.get_x() + bar.get_width() / 2, bar.get_height()), ha="center", va="bottom", fontsize=8)
 
     return draw
 
@@ -122,7 +126,13 @@ def annual_charts(f: dict[str, Any]) -> dict[str, str]:
     return {
         "funnel": _svg(_bars([k for k, _ in funnel], [v for _, v in funnel], "项目数（个）", "#4472c4")),
         "districts": _svg(
-            _bars([d["district"] for d in districts], [float(d["passed_investment_yi"]) for d in districts], "计划投资（亿元）", "#ed7d31")
+            _bars(
+                [d["district"] for d in districts],
+                [float(d["passed_investment_yi"]) for d in districts],
+                "计划投资（亿元）",
+                "#ed7d31",
+                label=_yi,
+            )
         ),
         "types": _svg(_bars([t["label"] for t in f["by_type"]], [t["passed"] for t in f["by_type"]], "过会项目（个）", "#70ad47")),
     }
@@ -131,17 +141,51 @@ def annual_charts(f: dict[str, Any]) -> dict[str, str]:
 # --- documents ------------------------------------------------------------------------------------
 
 
-def annual_html(f: dict[str, Any], templates: Path | None) -> str:
+def _yi(value: Any) -> str:
+    """An amount in 亿元 as a table prints it: 1,071.00 (the figure's JSON value, exact)."""
+    return grouped(Decimal(str(value)))
+
+
+ATTRACTION_ROWS = (("全部签约项目", None), ("其中：制造业项目", "manufacturing"), ("重点产业链项目", "key_chain"),
+                   ("投资 10 亿元以上项目", "over_10yi"), ("投资 50 亿元以上项目", "over_50yi"))  # fmt: skip
+
+
+def _district_cells(d: dict[str, Any]) -> dict[str, Any]:
+    attraction = d["attraction"]
+    return {**d, "investment": _yi(d["passed_investment_yi"]), "attraction_investment": _yi(attraction["investment_yi"]),
+            "landing_rate": _pct(attraction["landing_rate"])}  # fmt: skip
+
+
+def _amount_text(value: Any) -> str:
+    return grouped(Decimal(str(value))) if value is not None else "—"
+
+
+def annual_html(f: dict[str, Any], templates: Path | None, issued: date) -> str:
+    """The annual 通报 as a 公文: masthead, 主送, the paragraph, the tables of both halves, 落款."""
+    office = office_settings(templates)
+    a = f["attraction"]
+    attraction = [{"label": label, "count": (a[key] if key else a)["count"], "investment": _yi((a[key] if key else a)["investment_yi"])}
+                  for label, key in ATTRACTION_ROWS]  # fmt: skip
     context = {
-        "title": f"{f['year']} 年度过会项目总体情况通报",
+        "title": f"关于{f['year']}年度过会项目总体情况的通报" + (f"（{f['district']}）" if f.get("district") else ""),
+        "office": office,
+        "number": office.number_for(issued, office.report_number),
+        "issued_zh": date_zh(issued),
         "as_of_zh": date_zh(date.fromisoformat(f["as_of"])),
         "paragraph": annual_paragraph(f),
         "f": f,
-        "charts": annual_charts(f) if f["passed"] or f["attraction"]["count"] else {},
+        "charts": annual_charts(f) if f["passed"] or a["count"] else {},
         "rates": {k: _pct(v) for k, v in f["rates"].items()},
-        "n": {k: _n(v) for k, v in {**f["averages"], "passed_investment_yi": f["passed_investment_yi"]}.items()},
-        "districts": [{**d, "investment": _n(d["passed_investment_yi"])} for d in f["by_district"]],
-        "types": [{**t, "investment": _n(t["passed_investment_yi"])} for t in f["by_type"]],
+        "attraction": attraction,
+        "attraction_rates": {"landing_rate": _pct(a["landing_rate"]), "key_chain_share": _pct(a["key_chain_share"])},
+        "districts": [_district_cells(d) for d in f["by_district"]],
+        "totals": {
+            "investment": _yi(f["passed_investment_yi"]),
+            "listed": sum(d["listed"] for d in f["by_district"]),
+            "started": sum(d["started"] for d in f["by_district"]),
+        },
+        "types": [{**t, "investment": _yi(t["passed_investment_yi"])} for t in f["by_type"]],
+        "deviations": [{**d, "date_zh": date_zh(date.fromisoformat(d["date"]))} for d in f["deviation_list"]],
     }
     return render_document(templates, "annual.html.j2", context)
 
@@ -151,41 +195,62 @@ def annual_xlsx(f: dict[str, Any]) -> bytes:
     from openpyxl.chart import BarChart, Reference
 
     a = f["attraction"]
+
+    def count(value: int) -> Formatted:
+        return Formatted(value, COUNT_FORMAT)
+
+    def amount(value: Any) -> Formatted:
+        return Formatted(Decimal(str(value)), AMOUNT_FORMAT)
+
+    def share(value: Any) -> Formatted:
+        return Formatted(Decimal(str(value)), RATE_FORMAT)
+
     overview: list[list[Value]] = [
-        ["联席会议（场）", f["meetings"]], ["评审项目（个）", f["reviewed"]], ["过会项目（个）", f["passed"]],
-        ["过会项目计划投资（亿元）", Decimal(str(f["passed_investment_yi"]))],
-        ["平均容积率", Decimal(str(f["averages"]["plot_ratio"]))],
-        ["平均投资强度（万元/亩）", Decimal(str(f["averages"]["investment_intensity"]))],
-        ["平均亩均税收（万元/亩）", Decimal(str(f["averages"]["tax_per_mu"]))], ["新增供地过会项目（个）", f["land_cohort"]],
-        ["挂网（个）", f["funnel"]["listed"]], ["挂网率", Decimal(str(f["rates"]["listed"]))],
-        ["供地（个）", f["funnel"]["land_supplied"]], ["供地率", Decimal(str(f["rates"]["land_supplied"]))],
-        ["交地（个）", f["funnel"]["land_delivered"]], ["交地率", Decimal(str(f["rates"]["land_delivered"]))],
-        ["开工（个）", f["funnel"]["started"]], ["动工率", Decimal(str(f["rates"]["started"]))],
-        ["引进 1 亿元以上项目（个）", a["count"]], ["投资额（亿元）", Decimal(str(a["investment_yi"]))],
-        ["制造业项目（个）", a["manufacturing"]["count"]], ["制造业投资额（亿元）", Decimal(str(a["manufacturing"]["investment_yi"]))],
-        ["重点产业链项目（个）", a["key_chain"]["count"]], ["产业链投资额（亿元）", Decimal(str(a["key_chain"]["investment_yi"]))],
-        ["产业链投资占比", Decimal(str(a["key_chain_share"]))], ["10 亿元以上项目（个）", a["over_10yi"]["count"]],
-        ["10 亿元以上投资额（亿元）", Decimal(str(a["over_10yi"]["investment_yi"]))], ["50 亿元以上项目（个）", a["over_50yi"]["count"]],
-        ["50 亿元以上投资额（亿元）", Decimal(str(a["over_50yi"]["investment_yi"]))], ["已动工项目（个）", a["started"]],
-        ["落地率", Decimal(str(a["landing_rate"]))], ["与审查结论不一致（个）", f["deviations"]],
+        ["联席会议（场）", count(f["meetings"])], ["评审项目（个）", count(f["reviewed"])], ["过会项目（个）", count(f["passed"])],
+        ["过会项目计划投资（亿元）", amount(f["passed_investment_yi"])],
+        ["平均容积率", amount(f["averages"]["plot_ratio"])],
+        ["平均投资强度（万元/亩）", amount(f["averages"]["investment_intensity"])],
+        ["平均亩均税收（万元/亩）", amount(f["averages"]["tax_per_mu"])], ["新增供地过会项目（个）", count(f["land_cohort"])],
+        ["挂网（个）", count(f["funnel"]["listed"])], ["挂网率", share(f["rates"]["listed"])],
+        ["供地（个）", count(f["funnel"]["land_supplied"])], ["供地率", share(f["rates"]["land_supplied"])],
+        ["交地（个）", count(f["funnel"]["land_delivered"])], ["交地率", share(f["rates"]["land_delivered"])],
+        ["开工（个）", count(f["funnel"]["started"])], ["动工率", share(f["rates"]["started"])],
+        ["引进 1 亿元以上项目（个）", count(a["count"])], ["投资额（亿元）", amount(a["investment_yi"])],
+        ["制造业项目（个）", count(a["manufacturing"]["count"])], ["制造业投资额（亿元）", amount(a["manufacturing"]["investment_yi"])],
+        ["重点产业链项目（个）", count(a["key_chain"]["count"])], ["产业链投资额（亿元）", amount(a["key_chain"]["investment_yi"])],
+        ["产业链投资占比", share(a["key_chain_share"])], ["10 亿元以上项目（个）", count(a["over_10yi"]["count"])],
+        ["10 亿元以上投资额（亿元）", amount(a["over_10yi"]["investment_yi"])], ["50 亿元以上项目（个）", count(a["over_50yi"]["count"])],
+        ["50 亿元以上投资额（亿元）", amount(a["over_50yi"]["investment_yi"])], ["已动工项目（个）", count(a["started"])],
+        ["落地率", share(a["landing_rate"])], ["与审查结论不一致（个）", count(f["deviations"])],
     ]  # fmt: skip
     funnel_rows: list[list[Value]] = [["过会", f["passed"]], ["新增供地", f["land_cohort"]]] + [
         [label, f["funnel"][key]] for key, label in STEPS
     ]
     district_rows: list[list[Value]] = [
-        [d["district"], d["passed"], Decimal(str(d["passed_investment_yi"])), d["listed"], d["started"]] for d in f["by_district"]
+        [d["district"], d["passed"], Decimal(str(d["passed_investment_yi"])), d["listed"], d["started"],
+         d["attraction"]["count"], Decimal(str(d["attraction"]["investment_yi"])), d["attraction"]["manufacturing"]["count"],
+         d["attraction"]["key_chain"]["count"], d["attraction"]["over_10yi"]["count"], d["attraction"]["started"],
+         Decimal(str(d["attraction"]["landing_rate"]))]
+        for d in f["by_district"]
+    ]  # fmt: skip
+    deviation_rows: list[list[Value]] = [
+        [d["project"], d["name"], d["district"], d["meeting"], date.fromisoformat(d["date"]), d["result"], d["verdict_label"]]
+        for d in f["deviation_list"]
     ]
     type_rows: list[list[Value]] = [[t["label"], t["passed"], Decimal(str(t["passed_investment_yi"]))] for t in f["by_type"]]
     data = xlsx_bytes([
-        Sheet("总体情况", ("指标", "数值"), overview, number_formats={1: "#,##0.00##"}),
+        Sheet("总体情况", ("指标", "数值"), overview),
         Sheet("过会与供地", ("环节", "项目数"), funnel_rows),
-        Sheet("分区域", ("区域", "过会项目", "计划投资（亿元）", "挂网", "开工"), district_rows, number_formats={2: "#,##0.00"}),
-        Sheet("分类型", ("项目类型", "过会项目", "计划投资（亿元）"), type_rows, number_formats={2: "#,##0.00"}),
+        Sheet("分区域", ("区域", "过会项目", "计划投资（亿元）", "挂网", "开工", "签约项目", "签约投资（亿元）", "制造业", "产业链",
+                         "10 亿元以上", "已动工", "落地率"), district_rows,
+              number_formats={2: AMOUNT_FORMAT, 6: AMOUNT_FORMAT, 11: RATE_FORMAT}),
+        Sheet("分类型", ("项目类型", "过会项目", "计划投资（亿元）"), type_rows, number_formats={2: AMOUNT_FORMAT}),
+        Sheet("审议偏离", ("案件编号", "项目名称", "区域", "会议", "会议日期", "审议结果", "审查结论"), deviation_rows),
     ])  # fmt: skip
     from openpyxl import load_workbook
 
     workbook = load_workbook(io.BytesIO(data))
-    charts = (("过会与供地", 2, "过会 → 挂网 → 供地 → 交地 → 开工", "D2"), ("分区域", 3, "过会项目计划投资（亿元）", "G2"),
+    charts = (("过会与供地", 2, "过会 → 挂网 → 供地 → 交地 → 开工", "D2"), ("分区域", 3, "过会项目计划投资（亿元）", "N2"),
               ("分类型", 2, "过会项目（个）", "E2"))  # fmt: skip
     for sheet_name, column, title, anchor in charts:
         sheet = workbook[sheet_name]
@@ -228,7 +293,7 @@ def monthly_lines(m: dict[str, Any]) -> list[str]:
     lines.append(f"四、督办事项：履约核查结果 {len(chase['monitor'])} 项，过会满期未挂网项目 {len(chase['not_listed'])} 个。")
     for f in chase["monitor"]:
         year_text = f"（{f['year']} 年）" if f["year"] else ""
-        amount = f"，{_n(f['amount_wan'])} 万元" if f["amount_wan"] is not None else ""
+        amount = f"，{grouped(Decimal(str(f['amount_wan'])))} 万元" if f["amount_wan"] is not None else ""
         lines.append(f"    {f['district']}  {f['project']}  {f['name']}：{f['kind_label']}{year_text}{amount}［{f['status_label']}］")
     for p in chase["not_listed"]:
         overdue = f"{p['meeting_date']} 过会，满 {p['months']} 个月（{p['due']}）仍未挂网"
@@ -236,14 +301,26 @@ def monthly_lines(m: dict[str, Any]) -> list[str]:
     return lines
 
 
-def monthly_html(m: dict[str, Any], templates: Path | None) -> str:
+def _day(text: str) -> str:
+    return date_zh(date.fromisoformat(text))
+
+
+def monthly_html(m: dict[str, Any], templates: Path | None, issued: date) -> str:
+    """The 月通报 as a 公文: masthead, 主送, the month's tables, 落款."""
+    office = office_settings(templates)
     year, month = m["month"].split("-")
     context = {
         "title": f"{int(year)} 年 {int(month)} 月招商引资项目月通报" + (f"（{m['district']}）" if m["district"] else ""),
-        "as_of_zh": date_zh(date.fromisoformat(m["as_of"])),
+        "office": office,
+        "number": office.number_for(issued, office.report_number),
+        "issued_zh": date_zh(issued),
+        "as_of_zh": _day(m["as_of"]),
         "m": m,
+        "applications": [{**i, "date_zh": _day(i["date"]) if i["date"] else ""} for i in m["applications"]["items"]],
+        "meetings": [{**mt, "date_zh": _day(mt["date"])} for mt in m["meetings"]],
         "milestone_names": [k for k in m["milestones"][0] if k != "district"] if m["milestones"] else [],
-        "findings": [{**f, "amount_text": _n(f["amount_wan"]) if f["amount_wan"] is not None else "—"} for f in m["to_chase"]["monitor"]],
+        "findings": [{**f, "amount_text": _amount_text(f["amount_wan"])} for f in m["to_chase"]["monitor"]],
+        "not_listed": [{**p, "meeting_date_zh": _day(p["meeting_date"])} for p in m["to_chase"]["not_listed"]],
     }
     return render_document(templates, "monthly.html.j2", context)
 
@@ -268,5 +345,5 @@ def monthly_xlsx(m: dict[str, Any]) -> bytes:
         Sheet("会议审议", ("会议", "日期", "区域", "案件编号", "项目名称", "审议结果", "与审查结论不一致"), resolutions),
         Sheet("项目进度", ("区域", *names), progress),
         Sheet("督办事项", ("区域", "案件编号", "项目名称", "事项", "年度", "金额（万元）", "处理情况"), chase,
-              number_formats={5: "#,##0.00"}),
+              number_formats={5: AMOUNT_FORMAT}),
     ])  # fmt: skip
