@@ -19,6 +19,13 @@ def pdf_text(path: Path) -> str:
     return "\f".join("".join(page.split()) for page in text.split("\f"))
 
 
+def pdf_reading_text(path: Path) -> str:
+    """The text in the order it was written (``pdftotext -raw``), white space removed: a table
+    cell's lines stay together instead of interleaving with the cells beside it."""
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return "".join(text.split())
+
+
 def pdf_layout_lines(path: Path) -> list[str]:
     """Lines as laid out on the page (for leader lines such as the table of contents)."""
     return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout.splitlines()

@@ -103,7 +103,7 @@ def test_json_output_follows_decision_md() -> None:
         "building_coverage",
         "rd_intensity",
     ]
-    assert decision["reasons"][0] == "亩均税收为 25.00 万元/亩·年，低于一类地区 30 万元/亩·年 的要求，差距在标准的 20% 以内。"
+    assert decision["reasons"][0] == "亩均税收为 25.00 万元/亩·年，低于一类地区 30 万元/亩·年的要求，差距在标准的 20% 以内。"
 
 
 def test_version_without_clause_has_no_major_projects_and_null_tolerance() -> None:

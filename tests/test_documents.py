@@ -111,7 +111,7 @@ def test_packet_orders_opinions_by_verdict_then_investment(packet: tuple[Path, P
     verdicts = re.findall(r'<div class="verdict (\w+)">', html)
     assert len(verdicts) == 14
     assert verdicts == sorted(verdicts, key=["approve", "conditional", "reject"].index)
-    investments = [int(v) for v in re.findall(r'<th>计划总投资</th><td class="number">(\d+)万元', html)]
+    investments = [int(v.replace(",", "")) for v in re.findall(r'<th>计划总投资</th><td class="number">([\d,]+)\.00万元', html)]
     by_verdict: dict[str, list[int]] = {}
     for verdict, amount in zip(verdicts, investments, strict=True):
         by_verdict.setdefault(verdict, []).append(amount)

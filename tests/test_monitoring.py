@@ -257,7 +257,7 @@ def test_monitor_pdf_and_xlsx(tmp_path: Path) -> None:
     code, _, err = run("monitor", "--db", db, "--as-of", "2026-11-21", "--pdf", str(pdf), "--xlsx", str(xlsx))
     assert code == 0, err
     text = pdf_text(pdf)
-    assert "履约核查通知书" in text and "3000万元×每日0.001×730日" in text and "2026年11月21日" in text
+    assert "履约核查通知书" in text and "3,000.00万元×每日0.1%×730日" in text and "2026年11月21日" in text
     from openpyxl import load_workbook
 
     workbook = load_workbook(xlsx)

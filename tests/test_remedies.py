@@ -10,6 +10,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 
+from admission.review.remedies import scope_line
+
 from .strategies import applications
 from .test_engine_properties import run_engine
 
@@ -63,6 +65,10 @@ def test_each_remedy_meets_its_rule_and_is_the_smallest_at_0_01(app: dict[str, A
     failed = {f.rule.id for f in decision.findings if f.failed}
     remedied = {r.rule for r in decision.remedies}
     assert remedied <= failed
+    outside = any(f.failed and f.mandatory and f.rule.operator == "in" for f in decision.findings)
+    if outside:  # outside the rule set's scope (not 制造业): no figure could make it admissible
+        assert not decision.remedies and scope_line(decision)
+        return
     numeric = {f.rule.id for f in decision.findings if f.failed and f.rule.operator != "in"}
     assert numeric <= remedied, "every failed numeric rule gets at least one remedy"
     for remedy in decision.remedies:
@@ -92,7 +98,7 @@ def test_a_remedy_asks_for_the_threshold_itself_not_the_rounding_margin() -> Non
     }  # fmt: skip
     decision = run_engine(app)
     texts = [r.text() for r in decision.remedies if r.rule == "tax_per_mu"]
-    assert texts[0] == "达产年税收由 13500 万元 提高到不低于 15000.00 万元", texts
+    assert texts[0] == "达产年税收由 13,500.00 万元提高到不低于 15,000.00 万元", texts
 
 
 def test_remedies_are_in_json_and_in_the_report() -> None:
@@ -106,7 +112,8 @@ def test_remedies_are_in_json_and_in_the_report() -> None:
     result = CliRunner().invoke(main, ["check", "--as-of", REVIEW_DATE.isoformat(), path])
     assert "达标所需（单项调整，其他条件不变）：" in result.stdout
     assert (
-        "  - 容积率：计容建筑面积由 190000 平方米 提高到不低于 200000.00 平方米；或用地面积由 100 亩 调减到不高于 95.00 亩" in result.stdout
+        "  - 容积率：计容建筑面积由 190,000.00 平方米提高到不低于 200,000.00 平方米；或用地面积由 100 亩调减到不高于 95.00 亩"
+        in result.stdout
     )
     import json
 
@@ -115,3 +122,17 @@ def test_remedies_are_in_json_and_in_the_report() -> None:
         "rule": "plot_ratio", "field": "floor_area_m2", "change": "raise", "current": 190000, "required": 200000.00,
         "unit": "平方米", "note": "",
     }  # fmt: skip
+
+
+def test_a_project_outside_the_rule_set_is_told_so_not_given_figures() -> None:
+    """A 批发 firm typed 工业项目 fails 投资强度 and 亩均税收 too, but no change of those figures
+    could make it admissible: the useful line is 不属于工业项目准入范围, not 达标所需."""
+    from click.testing import CliRunner
+
+    from admission.cli import main
+
+    from .conftest import SAMPLES_DIR
+
+    result = CliRunner().invoke(main, ["check", str(SAMPLES_DIR / "industrial-reject-not-manufacturing.json"), "--as-of", "2026-11-21"])
+    assert "准入范围：该项目行业代码门类为 F，不属于工业项目准入范围" in result.stdout, result.stdout
+    assert "达标所需" not in result.stdout

@@ -252,7 +252,7 @@ def test_word_export_has_the_pdfs_content_in_named_styles(tmp_path: Path) -> Non
     assert "未达标（差距在允许范围内）" in cells
     styles = docx.Document(str(docx_path)).styles
     fonts = {name: styles[name].element.rPr.rFonts.get(qn("w:eastAsia")) for name in ("公文正文", "公文标题", "一级标题")}
-    assert fonts == {"公文正文": "仿宋", "公文标题": "黑体", "一级标题": "黑体"}
+    assert fonts == {"公文正文": "仿宋", "公文标题": "方正小标宋简体", "一级标题": "黑体"}
     assert {style for style, _ in paragraphs} >= {"发文单位", "文号", "公文标题", "公文正文", "一级标题", "落款"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from admission.review.decision import Decision
-from admission.review.remedies import remedy_lines
+from admission.review.remedies import remedy_lines, scope_line
 from admission.review.wording import FindingCells
 from admission.text import format_table, pad, safe
 from admission.vocabulary import VERDICTS
@@ -53,6 +53,9 @@ def render_decision(decision: Decision, style: Style = plain_style) -> str:
     if decision.concerns:
         lines.append("关注事项：")
         lines += [f"  {number}. {concern}" for number, concern in enumerate(decision.concerns, 1)]
+    scope = scope_line(decision)
+    if scope:
+        lines.append(f"准入范围：{scope}")
     if decision.remedies:
         lines.append("达标所需（单项调整，其他条件不变）：")
         lines += [f"  - {line}" for line in remedy_lines(decision)]

@@ -160,7 +160,7 @@ def render_template(templates: Path | None, name: str, context: dict[str, Any]) 
 # stretch such a space into a visible gap. Templates and wording are written readably, with spaces,
 # and every document is typeset once here, so no template or message has to remember it.
 _HAN = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef"
-_GAP = re.compile(rf"(?<=[{_HAN}]) +(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%]) +(?=[{_HAN}])")
+_GAP = re.compile(rf"(?<=[{_HAN}])[ \t\r\n]+(?=[0-9A-Za-z])|(?<=[0-9A-Za-z%])[ \t\r\n]+(?=[{_HAN}])")
 # A whole <style> or <script> element, or one tag (kept as it is); else a run of text (typeset).
 _RAW_OR_TEXT = re.compile(r"(<(style|script)\b.*?</\2>|<[^>]*>)|[^<]+", re.DOTALL | re.IGNORECASE)
 

@@ -26,9 +26,9 @@ from admission.documents.templating import Office, office_settings, render_docum
 from admission.errors import Problem, RenderError
 from admission.intake.batch import about_decision, error_result
 from admission.intake.workbook import column_of, source_label
-from admission.numbers import fixed, plain, yi
+from admission.numbers import fixed, grouped, plain, yi
 from admission.review.decision import Decision, Finding
-from admission.review.remedies import remedy_lines
+from admission.review.remedies import remedy_lines, scope_line
 from admission.review.wording import FindingCells
 from admission.rules.indicators import display_value, land_mu
 from admission.text import safe
@@ -55,10 +55,6 @@ def _row(finding: Finding) -> RowView:
     cells = FindingCells.of(finding)
     css = ("failed" if finding.mandatory else "advisory-failed") if finding.failed else ""
     return RowView(cells.label, cells.requirement, cells.actual, cells.result, css)
-
-
-def _number(value: Decimal | None) -> str:
-    return plain(value) if value is not None else ""
 
 
 def _indicator(decision: Decision, name: str) -> str:
@@ -98,6 +94,7 @@ class OpinionView:
     reasons: list[str]
     concerns: list[str]
     remedies: list[str]
+    scope_note: str
     plot_ratio: str
     investment_intensity: str
     tax_per_mu: str
@@ -131,11 +128,11 @@ class OpinionView:
             industry_code=app.industry.code,
             chain=app.industry.chain or "",
             land_mu=_indicator(decision, "land_mu"),
-            total_investment=plain(total),
+            total_investment=grouped(total),
             total_yi=yi(total),
-            fixed_assets=plain(app.investment.fixed_assets_wan),
-            annual_tax=plain(app.commitments.annual_tax_wan),
-            annual_output=_number(app.commitments.annual_output_wan),
+            fixed_assets=grouped(app.investment.fixed_assets_wan),
+            annual_tax=grouped(app.commitments.annual_tax_wan),
+            annual_output=grouped(app.commitments.annual_output_wan) if app.commitments.annual_output_wan is not None else "",
             submitted_on=date_zh(app.submitted_date) if app.submitted_date else f"未填写（按审查日期 {date_zh(review_date)} 适用规则）",
             major=major,
             version=version.version,
@@ -152,6 +149,7 @@ class OpinionView:
             reasons=list(decision.reasons),
             concerns=list(decision.concerns),
             remedies=remedy_lines(decision),
+            scope_note=scope_line(decision) or "",
             plot_ratio=_indicator(decision, "plot_ratio"),
             investment_intensity=_indicator(decision, "investment_intensity"),
             tax_per_mu=_indicator(decision, "tax_per_mu"),

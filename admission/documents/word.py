@@ -320,13 +320,16 @@ class _Writer:
                 cell.width = Mm(sum(widths[column : column + span]))
                 paragraph = cell.paragraphs[0]
                 paragraph._p.style = "表格文字"  # see _paragraph
-                paragraph.add_run(cell_node.text().replace("\n", " ")).bold = cell_node.tag == "th"
+                for number, line in enumerate(cell_node.text().split("\n")):  # a <br> is a line break in the cell too
+                    if number:
+                        paragraph.add_run().add_break()
+                    paragraph.add_run(line).bold = cell_node.tag == "th"
                 column += span
         self.document.add_paragraph()
 
     def list_items(self, node: Node) -> None:
         for number, item in enumerate((child for child in node.elements() if child.tag == "li"), 1):
-            prefix = f"{number}. " if node.tag == "ol" else ""
+            prefix = f"{number}." if node.tag == "ol" else ""  # GB/T 9704 third level: "1." and the text, no space
             self.block(prefix + item.text(), "列表")
 
 

@@ -16,7 +16,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from admission.numbers import round_half_up
+from admission.dates import date_zh
+from admission.numbers import fixed, grouped, percent, round_half_up
 from admission.rules.rulebook import MonitoringTerms
 from admission.vocabulary import ADDRESSEES, FINDING_KINDS, NEW_LAND
 
@@ -89,7 +90,13 @@ def _wan(value: Fraction) -> Decimal:
 
 
 def _text(value: Decimal) -> str:
-    return f"{value:f}"
+    """An amount in an explanation as the notice prints it: 2,000,000.00 (万元, 2 decimals)."""
+    return grouped(value)
+
+
+def _share(value: Decimal) -> str:
+    """A contract rate or share as a percentage: 0.0005 is 0.05%, 0.2 is 20%."""
+    return percent(value)
 
 
 def _as_of(day: date | None, as_of: date) -> date | None:
@@ -133,7 +140,7 @@ class EffectiveDates:
         reasons = [f"因未按约定交地顺延 {self.delay} 日"] if self.delay else []
         if step in self.extended or (step == "竣工" and "开工" in self.extended):
             reasons.append("经批准延期")
-        return f"（约定 {agreed.isoformat()}，{'、'.join(reasons)}）" if reasons else ""
+        return f"（约定{date_zh(agreed)}，{'、'.join(reasons)}）" if reasons else ""
 
 
 def check(facts: ProjectFacts, as_of: date) -> list[Finding]:
@@ -162,14 +169,14 @@ def _land_findings(facts: ProjectFacts, as_of: date, dates: EffectiveDates, deli
     if delivered is None:
         due = facts.agreed_delivery is not None and facts.agreed_delivery < as_of
         if supplied is not None or due:
-            when = f"约定交地日期 {facts.agreed_delivery.isoformat()}" if facts.agreed_delivery else "已供地"
+            when = f"约定交地日期为{date_zh(facts.agreed_delivery)}" if facts.agreed_delivery else "已供地"
             add(
                 "not_delivered",
                 None,
                 None,
                 None,
                 terms.source_delay,
-                f"{when}，截至 {as_of.isoformat()} 尚未交地；未交地期间不追究企业责任",
+                f"{when}，截至{date_zh(as_of)}尚未交地；未交地期间不追究企业责任",
             )
         return
     if price is None or facts.agreed_start is None:
@@ -195,10 +202,10 @@ def _land_findings(facts: ProjectFacts, as_of: date, dates: EffectiveDates, deli
         capped = exact > cap
         charged = min(exact, cap)
         stop = "（满收回期限，停止计算）" if until == reclaim_due and until < (started or as_of) else ""
-        when = f"于 {started.isoformat()} 开工" if started else f"截至 {as_of.isoformat()} 仍未开工"
+        when = f"于{date_zh(started)}开工" if started else f"截至{date_zh(as_of)}仍未开工"
         add("late_start", None, days, _wan(charged), terms.source_late,
-            f"约定开工日期 {start.isoformat()}{dates.why(facts.agreed_start)}，{when}，逾期 {days} 日{stop}；"
-            f"出让价款 {_text(price)} 万元 × 每日 {_text(terms.late_start_rate)} × {days} 日 = {_text(_wan(charged))} 万元"
+            f"约定开工日期为{date_zh(start)}{dates.why(facts.agreed_start)}，{when}，逾期{days}日{stop}；"
+            f"出让价款{_text(price)}万元×每日{_share(terms.late_start_rate)}×{days}日={_text(_wan(charged))}万元"
             + ("（已达违约金上限）" if capped else ""), facts.agreed_start, start, capped)  # fmt: skip
     finish = dates.completion
     if (finish is not None and facts.agreed_completion is not None and finish < as_of and (completed is None or completed > finish)
@@ -208,25 +215,25 @@ def _land_findings(facts: ProjectFacts, as_of: date, dates: EffectiveDates, deli
         allowed = max(Fraction(0), cap - charged)
         capped = exact > allowed
         amount = _wan(min(exact, allowed))
-        when = f"于 {completed.isoformat()} 竣工" if completed else f"截至 {as_of.isoformat()} 仍未竣工"
+        when = f"于{date_zh(completed)}竣工" if completed else f"截至{date_zh(as_of)}仍未竣工"
         add("late_completion", None, days, amount, terms.source_late,
-            f"约定竣工日期 {finish.isoformat()}{dates.why(facts.agreed_completion, '竣工')}，{when}，逾期 {days} 日；"
-            f"出让价款 {_text(price)} 万元 × 每日 {_text(terms.late_completion_rate)} × {days} 日"
-            + (f"，已达违约金上限，计 {_text(amount)} 万元" if capped else f" = {_text(amount)} 万元"),
+            f"约定竣工日期为{date_zh(finish)}{dates.why(facts.agreed_completion, '竣工')}，{when}，逾期{days}日；"
+            f"出让价款{_text(price)}万元×每日{_share(terms.late_completion_rate)}×{days}日"
+            + (f"，已达违约金上限，计{_text(amount)}万元" if capped else f"={_text(amount)}万元"),
             facts.agreed_completion, finish, capped)  # fmt: skip
     if started is None or started > start:
         idle = ((started or as_of) - start).days
         if idle >= terms.idle_land_days:
             amount = _wan(Fraction(price) * Fraction(terms.idle_land_share))
             explanation = (
-                f"约定开工日期 {start.isoformat()} 起 {idle} 日未开工（满 {terms.idle_land_days} 日），"
+                f"自约定开工日期{date_zh(start)}起{idle}日未开工（满{terms.idle_land_days}日），"
                 "移送自然资源主管部门认定闲置土地、征缴闲置费："
-                f"出让价款 {_text(price)} 万元 × {_text(terms.idle_land_share)} = {_text(amount)} 万元"
+                f"出让价款{_text(price)}万元×{_share(terms.idle_land_share)}={_text(amount)}万元"
             )
             add("idle_land", None, None, amount, terms.source_idle, explanation, facts.agreed_start, start)
     if started is None and (as_of - start).days >= terms.reclaim_days:
         add("reclaim", None, None, None, terms.source_idle,
-            f"约定开工日期 {start.isoformat()} 起 {(as_of - start).days} 日未开工（满 {terms.reclaim_days} 日），"
+            f"自约定开工日期{date_zh(start)}起{(as_of - start).days}日未开工（满{terms.reclaim_days}日），"
             "移送自然资源主管部门依法处置（无偿收回土地使用权）", facts.agreed_start, start)  # fmt: skip
     if finish is not None and finish <= as_of:
         _investment(facts, finish, add)
@@ -245,15 +252,15 @@ def _investment(facts: ProjectFacts, finish: date, add: Any) -> None:
             None,
             None,
             terms.source_investment,
-            f"请报送 {year} 年（约定竣工年度）的累计固定资产投资，以便核查投资是否达到约定",
+            f"请报送{year}年（约定竣工年度）的累计固定资产投资，以便核查投资是否达到约定",
         )
     elif actual < committed:
         amount = _wan(Fraction(price) * (Fraction(committed) - Fraction(actual)) / Fraction(committed))
         add("investment_shortfall", year, None, amount, terms.source_investment,
-            f"承诺固定资产投资 {_text(committed)} 万元，至 {year} 年累计 {_text(actual)} 万元，差额占 "
-            f"{_text(round_half_up((Fraction(committed) - Fraction(actual)) / Fraction(committed) * 100, 2))}%；"
-            f"出让价款 {_text(price)} 万元 × ({_text(committed)} − {_text(actual)}) ÷ {_text(committed)} "
-            f"= {_text(amount)} 万元")  # fmt: skip
+            f"承诺固定资产投资{_text(committed)}万元，至{year}年累计{_text(actual)}万元，差额占"
+            f"{fixed((Fraction(committed) - Fraction(actual)) / Fraction(committed) * 100, 2)}%；"
+            f"出让价款{_text(price)}万元×（{_text(committed)}−{_text(actual)}）÷{_text(committed)}"
+            f"={_text(amount)}万元")  # fmt: skip
 
 
 def _tax_findings(facts: ProjectFacts, as_of: date, dates: EffectiveDates, terms: MonitoringTerms, found: list[Finding], add: Any) -> None:
@@ -272,10 +279,10 @@ def _tax_findings(facts: ProjectFacts, as_of: date, dates: EffectiveDates, terms
                     None,
                     None,
                     terms.source_tax,
-                    f"请报送 {year} 年（达产后第 {year - full.year} 个完整年度）的实际税收",
+                    f"请报送{year}年（达产后第{year - full.year}个完整年度）的实际税收",
                 )
         elif actual < committed:
             amount = _wan(Fraction(committed) - Fraction(actual))
             add("tax_shortfall", year, None, amount, terms.source_tax,
-                f"承诺达产年税收 {_text(committed)} 万元，{year} 年实际 {_text(actual)} 万元；"
-                f"差额 {_text(committed)} − {_text(actual)} = {_text(amount)} 万元")  # fmt: skip
+                f"承诺达产年税收{_text(committed)}万元，{year}年实际{_text(actual)}万元；"
+                f"差额{_text(committed)}−{_text(actual)}={_text(amount)}万元")  # fmt: skip

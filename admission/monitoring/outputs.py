@@ -11,7 +11,7 @@ from typing import Any
 from admission.dates import date_zh
 from admission.documents.sheets import Sheet, Value, xlsx_bytes
 from admission.documents.templating import office_settings, render_document
-from admission.numbers import fixed
+from admission.numbers import grouped
 from admission.text import safe
 from admission.vocabulary import FINDING_KINDS
 
@@ -19,7 +19,7 @@ FINDING_HEADERS = ("区域", "案件编号", "项目名称", "核查结果", "�
 
 
 def _amount(value: Any) -> str:
-    return fixed(Decimal(str(value)), 2) if value is not None else "—"
+    return grouped(Decimal(str(value))) if value is not None else "—"
 
 
 def empty_text(result: dict[str, Any], as_of: date) -> str:

@@ -30,6 +30,11 @@ def _n(value: Any) -> str:
     return grouped(number, None) if number.copy_abs() >= 10000 else trimmed(number)
 
 
+def _yi(value: Any) -> str:
+    """An amount in 亿元 as documents print it (an approximate one, 约, is written with _n): 1,071.00 (the figure's JSON value, exact)."""
+    return grouped(Decimal(str(value)))
+
+
 def _ratio(value: Any) -> str:
     """容积率 with at least one decimal, as the office writes it: 2.1, 4.0."""
     number = Decimal(str(value)).normalize()
@@ -61,13 +66,13 @@ def annual_paragraph(f: dict[str, Any]) -> str:
     a = f["attraction"]
     if a["count"]:
         text += (
-            f"{f.get('district') or '全市'}引进投资 1 亿元以上（含）项目 {a['count']} 个，投资额 {_n(a['investment_yi'])} 亿元；"
+            f"{f.get('district') or '全市'}引进投资 1 亿元以上（含）项目 {a['count']} 个，投资额 {_yi(a['investment_yi'])} 亿元；"
             f"其中制造业项目 {a['manufacturing']['count']} 个，"
-            f"计划投资额 {_n(a['manufacturing']['investment_yi'])} 亿元；重点产业链项目 {a['key_chain']['count']} 个，计划投资额 "
-            f"{_n(a['key_chain']['investment_yi'])} 亿元，占总投资额的 {_pct(a['key_chain_share'])}；投资 10 亿元以上项目 "
-            f"{a['over_10yi']['count']} 个，计划投资额 {_n(a['over_10yi']['investment_yi'])} 亿元；"
+            f"计划投资额 {_yi(a['manufacturing']['investment_yi'])} 亿元；重点产业链项目 {a['key_chain']['count']} 个，计划投资额 "
+            f"{_yi(a['key_chain']['investment_yi'])} 亿元，占总投资额的 {_pct(a['key_chain_share'])}；投资 10 亿元以上项目 "
+            f"{a['over_10yi']['count']} 个，计划投资额 {_yi(a['over_10yi']['investment_yi'])} 亿元；"
             f"投资 50 亿元以上项目 {a['over_50yi']['count']} 个，"
-            f"计划投资额 {_n(a['over_50yi']['investment_yi'])} 亿元。已动工项目 {a['started']} 个，落地率 {_pct(a['landing_rate'])}。"
+            f"计划投资额 {_yi(a['over_50yi']['investment_yi'])} 亿元。已动工项目 {a['started']} 个，落地率 {_pct(a['landing_rate'])}。"
         )
     if f["deviations"]:
         text += f"联席会议审议结果与审查结论不一致的 {f['deviations']} 个，已列明。"
@@ -139,11 +144,6 @@ def annual_charts(f: dict[str, Any]) -> dict[str, str]:
 
 
 # --- documents ------------------------------------------------------------------------------------
-
-
-def _yi(value: Any) -> str:
-    """An amount in 亿元 as a table prints it: 1,071.00 (the figure's JSON value, exact)."""
-    return grouped(Decimal(str(value)))
 
 
 ATTRACTION_ROWS = (("全部签约项目", None), ("其中：制造业项目", "manufacturing"), ("重点产业链项目", "key_chain"),

@@ -18,7 +18,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from admission.contract.fields import SHARE_PATHS, field_name
-from admission.numbers import json_number, percent, plain
+from admission.numbers import grouped, json_number, percent, plain
 from admission.review.validation import plausibility_problems
 from admission.rules.indicators import INDICATORS, MU_PER_M2, land_mu
 
@@ -61,8 +61,9 @@ class Remedy:
     def text(self) -> str:
         verb = "提高到不低于" if self.change == "raise" else "调减到不高于"
         unit = f" {self.unit}" if self.unit else ""
-        shown = percent if self.field in SHARES else plain
-        line = f"{field_name(self.field)}由 {shown(self.current)}{unit} {verb} {shown(self.required)}{unit}"
+        # Amounts and areas as documents print them (8,000.00 万元); shares as percentages.
+        shown = percent if self.field in SHARES else (plain if self.unit == "亩" else grouped)
+        line = f"{field_name(self.field)}由 {shown(self.current)}{unit}{verb} {shown(self.required)}{unit}"
         return line + (f"（{self.note}）" if self.note else "")
 
     def to_json(self) -> dict[str, Any]:
@@ -98,8 +99,27 @@ def _meets_bounds(finding: Finding, places: int) -> tuple[Fraction, bool]:
     return math.floor(threshold / step) * step, False
 
 
+def _outside_scope(decision: Decision) -> list[Finding]:
+    """Failed mandatory category rules (行业代码门类): a 批发 firm typed 工业项目 is outside the rule
+    set altogether, and no change of its figures can make it admissible."""
+    return [f for f in decision.findings if f.failed and f.mandatory and f.rule.operator == "in"]
+
+
+def scope_line(decision: Decision) -> str | None:
+    """What to tell a project outside the rule set's scope, instead of figures to change."""
+    outside = _outside_scope(decision)
+    if not outside:
+        return None
+    finding = outside[0]
+    rule = finding.rule
+    return (f"该项目行业代码门类为 {finding.actual}，不属于{decision.selected.ruleset.label}准入范围（须为 "
+            f"{'、'.join(rule.values or [])} 门类，即{rule.label}），"
+            "调整投资、税收等指标不能使其符合准入条件；如项目类型填报有误，请按实际类型重新申报。")  # fmt: skip
+
+
 def remedy_lines(decision: Decision) -> list[str]:
-    """One line per failed rule: its single-input remedies, joined with 或."""
+    """One line per failed rule: its single-input remedies, joined with 或 (none for a project
+    outside the rule set's scope: see ``scope_line``)."""
     labels = {f.rule.id: f.rule.label for f in decision.findings}
     rules = dict.fromkeys(r.rule for r in decision.remedies)
     return [f"{labels[rule]}：" + "；或".join(r.text() for r in decision.remedies if r.rule == rule) for rule in rules]
@@ -107,6 +127,8 @@ def remedy_lines(decision: Decision) -> list[str]:
 
 def remedies_for(decision: Decision) -> list[Remedy]:
     found: list[Remedy] = []
+    if _outside_scope(decision):
+        return found
     for finding in decision.findings:
         if finding.failed:
             found.extend(_remedies(decision, finding))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from admission.numbers import percent, plain, yi_exact
+from admission.numbers import grouped, percent, plain, yi_exact
 from admission.rules.engine import FAIL, FAIL_BEYOND, FAIL_WITHIN, MISSING
 from admission.rules.indicators import INDICATORS, display_value
 from admission.rules.rulebook import Rule, Tier
@@ -59,8 +59,13 @@ def format_value(indicator: str, value: Decimal | str | None) -> str:
     return plain(display_value(indicator, value))
 
 
-def with_unit(rule: Rule, value: Decimal | str | None) -> str:
-    text = format_value(rule.indicator, value)
+def with_unit(rule: Rule, value: Decimal | str | None, threshold: bool = False) -> str:
+    """A value with its unit. A sum in 万元 is printed as amounts are (8,000.00 万元), a rule's
+    threshold as the rule book words it, thousands separated (不低于 5,000 万元)."""
+    if rule.unit == "万元" and isinstance(value, Decimal):
+        text = grouped(value, None if threshold else 2)
+    else:
+        text = format_value(rule.indicator, value)
     return f"{text} {rule.unit}" if rule.unit and value is not None and rule.operator != "in" else text
 
 
@@ -68,7 +73,7 @@ def requirement_text(rule: Rule, threshold: Decimal | None) -> str:
     if rule.operator == "in":
         return f"属于 {'、'.join(rule.values or [])} 门类"
     word = "不低于" if rule.operator == ">=" else "不高于"
-    return f"{word} {with_unit(rule, threshold or Decimal(0))}"
+    return f"{word} {with_unit(rule, threshold or Decimal(0), threshold=True)}"
 
 
 def shortfall_text(finding: Finding, tier: Tier) -> str:
@@ -76,11 +81,11 @@ def shortfall_text(finding: Finding, tier: Tier) -> str:
     rule = finding.rule
     if rule.operator == "in":
         return f"{rule.label}：行业代码门类 {format_value(rule.indicator, finding.actual)} 不属于 {'、'.join(rule.values or [])}"
-    actual, threshold = with_unit(rule, finding.actual), with_unit(rule, finding.threshold or Decimal(0))
+    actual, threshold = with_unit(rule, finding.actual), with_unit(rule, finding.threshold or Decimal(0), threshold=True)
     standard = "" if finding.mandatory else "参考"
     if rule.operator == ">=":
-        return f"{rule.label}为 {actual}，低于{tier.label} {threshold} 的{standard}要求"
-    return f"{rule.label}为 {actual}，超过{tier.label} {threshold} 的{standard}上限"
+        return f"{rule.label}为 {actual}，低于{tier.label} {threshold}的{standard}要求"
+    return f"{rule.label}为 {actual}，超过{tier.label} {threshold}的{standard}上限"
 
 
 def _shortfalls(failed: list[Finding]) -> str:
