@@ -45,7 +45,7 @@ def test_valid_sample_has_no_problems(rulebook: Rulebook) -> None:
         ("", "文件为空"),
         ("   \n", "文件为空"),
         ("[1, 2]", "应为 JSON 对象，实际为数组"),
-        ('"text"', "实际为字符串"),
+        ('"text"', "实际为文字"),
         ("{", "不是有效的 JSON：第 1 行第 2 列"),
         ('{"a": 1,}', "键名应使用双引号"),
         ("{} {}", "多余内容"),
@@ -96,7 +96,11 @@ def test_duplicate_keys_are_reported_with_their_path_and_other_problems_too(rule
 @pytest.mark.parametrize(
     ("mutate", "path", "message_part"),
     [
-        (lambda a: a["investment"].update(total_wan="50000"), "investment.total_wan", "应为数字，实际为字符串 '50000'"),
+        (
+            lambda a: a["investment"].update(total_wan="50000"),
+            "investment.total_wan",
+            "应为数字，实际为文字 '50000'；请填数字 50000，不加引号",
+        ),
         (lambda a: a["commitments"].update(annual_tax_wan=True), "commitments.annual_tax_wan", "应为数字，实际为布尔值 true"),
         (lambda a: a.update(floor_area_m2=None), "floor_area_m2", "应为数字"),
         (lambda a: a.update(floor_area_m2=1e13), "floor_area_m2", "不能超过 1e12"),

@@ -130,7 +130,7 @@ def test_invalid_input_lists_every_problem_on_stderr() -> None:
         f"JM-2026-0902 新会精密结构件智能制造项目（新会区）  {SAMPLES_DIR / 'invalid-numbers.json'}"
         "：申请材料无效，未作审查结论（4 个问题）",
         "  floor_area_m2：必须大于 0，实际为 -5",
-        "  investment.total_wan：应为数字，实际为字符串 '50000'",
+        "  investment.total_wan：应为数字，实际为文字 '50000'；请填数字 50000，不加引号",
         "  commitments.annual_tax_wan：应为数字，实际为布尔值 true",
         "  commitments.rd_ratio：不能大于 1，实际为 1.5",
     ]

@@ -420,3 +420,19 @@ def test_default_database_is_admit_db_or_the_environment(tmp_path: Path, monkeyp
     run("ledger", "add", str(SAMPLES_DIR / "industrial-approve.json"), *AS_OF)
     assert (tmp_path / "other.db").exists()
     assert os.environ["ADMIT_DB"].endswith("other.db")
+
+
+def test_a_title_row_above_the_ledger_header_is_skipped(db_url: str, tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    add_samples(db_url)  # 2: the samples include invalid ones on purpose
+    path = book(tmp_path / "台账.xlsx", {"会议审议": [
+        {"会议编号": 1, "会议日期": date(2026, 11, 28), "案件编号": "JM-2026-0101", "审议结果": "通过"}]})  # fmt: skip
+    workbook = load_workbook(path)
+    sheet = workbook["会议审议"]
+    sheet.insert_rows(1)
+    sheet["A1"] = "2026年联席会议审议结果汇总表"
+    workbook.save(path)
+    code, out, err = run("ledger", "import", str(path), "--db", db_url)
+    assert code == 0, out + err + repr(path)
+    assert "会议审议 变更 1 行" in out and "拒绝 0 行" in out

@@ -263,3 +263,36 @@ def test_excel_numbers_are_read_as_the_decimals_people_typed(tmp_path: Path) -> 
     outcomes = {f["rule"]: f["outcome"] for f in decision["findings"]}
     assert outcomes["rd_intensity"] == "pass" and outcomes["tax_per_mu"] == "pass"
     assert Decimal(str(decision["indicators"]["tax_per_mu"])) == Decimal("25")
+
+
+def test_a_title_row_above_the_header_is_skipped_and_typed_units_get_a_hint(tmp_path: Path) -> None:
+    """Every real 汇总表 has a title row; clerks type 1500亩, 11亿元, 约100 and Excel date serials."""
+    intake = tmp_path / "intake.xlsx"
+    assert run("template", str(intake))[0] == 0
+    fill_workbook(intake, [sample("industrial-approve.json"), sample("industrial-approve.json")])
+    workbook = load_workbook(intake)
+    sheet = workbook.active
+    assert sheet is not None
+    headers = [c.value for c in sheet[1]]
+    sheet.cell(row=3, column=1, value="JM-TITLE-2")
+    for header, typed in (
+        ("用地面积（亩）", "1500亩"),
+        ("计划总投资（万元）", "11亿元"),
+        ("固定资产投资（万元）", "约100"),
+        ("受理日期", 45717),
+    ):
+        sheet.cell(row=3, column=headers.index(header) + 1, value=typed)
+    sheet.insert_rows(1)
+    sheet["A1"] = "2026年第12次会议申请汇总表"
+    workbook.save(intake)
+    code, screened = screen_json(str(intake))
+    assert code == 2
+    assert any("第 2 行是列标题，其上的标题行（第 1 行）未读取" in n for n in screened["notices"]), screened["notices"]
+    first, second = screened["results"]
+    assert first["source"] == f"{intake}#3" and first["decision"]["verdict"] == "approve", "the header row was found"
+    messages = {p["column"]: p["message"] for p in second["error"]["problems"]}
+    assert messages["用地面积（亩）"].endswith("实际为文字 '1500亩'；请只填数字 1500，不写单位“亩”")
+    assert "即 110000 万元？" in messages["计划总投资（万元）"]
+    assert "请填确切的数字（如 100），不写“约”" in messages["固定资产投资（万元）"]
+    # Excel's serial 45717 is 2025-03-01 (its day 0 is 1899-12-30).
+    assert "疑似 Excel 日期序号，即 2025-03-01？" in messages["受理日期"]

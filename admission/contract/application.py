@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
@@ -23,7 +24,7 @@ from pydantic_core import ErrorDetails
 from admission.contract.limits import text_problem
 from admission.dates import parse_iso_date
 from admission.errors import InvalidInput, Problem, os_error_zh
-from admission.numbers import MAX_NUMBER, number_problem
+from admission.numbers import MAX_NUMBER, number_problem, plain
 from admission.text import excerpt
 
 # An application is a few hundred bytes; anything near this is not one (and a file of millions
@@ -271,7 +272,7 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, list):
         return "数组"
     if isinstance(value, str):
-        return "字符串"
+        return "文字"
     if isinstance(value, Decimal):
         return "数字"
     if isinstance(value, bool):
@@ -318,13 +319,15 @@ def _problem_from_error(error: ErrorDetails) -> Problem:
         if names and not close:
             message += f"（此处允许的字段：{'、'.join(names)}）"
     elif kind in ("decimal_type", "is_instance_of", "decimal_parsing"):
-        message = f"应为数字，实际为{_describe(error['input'])}"
+        message = f"应为数字，实际为{_describe(error['input'])}" + number_hint(path, error["input"])
     elif kind == "finite_number":
         message = "不能是 NaN 或无穷大"
+    elif kind == "string_type" and path.endswith("_on"):  # a date field (受理日期) given a number
+        message = f"应为日期（YYYY-MM-DD，如 2022-01-01），实际为{_describe(error['input'])}" + date_serial_hint(error["input"])
     elif kind == "string_type":
-        message = f"应为字符串，实际为{_describe(error['input'])}"
+        message = f"应为文字，实际为{_describe(error['input'])}"
     elif kind in ("date_type", "date_parsing", "date_from_datetime_parsing", "date_from_datetime_inexact"):
-        message = f"应为日期（YYYY-MM-DD，如 2022-01-01），实际为{_describe(error['input'])}"
+        message = f"应为日期（YYYY-MM-DD，如 2022-01-01），实际为{_describe(error['input'])}" + date_serial_hint(error["input"])
     elif kind in ("int_type", "int_parsing", "int_from_float"):
         message = f"应为整数，实际为{_describe(error['input'])}"
     elif kind == "bool_type":
@@ -361,6 +364,36 @@ def _problem_from_error(error: ErrorDetails) -> Problem:
     return Problem(path, message)
 
 
+# What clerks type into a number cell: a figure with its unit, or an approximate one.
+_FIGURE_IN_WORDS = re.compile(r"^\s*(约|大约|近|超过|逾)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(亿元|亿|万元|万|元|亩|平方米|㎡|m2|%)?\s*$")
+_EXCEL_EPOCH = date(1899, 12, 30)  # day 0 of Excel's date serials (its 1900 leap-year bug included)
+
+
+def number_hint(path: str, value: Any) -> str:
+    """What a clerk probably meant by text in a number field: ``11亿元`` under 万元 is 110000,
+    ``1500亩`` is 1500 (the unit is the column's), ``约100`` needs the exact figure."""
+    match = _FIGURE_IN_WORDS.match(value) if isinstance(value, str) else None
+    if match is None:
+        return ""
+    approximate, figure, unit = match.group(1), match.group(2).replace(",", ""), match.group(3)
+    if unit in ("亿元", "亿") and path.endswith("_wan"):
+        hint = f"即 {plain(Decimal(figure) * 10000)} 万元？请只填数字"
+    elif unit:
+        hint = f"请只填数字 {figure}，不写单位“{unit}”"
+    elif approximate:
+        hint = f"请填确切的数字（如 {figure}），不写“{approximate}”"
+    else:
+        hint = f"请填数字 {figure}，不加引号"
+    return "；" + hint
+
+
+def date_serial_hint(value: Any) -> str:
+    """A date typed as Excel's serial number (45717): the day it stands for."""
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and 10000 <= value <= 80000 and value == int(value):
+        return f"；疑似 Excel 日期序号，即 {(_EXCEL_EPOCH + timedelta(days=int(value))).isoformat()}？"
+    return ""
+
+
 def _pattern_message(path: str, value: Any) -> str:
     shown = _quoted(value)
     if path == "id":
@@ -383,7 +416,7 @@ def _describe(value: Any) -> str:
     if value is None:
         return " null"
     if isinstance(value, str):
-        return f"字符串 {_quoted(value)}"
+        return f"文字 {_quoted(value)}"
     if isinstance(value, Decimal):
         return excerpt(format(value, "f")) if value.is_finite() and number_problem(value) is None else excerpt(value)
     if isinstance(value, datetime):

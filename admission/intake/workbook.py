@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -242,18 +242,22 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
             skipped = "、".join(f"“{ws.title}”" for ws in workbook.worksheets[:sheet_index])
             notices.append(f"{path}：跳过了隐藏的工作表 {skipped}，读取的是第一个可见的工作表“{sheet.title}”")
         sheet.reset_dimensions()
-        header_row = next(sheet.iter_rows(max_row=1, values_only=True), None)
+        header_number, header_row = find_header_row(sheet, lambda text: header_key(text) in BY_KEY)
         while header_row and header_row[-1] is None:
             header_row = header_row[:-1]
         if not header_row:
             yield InvalidInput([Problem("$", f"工作表“{sheet.title}”为空：第 1 行应为列标题")], str(path))
             return
+        if header_number > 1:
+            above = "第 1 行" if header_number == 2 else f"第 1–{header_number - 1} 行"
+            notices.append(f"{path}：第 {header_number} 行是列标题，其上的标题行（{above}）未读取")
         headers, unknown = _read_headers(header_row, notices, f"{path}")
         columns = column_names(headers, header_row)
         width = len(header_row)
         formulas = _formulas_without_values(path, sheet_index, width) if _sheet_has_formulas(workbook, sheet) else {}
         duplicated = _duplicated_columns(headers)
-        for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), 2):
+        first = header_number + 1
+        for number, cells in enumerate(sheet.iter_rows(min_row=first, max_col=width, values_only=True), first):
             if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                 continue  # blank rows are layout, not applications
             if is_example_row(headers, cells):
@@ -276,6 +280,24 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
         yield InvalidInput([Problem("$", f"第 {number + 1} 行起无法读取：文件内容不符合 .xlsx 格式")], f"{path}#{number + 1}")
     finally:
         workbook.close()
+
+
+HEADER_SEARCH_ROWS = 10  # a 汇总表 has a title row or two (and a date line) above its header
+
+
+def find_header_row(sheet: Any, is_header: Callable[[str], bool]) -> tuple[int, tuple[Any, ...]]:
+    """(row number, cells) of a sheet's header row: the first of its first rows whose cells are
+    known headers (two of them, or all of them in a narrower row), so a title row such as
+    “2026年第12次会议申请汇总表” above it is skipped rather than read as headers. Row 1 when no
+    row qualifies: its headers are then reported as unknown, as before."""
+    first: tuple[int, tuple[Any, ...]] | None = None
+    for number, cells in enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), 1):
+        first = first or (number, cells)
+        texts = [str(c).strip() for c in cells if c is not None and str(c).strip()]
+        known = sum(1 for text in texts if is_header(text))
+        if known >= 2 or (known and known == len(texts)):
+            return number, cells
+    return first or (1, ())
 
 
 def _shown(value: Any) -> str:

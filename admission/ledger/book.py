@@ -23,7 +23,7 @@ from admission.contract.limits import MAX_NAME, case_id_problem, length_problem,
 from admission.dates import parse_iso_date
 from admission.documents.sheets import Sheet, Value, set_text_cell, workbook_bytes, xlsx_bytes
 from admission.errors import ChangeRefused, InvalidInput, Problem
-from admission.intake.workbook import _open_error
+from admission.intake.workbook import _open_error, find_header_row
 from admission.ledger.database import Change, Ledger
 from admission.ledger.queries import latest_revisions, meeting_held
 from admission.ledger.records import (
@@ -244,8 +244,8 @@ def _rows(
     """Each non-blank row as (row number, converted values by key, problems by header)."""
     sheet = workbook[sheet_name]
     sheet.reset_dimensions()
-    header_row = next(sheet.iter_rows(max_row=1, values_only=True), ())
     by_header = {c.header: c for c in columns}
+    header_number, header_row = find_header_row(sheet, lambda text: text in by_header)
     layout: list[BookColumn | None] = []
     header_problems: list[tuple[str, str]] = []
     for index, header in enumerate(header_row, 1):
@@ -258,11 +258,12 @@ def _rows(
     while layout and layout[-1] is None and (len(header_row) > len(layout) or header_row[len(layout) - 1] is None):
         layout.pop()
     if header_problems:
-        yield 1, {}, header_problems
+        yield header_number, {}, header_problems
     width = len(layout)
     if width == 0:
         return
-    for number, cells in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), 2):
+    first = header_number + 1  # a title row above the header is skipped (ledger.md)
+    for number, cells in enumerate(sheet.iter_rows(min_row=first, max_col=width, values_only=True), first):
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
         values: dict[str, Any] = {}
