@@ -267,3 +267,17 @@ def test_packet_text_has_no_space_between_chinese_and_numbers(packet: tuple[Path
     assert "2026年第12次" in body and "万元" in body
     assert not CHINESE_GAP.findall(body), CHINESE_GAP.findall(body)[:5]
     assert '<table class="facts">' in html  # attributes untouched
+
+
+def test_a_packet_made_after_its_meeting_keeps_the_meetings_date(tmp_path: Path) -> None:
+    """Reprinted after the meeting, the material still reads as the meeting's; a date asked for
+    after the meeting is used, with a word to the clerk."""
+    html = tmp_path / "p.html"
+    one = str(SAMPLES_DIR / "industrial-approve.json")
+    code, _, err = run("packet", one, "--meeting-no", "3", "--meeting-date", "2025-02-26", "--html", str(html))
+    assert code == 0 and not err
+    text = squash(html.read_text(encoding="utf-8"))
+    assert "审查日期：2025年2月26日" in text and "2025年第3次" in text
+    code, _, err = run("packet", one, "--meeting-no", "3", "--meeting-date", "2025-02-26", "--as-of", "2025-03-02", "--html", str(html))
+    assert code == 0 and "审查日期 2025年3月2日 晚于会议日期 2025年2月26日" in err
+    assert "审查日期：2025年3月2日" in squash(html.read_text(encoding="utf-8"))

@@ -56,7 +56,7 @@ def test_cases_catch_a_changed_threshold(tmp_path: Path) -> None:
 def test_list_shows_versions_and_every_rule_in_force() -> None:
     code, out, _ = run("rules", "list", *AS_OF, "--type", "物流项目")
     assert code == 0
-    assert "JM-2022  自 2022年1月1日 起施行  工业项目、工业地产项目、物流项目（审查日期当日生效）" in out
+    assert "JM-2022  自2022年1月1日起施行  工业项目、工业地产项目、物流项目（审查日期当日生效）" in out
     assert "物流项目 · JM-2022 · 2026年11月21日 适用" in out
     assert "  一类地区：江门高新区、蓬江区、江海区" in out
     assert "  亩均税收    ≥ 20      ≥ 15      ≥ 12      万元/亩·年  必备" in out

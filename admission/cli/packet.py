@@ -11,7 +11,7 @@ from admission.app import Admit
 from admission.cli.options import as_of_option_saying, date_option, output_option, uses_admit
 from admission.cli.shell import command, notice, reports_errors, save, targets
 from admission.documents.files import check_outputs
-from admission.documents.views import DEFAULT_PACKET_TITLE, meeting_held
+from admission.documents.views import DEFAULT_PACKET_TITLE, meeting_held, packet_review_date
 from admission.errors import UsageError
 from admission.intake.sources import collect
 
@@ -24,7 +24,7 @@ from admission.intake.sources import collect
 @click.option("--meeting-no", type=click.IntRange(min=1), default=None, help="会议编号，正整数，如 12（第 12 次会议）。")
 @date_option("--meeting-date", "会议日期（默认为审查日期）。")
 @click.option("--title", default=None, help="会议材料标题（默认：江门市招商引资工作联席会议项目审查材料）。")
-@as_of_option_saying("审查日期，写入各审查意见；申请未填受理日期时据此选择规则版本（默认今天）。")
+@as_of_option_saying("审查日期，写入各审查意见；申请未填受理日期时据此选择规则版本（默认今天，会议已开过的为会议日期）。")
 @uses_admit(templates=True, fonts=True, db=True)
 @reports_errors
 def packet(
@@ -53,7 +53,9 @@ def packet(
     if not outputs:
         raise UsageError("请用 -o 指定 PDF 路径（或用 --html、--docx 指定 HTML、Word 路径）")
     check_outputs(outputs.values(), paths)
-    review_date = as_of or date.today()
+    review_date, odd_date = packet_review_date(as_of, meeting_date, date.today())
+    if odd_date:
+        notice(odd_date)
     admit.rulebook  # noqa: B018 - a broken rule book is reported before any work starts
     notices: list[str] = []
     if paths:

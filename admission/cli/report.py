@@ -26,10 +26,10 @@ report_admit = uses_admit(db=True, templates=True, fonts=True)
 
 
 def issued_on(as_recorded: str | None) -> date:
-    """The default 成文日期: the day a report reproduced ``--as-recorded`` was issued, else today."""
-    if as_recorded is None:
-        return date.today()
-    return datetime.fromisoformat(as_recorded).astimezone(BEIJING).date()
+    """The default 成文日期: the day (in Beijing, the office's clock) a report reproduced with
+    ``--as-recorded`` was issued, else today there."""
+    moment = datetime.now(BEIJING) if as_recorded is None else datetime.fromisoformat(as_recorded)
+    return moment.astimezone(BEIJING).date()
 
 
 @click.group(cls=AdmitGroup)

@@ -191,6 +191,21 @@ def meeting_held(title: str, held_on: date, number: int | None = None, *, in_age
     return Meeting(title, "" if number is None else str(number), date_zh(held_on), year, in_agenda_order)
 
 
+def packet_review_date(as_of: date | None, meeting_date: date | None, today: date) -> tuple[date, str | None]:
+    """The 审查日期 a packet's opinions carry, and a word to the clerk when it is odd.
+
+    A packet is the material for its meeting: made again after the meeting (a reprint, a
+    corrected copy), its opinions keep the meeting's date rather than today's. A date asked for
+    that is after the meeting is used as asked, with a word about it.
+    """
+    if as_of is None:
+        return (min(today, meeting_date) if meeting_date is not None else today), None
+    if meeting_date is not None and as_of > meeting_date:
+        return as_of, (f"审查日期 {date_zh(as_of)} 晚于会议日期 {date_zh(meeting_date)}：各审查意见将注明会后的日期；"
+                       "会前材料请指定会前的审查日期")  # fmt: skip
+    return as_of, None
+
+
 @dataclass(frozen=True)
 class InvalidView:
     title: str  # 案件编号 项目名称, as far as they could be read

@@ -22,6 +22,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
@@ -37,9 +38,15 @@ SECOND_FONT = "楷体"  # KaiTi: second-level headings (（一）)
 NUMBER_FONT = "宋体"  # the page number (4号半角宋体阿拉伯数字)
 LATIN_FONT = "Times New Roman"
 TEXT_WIDTH_MM = 210 - 28 - 26  # A4 less the GB/T 9704 side margins
+LANDSCAPE_WIDTH_MM = 297 - 37 - 35  # the same type area turned
+LANDSCAPE_COLUMNS = 9  # a table this wide is set on a landscape page (the packet's 汇总表)
 RED = "C00000"  # the 发文机关标志 and the red line under the 文号
 LINE_PITCH_PT = 28  # exact line spacing: 22 lines of 3号 text on the GB/T 9704 type area
 TABLE_PITCH_PT = 16
+CELL_CHAR_MM = 10.5 * 0.3528  # one 五号 character
+DIGIT_MM = CELL_CHAR_MM * 0.62  # a digit of the widest likely Latin face (DejaVu Serif where Times is missing)
+SEAL_LINE_CHARS = 28 - 4 - 1  # a 落款 longer than a line less its four-character right indent
+CELL_PADDING_MM = 4.5  # the cell margins (Word 1.9 mm a side) and a little room for bold headings
 
 
 @dataclass(frozen=True)
@@ -85,7 +92,7 @@ BLOCK_STYLES = {
 }
 SKIPPED = {"head", "script", "style", "div.running-title", "section.toc"}
 # What starts on a new page, as the style sheet breaks the printed pages.
-NEW_PAGE = {"section.toc", "section.summary", "section.invalid", "section.appendix", "section.opinions"}
+NEW_PAGE = {"section.toc", "section.summary", "section.invalid", "section.appendix", "section.opinions", "section.notice"}
 _SPACES = re.compile(r"[ \t\n\r\f\v]+")  # not \s: the 文号's ideographic spaces (U+3000) are kept
 _WIDTH = re.compile(r"width:\s*([\d.]+)%")
 
@@ -106,21 +113,26 @@ class Node:
         yield self.tag
 
     def text(self) -> str:
-        """The element's text as a reader sees it: white space folded, ``<br>`` a line break."""
+        """The element's text as a reader sees it: white space folded, ``<br>`` and each block
+        inside it (a cell's paragraphs) on a line of its own."""
         parts: list[str] = []
         for child in self.children:
             if isinstance(child, str):
                 parts.append(child)
             elif child.tag == "br":
                 parts.append("\n")
+            elif child.tag in _INNER_BLOCKS:
+                parts += ["\n", child.text(), "\n"]
             else:
                 parts.append(child.text())
-        return "\n".join(_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n")).strip()
+        lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
+        return "\n".join(line for line in lines if line)
 
     def elements(self) -> list[Node]:
         return [child for child in self.children if isinstance(child, Node)]
 
 
+_INNER_BLOCKS = {"p", "div", "li"}
 _VOID = {"br", "col", "meta", "link", "img", "hr", "input"}
 
 
@@ -281,12 +293,15 @@ class _Writer:
     document: Any
     started: bool = False  # anything written yet (no page break before the first page)
     pending_break: bool = False
+    landscape: bool = False  # inside a section turned for a wide table
 
     def block(self, text: str, style: str) -> None:
         for line in text.split("\n") if style == "附注" else [text.replace("\n", " ")]:
             if line:
                 self._before_content()
-                _paragraph(self.document, line, style)
+                paragraph = _paragraph(self.document, line, style)
+                if style == "落款" and display_width(line) / 2 > SEAL_LINE_CHARS:
+                    paragraph.paragraph_format.right_indent = Pt(0)  # a long 盖章 line on one line, flush right
 
     def page_break(self) -> None:
         if self.started:
@@ -304,10 +319,14 @@ class _Writer:
             return
         self._before_content()
         width = max(sum(int(cell.attrs.get("colspan", "1") or 1) for cell in row) for row in rows)
+        wide = width >= LANDSCAPE_COLUMNS
+        turn = wide and not self.landscape
+        if turn:  # GB/T 9704 7.4.3: a wide table is set landscape, on pages of its own
+            self.turn(landscape=True)
         table = self.document.add_table(rows=len(rows), cols=width)
         table.style = self.document.styles["Table Grid"]
         table.autofit = False
-        widths = _column_widths(node, width)
+        widths = _column_widths(node, width, LANDSCAPE_WIDTH_MM if self.landscape else TEXT_WIDTH_MM)
         for column, millimetres in zip(table.columns, widths, strict=True):
             column.width = Mm(millimetres)  # the grid's widths: what Word and LibreOffice lay out by
         for row_node, row in zip(rows, table.rows, strict=True):
@@ -320,12 +339,29 @@ class _Writer:
                 cell.width = Mm(sum(widths[column : column + span]))
                 paragraph = cell.paragraphs[0]
                 paragraph._p.style = "表格文字"  # see _paragraph
+                if "number" in cell_node.classes:  # figures line up on the right, as in the PDF
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
                 for number, line in enumerate(cell_node.text().split("\n")):  # a <br> is a line break in the cell too
                     if number:
                         paragraph.add_run().add_break()
                     paragraph.add_run(line).bold = cell_node.tag == "th"
                 column += span
         self.document.add_paragraph()
+        if turn:
+            self.turn(landscape=False)
+
+    def turn(self, landscape: bool) -> None:
+        """A new section on a new page, turned for a wide table or back to portrait."""
+        self.landscape = landscape
+        # Nothing written yet: the first section itself is turned.
+        section = self.document.add_section(WD_SECTION.NEW_PAGE) if self.started else self.document.sections[0]
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        long_side, short_side = Mm(297), Mm(210)
+        section.page_width, section.page_height = (long_side, short_side) if landscape else (short_side, long_side)
+        # The type area turned with the page: the binding edge (28 mm) stays at the top.
+        margins = (Mm(28), Mm(26), Mm(37), Mm(35)) if landscape else (Mm(37), Mm(35), Mm(28), Mm(26))
+        section.top_margin, section.bottom_margin, section.left_margin, section.right_margin = margins
+        self.pending_break = False  # the section starts the new page
 
     def list_items(self, node: Node) -> None:
         for number, item in enumerate((child for child in node.elements() if child.tag == "li"), 1):
@@ -341,26 +377,43 @@ def _rows(table: Node) -> Iterator[list[Node]]:
             yield from _rows(child)
 
 
-def _column_widths(table: Node, count: int) -> list[float]:
+def _column_widths(table: Node, count: int, text_width: float = TEXT_WIDTH_MM) -> list[float]:
     """Millimetres per column, from the template's ``<col style="width: N%">``; without them, by
     the widest text of each column (a 项目名称 column is not as narrow as a 序号 one), each
     column between 4 and 24 characters' worth."""
     shares = [float(m.group(1)) for group in table.elements() if group.tag == "colgroup" for col in group.elements()
               if (m := _WIDTH.search(col.attrs.get("style", "")))]  # fmt: skip
+    rows = list(_rows(table))
     if len(shares) != count:
         shares = [4.0] * count
-        for row in _rows(table):
+        for row in rows:
             for column, cell in enumerate(row[:count]):
                 if int(cell.attrs.get("colspan", "1") or 1) == 1:
                     shares[column] = max(shares[column], min(24.0, display_width(cell.text()) / 2 + 1))
-    return [TEXT_WIDTH_MM * share / sum(shares) for share in shares]
+    widths = [text_width * share / sum(shares) for share in shares]
+    # A short heading (序号, 年度, 容积率) never wraps a character a line: such a column gets its
+    # heading's width, taken from the other columns in proportion to the room they have to spare.
+    heading = rows[0] if rows and len(rows[0]) == count else []
+    least = [min(3, display_width(cell.text()) / 2) * CELL_CHAR_MM + CELL_PADDING_MM for cell in heading]
+    for row in rows[1:]:  # nor does a figure (100.00), as in the PDF
+        for column, cell in enumerate(row[: len(least)]):
+            if "number" in cell.classes and int(cell.attrs.get("colspan", "1") or 1) == 1:
+                least[column] = max(least[column], len(cell.text()) * DIGIT_MM + CELL_PADDING_MM)
+    short = sum(max(0.0, need - width) for need, width in zip(least, widths, strict=False))
+    spare = sum(max(0.0, width - need) for need, width in zip(least, widths, strict=False))
+    if least and 0 < short <= spare:
+        widths = [need if width < need else width - (width - need) * short / spare for need, width in zip(least, widths, strict=True)]
+    return widths
 
 
 def _write(writer: _Writer, node: Node) -> None:
     keys = set(node.selectors())
     if keys & SKIPPED:
         return
-    if keys & NEW_PAGE or ("article.opinion" in keys and writer.started):
+    turned = bool(keys & NEW_PAGE) and not writer.landscape and any(_is_wide(child) for child in node.elements())
+    if turned:  # a page section holding a wide table is set landscape with its heading and notes
+        writer.turn(landscape=True)
+    elif keys & NEW_PAGE or ("article.opinion" in keys and writer.started):
         writer.page_break()
     style = next((BLOCK_STYLES[key] for key in node.selectors() if key in BLOCK_STYLES), None)
     if "div.signature" in keys:  # one line per signer: side by side they wrap at 三号
@@ -383,6 +436,13 @@ def _write(writer: _Writer, node: Node) -> None:
                 writer.block(_SPACES.sub(" ", part).strip(), "公文正文")
     if "section.cover" in keys:
         writer.page_break()
+    if turned:
+        writer.turn(landscape=False)
+
+
+def _is_wide(node: Node) -> bool:
+    rows = list(_rows(node)) if node.tag == "table" else []
+    return bool(rows) and max(sum(int(cell.attrs.get("colspan", "1") or 1) for cell in row) for row in rows) >= LANDSCAPE_COLUMNS
 
 
 def html_docx(html: str) -> bytes:

@@ -201,10 +201,10 @@ class Version(_Strict):
         return next((t for t in self.tiers if district in t.districts), None)
 
     def period_text(self) -> str:
-        """自 2022年1月1日 起施行, or 2014年7月1日 至 2021年12月31日 施行: dates as documents write them."""
+        """自2022年1月1日起施行, or 2014年7月1日至2021年12月31日施行: as documents write them (no spaces)."""
         if self.effective_to is None:
-            return f"自 {date_zh(self.effective_from)} 起施行"
-        return f"{date_zh(self.effective_from)} 至 {date_zh(self.effective_to)} 施行"
+            return f"自{date_zh(self.effective_from)}起施行"
+        return f"{date_zh(self.effective_from)}至{date_zh(self.effective_to)}施行"
 
 
 @dataclass(frozen=True)
