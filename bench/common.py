@@ -108,10 +108,11 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def run_measured(command: list[str]) -> tuple[float, float, int]:
-    """Wall seconds, peak tree RSS in MB, exit code."""
+def run_measured(command: list[str], cwd: Path = ROOT) -> tuple[float, float, int]:
+    """Wall seconds, peak tree RSS in MB, exit code (``python -m admission`` run in ``cwd``
+    imports the ``admission`` found there: another revision's, for a baseline)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=ENV)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=ENV)
     peak = 0.0
     done = threading.Event()
 
@@ -128,6 +129,15 @@ def run_measured(command: list[str]) -> tuple[float, float, int]:
     done.set()
     sampler.join()
     return elapsed, peak, code
+
+
+def checkout(ref: str, into: Path) -> Path:
+    """The project's files at git revision ``ref``, unpacked into ``into`` (for a baseline run of
+    the same benchmark in the same session)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True, check=True).stdout
+    into.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
 
 
 def build_ledger(base: Path, count: int, write_book: Callable[[Path, int], None]) -> str:

@@ -206,6 +206,11 @@ def test_word_tables_are_not_equal_columns(documents: dict[str, dict[str, Path]]
     widths = [column.width for column in summary.columns]
     headers = [c.text for c in summary.rows[0].cells]
     assert widths[headers.index("项目名称")] > 2 * widths[0]
+    from docx.enum.section import WD_ORIENT
+
+    # Ten columns do not fit a portrait page at 五号: the 汇总表 is set landscape, the rest portrait.
+    orientations = [section.orientation for section in document.sections]
+    assert WD_ORIENT.LANDSCAPE in orientations and orientations[-1] == WD_ORIENT.PORTRAIT
 
 
 def test_an_office_toml_override_reaches_the_report_in_pdf_and_word(tmp_path: Path) -> None:
