@@ -161,7 +161,7 @@ def broken(tmp_path: Path, file: str, old: str, new: str) -> list[str]:
             "effective_from = 2022-01-01",
             "effective_from = 2021-06-01",
             "JM-2022.toml: effective_from：JM-2022（自2021年6月1日起施行）与 JM-2014.toml 的 "
-            "JM-2014（2014年7月1日 至 2021年12月31日 施行）"
+            "JM-2014（2014年7月1日至2021年12月31日施行）"
             "在项目类型 industrial 上的生效期重叠",
         ),
         (

@@ -77,7 +77,7 @@ def test_show_gives_thresholds_per_version_and_tier_and_the_formula() -> None:
     code, out, _ = run("rules", "show", "容积率")
     assert code == 0
     assert "计算公式：容积率 = 计容建筑面积（平方米）× 0.0015 ÷ 用地面积（亩），四舍五入保留 2 位小数" in out
-    assert "JM-2014（2014年7月1日 至 2021年12月31日 施行）· 工业项目 · 必备" in out
+    assert "JM-2014（2014年7月1日至2021年12月31日施行）· 工业项目 · 必备" in out
     assert "  三类地区（台山市、开平市、恩平市）：≥ 1.2" in out  # JM-2022 industrial
     assert "差距在标准的 20% 以内可提请联席会议一事一议" in out
     assert run("rules", "show", "plot_ratio")[1] == out, "the rule id works too"
