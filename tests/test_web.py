@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import pytest
 from click.testing import CliRunner
@@ -194,7 +195,8 @@ def test_authorization_matrix(site: Site, role: str) -> None:
 def test_anonymous_pages_send_to_login_and_api_says_401(site: Site) -> None:
     for path in ("/", "/screen", "/projects", f"/projects/{OWN}", "/meetings", "/reports/annual", "/monitor"):
         answer = site.client.get(path, headers={"accept": "text/html"})
-        assert answer.status_code == 303 and answer.headers["location"] == "/login", path
+        # Sent to sign in, and back to the same page afterwards.
+        assert answer.status_code == 303 and answer.headers["location"] == f"/login?next={quote(path, safe='')}", path
     assert site.client.get("/api/monitor").status_code == 401
 
 
@@ -346,3 +348,44 @@ def test_a_revision_recorded_from_the_web_keeps_the_uploaded_name_and_row(site: 
     assert client.post(f"{key}/record", data={"csrf": csrf}).status_code == 303
     detail = json.loads(run("ledger", "show", revised["id"], "--db", site.db, "--json")[1])
     assert detail["revisions"][-1]["source"] == "十一月申请汇总表.xlsx#2"  # never /tmp/admit-upload-…
+
+
+# --- errors a person reads ---------------------------------------------------------------------------
+
+ENGLISH_FRAMEWORK = ("Not Found", "Method Not Allowed", "detail", "int_parsing", "Field required", "Internal Server Error")
+
+
+def test_failed_pages_are_chinese_pages_in_the_layout_and_the_api_answers_chinese_json(site: Site) -> None:
+    client, _ = site.browser("审查员甲")
+    html_request = {"accept": "text/html"}
+    cases = [("GET", "/no-such-page", 404, "页面不存在"), ("POST", "/projects", 405, "此地址不接受 POST 请求"),
+             ("GET", "/reports/annual?year=abc", 422, "年度"), ("GET", "/projects/NO-SUCH-ID", 404, "没有案件编号为")]  # fmt: skip
+    for method, path, status, words in cases:
+        answer = client.request(method, path, headers=html_request)
+        assert answer.status_code == status, (path, answer.text[:300])
+        assert answer.headers["content-type"].startswith("text/html") and words in answer.text, path
+        assert '<a href="/projects">项目台账</a>' in answer.text, "the page keeps the site's navigation"
+        assert not any(english in answer.text for english in ENGLISH_FRAMEWORK), path
+        assert answer.headers["x-frame-options"] == "DENY" and "frame-ancestors" in answer.headers["content-security-policy"]
+    for method, path, status in (("GET", "/api/no-such", 404), ("DELETE", "/api/check", 405), ("GET", "/api/reports/annual?year=abc", 422)):
+        answer = client.request(method, path, headers=site.api("reviewer"))
+        assert answer.status_code == status, path
+        error = answer.json()["error"]
+        assert error["kind"] in ("not_found", "method_not_allowed", "invalid_input"), error
+        assert not any(english in answer.text for english in ENGLISH_FRAMEWORK), answer.text
+
+
+def test_signing_in_returns_to_the_page_asked_for_and_never_off_the_site(site: Site) -> None:
+    client = TestClient(site.client.app, follow_redirects=False)
+    asked = client.get("/projects?stage=已开工", headers={"accept": "text/html"})
+    assert asked.status_code == 303
+    login_page = client.get(asked.headers["location"])
+    assert "登录已过期或尚未登录" in login_page.text and 'name="next" value="/projects?stage=' in login_page.text
+    csrf = _csrf(login_page.text)
+    answer = client.post("/login", data={"name": "只读乙", "password": PASSWORD, "csrf": csrf, "next": "/projects?stage=已开工"})
+    assert answer.status_code == 303 and unquote(answer.headers["location"]) == "/projects?stage=已开工"
+    for hostile in ("//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"):
+        other = TestClient(site.client.app, follow_redirects=False)
+        csrf = _csrf(other.get("/login").text)
+        answer = other.post("/login", data={"name": "只读乙", "password": PASSWORD, "csrf": csrf, "next": hostile})
+        assert answer.status_code == 303 and answer.headers["location"] == "/", hostile

@@ -16,15 +16,19 @@ import secrets
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from admission.app import Admit
 from admission.errors import AdmitError, ChangeRefused, InvalidInput
 from admission.web import jobs
+from admission.web.deps import referer_path
 from admission.web.problems import HTTPProblem
 from admission.web.routers import ROUTERS
 from admission.web.state import State
@@ -86,6 +90,8 @@ def create_app(admit: Admit, secret: str | None = None) -> FastAPI:
     app.add_middleware(BodyLimit)
     app.middleware("http")(_security_headers)
     app.add_exception_handler(HTTPProblem, _on_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _on_validation_error)  # type: ignore[arg-type]
     app.add_exception_handler(AdmitError, _on_admit_error)  # type: ignore[arg-type]
     app.add_exception_handler(Exception, _on_bug)
     for router in ROUTERS:
@@ -98,13 +104,22 @@ async def _security_headers(request: Request, call_next: Callable[[Request], Awa
         response = await call_next(request)
     except HTTPProblem as problem:  # raised by the body limit while streaming
         response = problem_response(request, problem)
-    response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["X-Frame-Options"] = "DENY"
+    return secured(response)
+
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+def secured(response: Response) -> Response:
+    """Every answer carries the security headers, the error pages of a failure too (a 500 is
+    made outside the middleware, so each error answer sets them itself)."""
+    response.headers.update(SECURITY_HEADERS)
     return response
 
 
@@ -128,25 +143,88 @@ async def _on_bug(request: Request, error: Exception) -> Response:
     return problem_response(request, HTTPProblem(500, "内部错误，已记录；请联系管理员"))
 
 
+# What a person is told on each kind of failed page (the message says why).
+HEADINGS = {400: "请求有误", 401: "需要登录", 403: "无权操作", 404: "页面不存在", 405: "操作方式不对", 413: "内容过大", 422: "填写有误",
+            429: "请稍后再试", 500: "系统出错", 503: "暂时无法使用"}  # fmt: skip
+
+
+def wants_html(request: Request) -> bool:
+    """A person's browser (pages), not a script (the API, or a client that does not ask for HTML)."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
+
+
 def problem_response(request: Request, problem: HTTPProblem) -> Response:
-    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+    return secured(_problem_answer(request, problem))
+
+
+def _problem_answer(request: Request, problem: HTTPProblem) -> Response:
+    if not wants_html(request):
         body: dict[str, Any] = {"error": {"kind": _KINDS.get(problem.status, "error"), "message": problem.message}}
         if problem.problems is not None:
             body["error"]["problems"] = problem.problems
-            if problem.status == 422:
+            if problem.status == 422:  # the same object as the CLI's for invalid input
                 body = {"error": {"kind": "invalid_input", "problems": problem.problems}}
         return JSONResponse(body, status_code=problem.status)
-    if problem.status == 401:
-        return RedirectResponse("/login", status_code=303)
-    text = html.escape(problem.message)
-    listed = "".join(f"<li>{html.escape(p.get('path', ''))}：{html.escape(p.get('message', ''))}</li>" for p in problem.problems or [])
-    page = (
-        f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{problem.status}</title>'
-        f'<link rel="stylesheet" href="/static/admit.css"></head><body><main class="narrow"><h1>{problem.status}</h1>'
-        f'<p class="error">{text}</p><ul>{listed}</ul><p><a href="/">返回首页</a></p></main></body></html>'
-    )
+    if problem.status == 401:  # back to the page after signing in (a GET; a form's page for a POST)
+        came_from = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            came_from = referer_path(request) or "/"
+        request.session["flash"] = "登录已过期或尚未登录，请登录后继续"
+        return RedirectResponse(f"/login?next={quote(came_from, safe='')}", status_code=303)
+    return error_page(request, problem)
+
+
+def error_page(request: Request, problem: HTTPProblem) -> Response:
+    """The failure as a page in the site's layout, in Chinese, with the way back."""
+    from admission.documents.templating import render_template
+    from admission.ledger import accounts
+
+    state = request.app.state.admit
+    user = None
+    user_id = request.session.get("user") if "session" in request.scope else None
+    if isinstance(user_id, int):
+        with contextlib.suppress(Exception):  # the page of a database failure must not fail too
+            user = accounts.by_id(state.ledger, user_id)
+    context = {
+        "user": user, "csrf": request.session.get("csrf", "") if "session" in request.scope else "", "flash": None,
+        "heading": HEADINGS.get(problem.status, "出错了"), "message": problem.message, "problems": problem.problems or [],
+        "back": referer_path(request),
+    }  # fmt: skip
+    try:
+        page = render_template(state.admit.templates_dir, "web/error.html.j2", context)
+    except AdmitError:  # an office's broken override of the layout: still a Chinese page
+        message = html.escape(problem.message)
+        page = f'<!DOCTYPE html><html lang="zh-CN"><meta charset="utf-8"><title>{problem.status}</title><p>{message}</p>'
     return HTMLResponse(page, status_code=problem.status)
 
 
-_KINDS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 413: "too_large", 422: "invalid_input",
+async def _on_http_exception(request: Request, error: StarletteHTTPException) -> Response:
+    """The framework's own refusals (an unknown URL, a wrong method) in Chinese, never its English."""
+    messages = {404: "没有这个页面或接口", 405: f"此地址不接受 {request.method} 请求"}
+    problem = HTTPProblem(error.status_code, messages.get(error.status_code, HEADINGS.get(error.status_code, "请求无法处理")))
+    response = problem_response(request, problem)
+    if error.status_code == 405 and error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+async def _on_validation_error(request: Request, error: RequestValidationError) -> Response:
+    """Parameters of the wrong form (``year=abc``) as a 422 naming each parameter, in Chinese."""
+    from admission.contract.application import message_zh
+
+    problems = []
+    for detail in error.errors():
+        where = [str(part) for part in detail.get("loc", ()) if part not in ("query", "path", "body", "form", "header")]
+        named = {**detail, "loc": ()}
+        problems.append({"path": PARAMETER_NAMES.get(where[-1], where[-1]) if where else "", "message": message_zh(named)})  # type: ignore[arg-type]
+    return problem_response(request, HTTPProblem(422, "参数或表单内容无效", problems))
+
+
+# Parameters as a person knows them, for messages.
+PARAMETER_NAMES = {"year": "年度", "month": "月份", "as_of": "核查日期", "page": "页码", "per_page": "每页条数", "day": "日期",
+                   "meeting_no": "会议编号", "meeting_date": "会议日期", "name": "用户名", "password": "密码"}  # fmt: skip
+
+
+_KINDS = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+          422: "invalid_input",
           429: "too_many_requests", 500: "internal_error", 503: "unavailable"}  # fmt: skip

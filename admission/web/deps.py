@@ -9,6 +9,7 @@ import secrets
 import time
 from collections import deque
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
@@ -128,6 +129,26 @@ def login_allowed(state: State, address: str, name: str) -> bool:
 def login_failed(state: State, address: str, name: str) -> None:
     with state.lock:
         state.failures.setdefault((address, name), deque()).append(time.monotonic())
+
+
+def local_path(url: str) -> str | None:
+    """``url`` when it is a path of this site (a ``next`` after signing in), else None: never
+    another host (``//evil``, ``https://…``), a backslash trick or control characters."""
+    parts = urlsplit(url)
+    path = parts.path or ""
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//") or "\\" in url:
+        return None
+    if any(ord(c) < 32 for c in url):
+        return None
+    return path + (f"?{parts.query}" if parts.query else "")
+
+
+def referer_path(request: Request) -> str | None:
+    """The page of this site the request came from (its Referer), or None."""
+    parts = urlsplit(request.headers.get("referer", ""))
+    if parts.netloc != request.url.netloc:
+        return None
+    return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
 def render(request: Request, state: State, user: User | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -10,7 +10,7 @@ from admission.ledger.history import state as ledger_state
 from admission.ledger.views import Filters, project_rows
 from admission.resources import data_dir
 from admission.vocabulary import STAGES
-from admission.web.deps import AppState, SignedIn, check_csrf, csrf_token, login_allowed, login_failed, render
+from admission.web.deps import AppState, SignedIn, check_csrf, csrf_token, local_path, login_allowed, login_failed, render
 from admission.web.problems import HTTPProblem
 
 router = APIRouter(include_in_schema=False)
@@ -25,12 +25,14 @@ def static(name: str) -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_page(request: Request, state: AppState) -> HTMLResponse:
-    return render(request, state, None, "login.html.j2")
+def login_page(request: Request, state: AppState, next: str = "") -> HTMLResponse:
+    return render(request, state, None, "login.html.j2", next=local_path(next) or "")
 
 
 @router.post("/login")
-def login(request: Request, state: AppState, name: str = Form(""), password: str = Form(""), csrf: str = Form("")) -> Response:
+def login(
+    request: Request, state: AppState, name: str = Form(""), password: str = Form(""), csrf: str = Form(""), next: str = Form("")
+) -> Response:
     check_csrf(request, csrf)
     address = request.client.host if request.client else "?"
     if not login_allowed(state, address, name):
@@ -38,11 +40,13 @@ def login(request: Request, state: AppState, name: str = Form(""), password: str
     user = accounts.by_password(state.ledger, name, password)
     if user is None:
         login_failed(state, address, name)
-        return render(request, state, None, "login.html.j2", status=401, error="用户名或密码错误，或账户已停用")
+        return render(
+            request, state, None, "login.html.j2", status=401, error="用户名或密码错误，或账户已停用", next=local_path(next) or ""
+        )
     request.session.clear()
     request.session["user"] = user.id
     csrf_token(request)
-    return RedirectResponse("/", status_code=303)
+    return RedirectResponse(local_path(next) or "/", status_code=303)  # back where the sign-in was asked for
 
 
 @router.post("/logout")
