@@ -7,6 +7,8 @@ import re
 import threading
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -389,3 +391,54 @@ def test_signing_in_returns_to_the_page_asked_for_and_never_off_the_site(site: S
         csrf = _csrf(other.get("/login").text)
         answer = other.post("/login", data={"name": "只读乙", "password": PASSWORD, "csrf": csrf, "next": hostile})
         assert answer.status_code == 303 and answer.headers["location"] == "/", hostile
+
+
+# --- lists at city scale ---------------------------------------------------------------------------
+
+
+def test_the_project_list_is_searched_sorted_and_paged_in_bookmarkable_urls(site: Site) -> None:
+    client, _ = site.browser("审查员甲")
+    _, out, _ = run("ledger", "list", "--json", "--db", site.db)
+    everything = json.loads(out)["projects"]
+    first = client.get("/projects?per_page=5&sort=total_investment&order=desc", headers={"accept": "text/html"})
+    assert first.status_code == 200
+    assert f"共 {len(everything)} 条，第 1/{-(-len(everything) // 5)} 页" in first.text
+    shown = re.findall(r'<td class="id"><a href="/projects/[^"]+">([^<]+)</a>', first.text)
+    amounts = sorted((p for p in everything if p["total_investment"] is not None), key=lambda p: -Decimal(str(p["total_investment"])))
+    assert shown == [p["id"] for p in amounts[:5]], "sorted by 计划总投资, largest first"
+    # The next page's link keeps the sort and the page size.
+    assert "/projects?per_page=5&amp;sort=total_investment&amp;order=desc&amp;page=2" in first.text
+    wanted = everything[0]
+    found = client.get(f"/projects?q={quote(wanted['name'][2:6])}", headers={"accept": "text/html"})
+    assert wanted["id"] in found.text
+    api = site.client.get("/api/projects?per_page=3&page=2&sort=id", headers=site.api("viewer")).json()
+    assert (api["total"], api["page"], api["per_page"]) == (len(everything), 2, 3)
+    assert [p["id"] for p in api["projects"]] == sorted(p["id"] for p in everything)[3:6]
+    district = site.client.get("/api/projects?per_page=500", headers=site.api("district")).json()
+    assert district["total"] == sum(1 for p in everything if p["district"] == "新会区"), "a district user lists its own only"
+
+
+def test_a_finding_is_marked_in_place_and_the_list_is_paged_and_compressed(db_url: str, tmp_path: Path) -> None:
+    from .test_monitoring import _ledger
+
+    _ledger(db_url, tmp_path)
+    assert run("user", "add", "审查员丙", "--role", "reviewer", "--password-stdin", "--db", db_url, stdin=PASSWORD + "\n")[0] == 0
+    app = create_app(Admit(ledger=open_ledger(db_url), rulebook=load_rulebook(RULES_DIR)), secret="test-secret")
+    site = Site(db_url, TestClient(app, follow_redirects=False), {})
+    client, csrf = site.browser("审查员丙")
+    listing = "/monitor?as_of=2026-11-21&kind=late_start&per_page=1"
+    page = client.get(listing, headers={"accept": "text/html", "accept-encoding": "gzip"})
+    assert page.status_code == 200 and page.headers.get("content-encoding") == "gzip"
+    assert "共 1 条，第 1/1 页" in page.text and "2,190.00" in page.text, "amounts with separators and 2 decimals"
+    back = re.search(r'name="back_to" value="([^"]+)"', page.text)
+    assert back is not None
+    marked = client.post("/monitor/mark", data={"csrf": csrf, "project": "JM-2026-0101", "kind": "late_start", "year": "",
+                                                "status": "notified", "back_to": html_unescape(back.group(1))})  # fmt: skip
+    assert marked.status_code == 303
+    # Back on the same filtered list and date, at the row just marked.
+    assert unquote(marked.headers["location"]) == "/monitor?as_of=2026-11-21&kind=late_start&per_page=1#f-JM-2026-0101-late_start-"
+    again = client.get(marked.headers["location"].split("#")[0], headers={"accept": "text/html"})
+    assert 'id="f-JM-2026-0101-late_start-"' in again.text and "已通知" in again.text and "已登记 JM-2026-0101 的处理情况" in again.text
+    hostile = client.post("/monitor/mark", data={"csrf": csrf, "project": "JM-2026-0101", "kind": "late_start", "year": "",
+                                                 "status": "notified", "back_to": "//evil.example/monitor"})  # fmt: skip
+    assert hostile.headers["location"].startswith("/monitor#")

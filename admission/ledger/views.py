@@ -7,7 +7,7 @@ The same plain dictionaries serve ``--json``, the Chinese text of the CLI, the w
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -262,3 +262,58 @@ def list_table(rows: Sequence[dict[str, Any]]) -> list[list[Any]]:
          r["verdict_label"], r["resolution"] or "", r["meeting"] or "", DEVIATION if r["deviation"] else "", r["stage"]]
         for r in rows
     ]  # fmt: skip
+
+
+# --- lists a page shows a part of ---------------------------------------------------------------
+
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 50, 500
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """One page of a list: its rows, and where it is in the whole (the web's lists, the API)."""
+
+    rows: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def list_page(
+    rows: list[dict[str, Any]], *, q: str = "", searched: tuple[str, ...] = ("id", "name"), sort: str = "",
+    descending: bool = False, sortable: dict[str, Callable[[dict[str, Any]], Any]] | None = None, page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> ListPage:  # fmt: skip
+    """``rows`` searched (``q`` in any of the ``searched`` fields, case-insensitive), sorted by a
+    known column (empty values last, either way), and cut to one page. An unknown sort column
+    keeps the list's own order; a page past the end is the last one."""
+    needle = q.strip().casefold()
+    if needle:
+        rows = [r for r in rows if any(needle in str(r.get(key) or "").casefold() for key in searched)]
+    key_of = (sortable or {}).get(sort)
+    if key_of is not None:
+        present = [r for r in rows if key_of(r) is not None]
+        rows = sorted(present, key=key_of, reverse=descending) + [r for r in rows if key_of(r) is None]
+    per_page = max(1, min(MAX_PER_PAGE, per_page))
+    pages = max(1, -(-len(rows) // per_page))
+    page = max(1, min(page, pages))
+    return ListPage(rows[(page - 1) * per_page : page * per_page], len(rows), page, per_page)
+
+
+def project_sort_keys(districts: list[str]) -> dict[str, Callable[[dict[str, Any]], Any]]:
+    """The project list's sortable columns; districts in the rule book's order."""
+    order = {name: index for index, name in enumerate(districts)}
+    return {
+        "id": lambda r: r["id"],
+        "name": lambda r: r["name"],
+        "district": lambda r: order.get(r["district"], len(order)),
+        "type": lambda r: r["type_label"],
+        "total_investment": lambda r: Decimal(str(r["total_investment"])) if r["total_investment"] is not None else None,
+        "verdict": lambda r: r["verdict_label"] or None,
+        "resolution": lambda r: r["resolution"],
+        "stage": lambda r: r["stage"],
+    }

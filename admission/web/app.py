@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -88,6 +89,7 @@ def create_app(admit: Admit, secret: str | None = None) -> FastAPI:
         same_site="strict", https_only=False,
     )  # fmt: skip
     app.add_middleware(BodyLimit)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # lists and reports compress to a tenth
     app.middleware("http")(_security_headers)
     app.add_exception_handler(HTTPProblem, _on_problem)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)  # type: ignore[arg-type]

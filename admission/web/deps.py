@@ -8,8 +8,9 @@ import hashlib
 import secrets
 import time
 from collections import deque
+from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from admission.documents.templating import render_template
 from admission.ledger import accounts
 from admission.ledger.accounts import User
+from admission.ledger.views import DEFAULT_PER_PAGE
 from admission.web.problems import HTTPProblem
 from admission.web.state import State
 
@@ -171,3 +173,52 @@ async def raw_body(request: Request) -> bytes:
 
 
 Body = Annotated[bytes, Depends(raw_body)]
+
+
+# --- lists: one query string for search, sort and page, kept in every link -------------------------
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What a list page was asked for (``q``, ``sort``, ``order``, ``page``, ``per_page``) and its
+    filters, so that each link (next page, a column heading) keeps all the others: a filtered,
+    sorted list is a URL that can be bookmarked."""
+
+    path: str
+    params: dict[str, str]
+    q: str
+    sort: str
+    descending: bool
+    page: int
+    per_page: int
+
+    def url(self, **changes: str | int) -> str:
+        merged = {**self.params, **{key: str(value) for key, value in changes.items()}}
+        kept = {key: value for key, value in merged.items() if value not in ("", None)}
+        return self.path + ("?" + urlencode(kept) if kept else "")
+
+    def sort_url(self, column: str) -> str:
+        """The heading's link: sorted by this column, the other way round if it already is."""
+        order = "desc" if self.sort == column and not self.descending else "asc"
+        return self.url(sort=column, order=order, page=1)
+
+    def sort_mark(self, column: str) -> str:
+        return ("▼" if self.descending else "▲") if self.sort == column else ""
+
+
+def _whole_number(text: str, default: int) -> int:
+    return int(text) if text.isdigit() and len(text) <= 6 else default
+
+
+def list_query(request: Request) -> ListQuery:
+    """The list parameters of this request (malformed ones fall back to the defaults, as a
+    hand-edited bookmark should still open)."""
+    params = {key: value for key, value in request.query_params.items() if len(value) <= 200}
+    return ListQuery(
+        path=request.url.path, params=params, q=params.get("q", "").strip(), sort=params.get("sort", ""),
+        descending=params.get("order") == "desc", page=_whole_number(params.get("page", ""), 1),
+        per_page=_whole_number(params.get("per_page", ""), DEFAULT_PER_PAGE),
+    )  # fmt: skip
+
+
+Listed = Annotated[ListQuery, Depends(list_query)]

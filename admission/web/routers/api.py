@@ -12,10 +12,10 @@ from fastapi.responses import JSONResponse
 from admission.contract.application import RawApplication, parse_json_text
 from admission.review.decision import decide
 from admission.review.validation import prepare
-from admission.web.deps import ApiChecked, AppState, Body, SignedIn
+from admission.web.deps import ApiChecked, AppState, Body, Listed, SignedIn
 from admission.web.problems import HTTPProblem
 from admission.web.routers.meetings import day_of
-from admission.web.routers.projects import record_milestone, visible
+from admission.web.routers.projects import listed_projects, record_milestone, visible
 from admission.web.routers.reports import annual_figures, monitor_result
 
 router = APIRouter(prefix="/api")
@@ -27,6 +27,14 @@ def api_check(state: AppState, user: SignedIn, _csrf: ApiChecked, body: Body) ->
     data, problems = parse_json_text(body)  # InvalidInput for a bad body: 422, as the CLI's exit 2
     decision = decide(prepare(RawApplication("api", data, tuple(problems)), state.admit.rulebook, date.today()))
     return JSONResponse({**decision.to_json(), "exit_code": decision.exit_code})
+
+
+@router.get("/projects", summary="项目清单，分页（admit ledger list --json）")
+def api_projects(
+    state: AppState, user: SignedIn, listing: Listed, district: str = "", stage: str = "", resolution: str = ""
+) -> JSONResponse:
+    found = listed_projects(state, user, listing, district, stage, resolution)
+    return JSONResponse({"total": found.total, "page": found.page, "per_page": found.per_page, "projects": found.rows})
 
 
 @router.get("/projects/{case_id}", summary="一个项目（admit ledger show --json）")

@@ -4,6 +4,7 @@ reviewer or the project's own district user records."""
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -15,9 +16,10 @@ from admission.ledger.accounts import User
 from admission.ledger.book import amount_text
 from admission.ledger.history import state as ledger_state
 from admission.ledger.records import set_progress, set_year
-from admission.ledger.views import Filters, NotFound, project_detail, project_rows
+from admission.ledger.views import Filters, ListPage, NotFound, list_page, project_detail, project_rows, project_sort_keys
+from admission.numbers import grouped
 from admission.vocabulary import MILESTONE_KEYS, MILESTONES, ORDERED_MILESTONES, PASSED, RESULTS, STAGES
-from admission.web.deps import AppState, FormChecked, SignedIn, flash, render
+from admission.web.deps import AppState, FormChecked, Listed, ListQuery, SignedIn, flash, render
 from admission.web.problems import HTTPProblem
 from admission.web.state import State
 
@@ -78,16 +80,31 @@ def record_milestone(state: State, user: User, case_id: str, milestone: str, day
     return visible(state, user, case_id)
 
 
-@router.get("/projects", response_class=HTMLResponse)
-def projects_page(
-    request: Request, state: AppState, user: SignedIn, district: str = "", stage: str = "", resolution: str = ""
-) -> HTMLResponse:
+def listed_projects(state: State, user: User, listing: ListQuery, district: str, stage: str, resolution: str) -> ListPage:
+    """The project list as asked for (filters, search, sort, page), a district user's own only:
+    the page and ``/api/projects`` alike."""
     wanted = user.own_district or (district or None)
     with state.ledger.reading() as connection:
         rows = project_rows(ledger_state(connection), Filters(district=wanted, stage=stage or None, resolution=resolution or None))
-    chosen = {"district": district, "stage": stage, "resolution": resolution}
-    districts = state.admit.rulebook.districts
-    return render(request, state, user, "projects.html.j2", rows=rows, districts=districts, stages=STAGES, results=RESULTS, chosen=chosen)
+    return list_page(rows, q=listing.q, sort=listing.sort, descending=listing.descending,
+                     sortable=project_sort_keys(state.admit.rulebook.districts), page=listing.page, per_page=listing.per_page)  # fmt: skip
+
+
+PROJECT_COLUMNS = (
+    ("id", "案件编号"), ("name", "项目名称"), ("district", "区域"), ("type", "类型"), ("total_investment", "计划总投资（万元）"),
+    ("verdict", "审查结论"), ("resolution", "审议结果"), ("stage", "阶段"),
+)  # fmt: skip
+
+
+@router.get("/projects", response_class=HTMLResponse)
+def projects_page(
+    request: Request, state: AppState, user: SignedIn, listing: Listed, district: str = "", stage: str = "", resolution: str = ""
+) -> HTMLResponse:
+    found = listed_projects(state, user, listing, district, stage, resolution)
+    chosen = {"district": district, "stage": stage, "resolution": resolution, "q": listing.q}
+    rows = [{**r, "amount": grouped(Decimal(str(r["total_investment"]))) if r["total_investment"] is not None else ""} for r in found.rows]
+    return render(request, state, user, "projects.html.j2", rows=rows, found=found, listing=listing, columns=PROJECT_COLUMNS,
+                  districts=state.admit.rulebook.districts, stages=STAGES, results=RESULTS, chosen=chosen)  # fmt: skip
 
 
 @router.get("/projects/{case_id}", response_class=HTMLResponse)

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admission.ledger.accounts import User
+from admission.ledger.views import list_page
 from admission.monitoring.ledger import mark
+from admission.numbers import grouped
 from admission.reports.monthly import parse_month
 from admission.reports.outputs import annual_charts, annual_paragraph, monthly_lines
-from admission.web.deps import AppState, FormChecked, Reviewer, SignedIn, flash, render
+from admission.vocabulary import FINDING_KINDS, FINDING_STATUSES
+from admission.web.deps import AppState, FormChecked, Listed, Reviewer, SignedIn, flash, local_path, render
 from admission.web.problems import HTTPProblem
 from admission.web.routers.meetings import day_of
 from admission.web.state import State
@@ -70,21 +75,60 @@ def monthly_page(request: Request, state: AppState, user: SignedIn, month: str =
     return render(request, state, user, "monthly.html.j2", lines=monthly_lines(figures), month=chosen)
 
 
+FINDING_COLUMNS = (("district", "区域"), ("project", "项目"), ("kind", "核查结果"), ("amount", "金额（万元）"), ("explanation", "说明"),
+                   ("status", "处理情况"))  # fmt: skip
+
+
+def finding_sort_keys(districts: list[str]) -> dict[str, Callable[[dict[str, Any]], Any]]:
+    order = {name: index for index, name in enumerate(districts)}
+    return {
+        "district": lambda f: order.get(f["district"], len(order)),
+        "project": lambda f: f["project"],
+        "kind": lambda f: f["kind_label"],
+        "amount": lambda f: Decimal(str(f["amount_wan"])) if f["amount_wan"] is not None else None,
+        "status": lambda f: f["status_label"],
+    }
+
+
 @router.get("/monitor", response_class=HTMLResponse)
-def monitor_page(request: Request, state: AppState, user: SignedIn, as_of: str = "") -> HTMLResponse:
+def monitor_page(
+    request: Request, state: AppState, user: SignedIn, listing: Listed, as_of: str = "", district: str = "", kind: str = "",
+    status: str = "",
+) -> HTMLResponse:  # fmt: skip
     on = day_of(as_of) if as_of else date.today()
-    return render(request, state, user, "monitor.html.j2", result=monitor_result(state, user, on), as_of=on.isoformat())
+    result = monitor_result(state, user, on)
+    findings = [f for f in result["findings"] if (not district or f["district"] == district) and (not kind or f["kind"] == kind)
+                and (not status or f["status"] == status)]  # fmt: skip
+    found = list_page(findings, q=listing.q, searched=("project", "name"), sort=listing.sort, descending=listing.descending,
+                      sortable=finding_sort_keys(state.admit.rulebook.districts), page=listing.page, per_page=listing.per_page)  # fmt: skip
+    rows = [{**f, "amount_text": grouped(Decimal(str(f["amount_wan"]))) if f["amount_wan"] is not None else "—",
+             "anchor": finding_anchor(f)} for f in found.rows]  # fmt: skip
+    summary = result["summary"]
+    totals = {key: grouped(Decimal(str(summary[key]))) for key in ("total_amount_wan", "open_amount_wan")}
+    chosen = {"district": district, "kind": kind, "status": status, "q": listing.q}
+    return render(request, state, user, "monitor.html.j2", result=result, rows=rows, found=found, listing=listing, totals=totals,
+                  as_of=on.isoformat(), chosen=chosen, columns=FINDING_COLUMNS, districts=state.admit.rulebook.districts,
+                  kinds=FINDING_KINDS, statuses=FINDING_STATUSES, back=listing.url())  # fmt: skip
+
+
+def finding_anchor(finding: dict[str, Any]) -> str:
+    """The row's id on the page, so that marking it comes back to the same row."""
+    return "f-" + re.sub(r"[^A-Za-z0-9_-]", "_", f"{finding['project']}-{finding['kind']}-{finding['year'] or ''}")
 
 
 @router.post("/monitor/mark")
 def monitor_mark(
     request: Request, state: AppState, _user: SignedIn, _csrf: FormChecked, user: Reviewer,
     project: str = Form(...), kind: str = Form(...), year: str = Form(""), status: str = Form(...), reason: str = Form(""),
+    back_to: str = Form(""),
 ) -> Response:  # fmt: skip
     try:
         finding_year = int(year) if year.strip() else None
     except ValueError:
         raise HTTPProblem(422, "处理情况不能登记", [{"path": "年度", "message": f"应为整数，实际为 {year!r}"}]) from None
     mark(state.ledger, state.admit.rulebook, project, kind, finding_year, status, reason or None, user.name, date.today())
-    flash(request, "已登记处理情况")
-    return RedirectResponse("/monitor", status_code=303)
+    flash(request, f"已登记 {project} 的处理情况")
+    # Back to the same list (date, filters, page) at the same row, not to the top of all findings.
+    back = local_path(back_to) if back_to.startswith("/monitor") else None
+    anchor = finding_anchor({"project": project, "kind": kind, "year": finding_year})
+    return RedirectResponse(f"{back or '/monitor'}#{anchor}", status_code=303)
