@@ -14,13 +14,16 @@ import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
+from admission.dates import beijing_time
 from admission.errors import RenderError
+from admission.numbers import grouped
 from admission.resources import data_dir
 
 
@@ -73,12 +76,30 @@ def environment(override: Path | None) -> jinja2.Environment:
     Overridable templates are code an office supplies: the sandbox stops them from reaching
     Python internals (``cycler.__init__.__globals__.os``) and so the operating system.
     """
-    return SandboxedEnvironment(
+    made = SandboxedEnvironment(
         loader=ConfinedLoader(template_dirs(override)),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"), default_for_string=True),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    made.filters.update(FILTERS)
+    return made
+
+
+def _amount_filter(value: Any) -> str:
+    """An amount as every page and document shows it: 2,190.00 (— when there is none)."""
+    if value is None or value == "":
+        return "—"
+    return grouped(Decimal(str(value)))
+
+
+def _beijing_filter(value: Any) -> str:
+    """A recorded time (UTC, ISO) as the office reads it: Beijing time, 2026-11-28 14:05."""
+    return beijing_time(str(value)) if value else ""
+
+
+# Formatting every template may use (the figures themselves are computed before rendering).
+FILTERS: dict[str, Callable[[Any], str]] = {"amount": _amount_filter, "beijing": _beijing_filter}
 
 
 @dataclass(frozen=True)
