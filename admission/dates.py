@@ -46,6 +46,11 @@ def recorded_bound(text: str) -> str:
     return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
+def today_in_beijing() -> date:
+    """Today on the office's clock (the machine's may be UTC: 02:00 in Jiangmen is yesterday there)."""
+    return datetime.now(BEIJING).date()
+
+
 def beijing_time(utc_iso: str) -> str:
     """A recorded time as the office reads it: ``2026-12-02 21:10`` (Beijing time)."""
     return datetime.fromisoformat(utc_iso).astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")

@@ -25,6 +25,7 @@ from admission.web.app import create_app
 
 from .conftest import RULES_DIR, SAMPLES_DIR
 from .helpers import sample
+from .pdf_tools import pdf_text
 
 PASSWORD = "correct-horse-7"
 OWN, OTHER = "JM-2026-0101", "JM-2026-0103"  # 新会区, 台山市
@@ -442,3 +443,44 @@ def test_a_finding_is_marked_in_place_and_the_list_is_paged_and_compressed(db_ur
     hostile = client.post("/monitor/mark", data={"csrf": csrf, "project": "JM-2026-0101", "kind": "late_start", "year": "",
                                                  "status": "notified", "back_to": "//evil.example/monitor"})  # fmt: skip
     assert hostile.headers["location"].startswith("/monitor#")
+
+
+def test_reports_notices_and_blank_templates_download_from_the_pages_and_the_api(db_url: str, tmp_path: Path) -> None:
+    import docx
+    from openpyxl import load_workbook as open_workbook
+
+    from .test_monitoring import _ledger
+
+    _ledger(db_url, tmp_path)
+    for name, role, extra in (("审查员丁", "reviewer", []), ("新会专员丁", "district", ["--district", "新会区"])):
+        code, _, err = run("user", "add", name, "--role", role, *extra, "--password-stdin", "--db", db_url, stdin=PASSWORD + "\n")
+        assert code == 0, err
+    app = create_app(Admit(ledger=open_ledger(db_url), rulebook=load_rulebook(RULES_DIR)), secret="test-secret")
+    site = Site(db_url, TestClient(app, follow_redirects=False), {})
+    client, _ = site.browser("审查员丁")
+    monitor = client.get("/monitor?as_of=2026-11-21", headers={"accept": "text/html"})
+    assert 'href="/monitor/file?as_of=2026-11-21&amp;format=pdf"' in monitor.text
+    pdf = client.get("/monitor/file?as_of=2026-11-21&format=pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "filename*=UTF-8''" + quote("履约核查（截至2026年11月21日）.pdf") in pdf.headers["content-disposition"]
+    (tmp_path / "n.pdf").write_bytes(pdf.content)
+    assert "履约核查通知书" in pdf_text(tmp_path / "n.pdf")
+    word = client.get("/reports/monthly/file?month=2026-11&format=docx")
+    assert word.status_code == 200
+    (tmp_path / "m.docx").write_bytes(word.content)
+    assert any(p.text.endswith("月招商引资项目月通报") for p in docx.Document(str(tmp_path / "m.docx")).paragraphs)
+    sheet = client.get("/reports/annual/file?year=2023&format=xlsx")
+    (tmp_path / "a.xlsx").write_bytes(sheet.content)
+    assert open_workbook(tmp_path / "a.xlsx").sheetnames[0] == "总体情况"
+    assert client.get("/reports/annual/file?year=2023&format=exe").status_code == 422
+    for which, first_header in (("intake", "案件编号"), ("ledger", "案件编号")):
+        blank = client.get(f"/blank/{which}.xlsx")
+        (tmp_path / f"{which}.xlsx").write_bytes(blank.content)
+        sheet_one = open_workbook(tmp_path / f"{which}.xlsx").worksheets[0]
+        assert blank.status_code == 200 and sheet_one.cell(1, 1).value == first_header
+    # A district user's files hold its own district only, as its pages do.
+    district, _ = site.browser("新会专员丁")
+    own = district.get("/monitor/file?as_of=2026-11-21&format=xlsx")
+    (tmp_path / "d.xlsx").write_bytes(own.content)
+    rows = list(open_workbook(tmp_path / "d.xlsx")["核查结果"].iter_rows(min_row=2, values_only=True))
+    assert rows and {row[0] for row in rows} == {"新会区"}

@@ -10,7 +10,7 @@ import click
 from admission.app import Admit
 from admission.cli.options import as_of_option_saying, as_recorded_option, date_option, json_option, output_option, uses_admit
 from admission.cli.shell import AdmitGroup, emit_json, reports_errors, save, targets
-from admission.dates import BEIJING
+from admission.dates import BEIJING, today_in_beijing
 from admission.documents.files import check_outputs
 from admission.errors import UsageError
 from admission.reports.monthly import parse_month
@@ -28,8 +28,9 @@ report_admit = uses_admit(db=True, templates=True, fonts=True)
 def issued_on(as_recorded: str | None) -> date:
     """The default 成文日期: the day (in Beijing, the office's clock) a report reproduced with
     ``--as-recorded`` was issued, else today there."""
-    moment = datetime.now(BEIJING) if as_recorded is None else datetime.fromisoformat(as_recorded)
-    return moment.astimezone(BEIJING).date()
+    if as_recorded is None:
+        return today_in_beijing()
+    return datetime.fromisoformat(as_recorded).astimezone(BEIJING).date()
 
 
 @click.group(cls=AdmitGroup)

@@ -81,3 +81,15 @@ def opinion(office: Office, paths: list[str], index: int, as_of: date, kind: str
     if not isinstance(decision, Decision):
         return decision
     return admit.opinion(decision, as_of, {kind})[kind]
+
+
+def report_document(office: Office, which: str, figures: dict[str, Any], kind: str, day: date) -> bytes:
+    """A 通报 or the 履约核查 as one file (``kind``: pdf, docx or xlsx) from figures the web
+    process read from the ledger (the worker needs no database): ``day`` is the 成文日期 of a
+    通报, the as-of date of the 履约核查."""
+    admit = _admit(office)
+    if which == "annual":
+        return admit.annual_documents(figures, {kind}, day)[kind]
+    if which == "monthly":
+        return admit.monthly_documents(figures, {kind}, day)[kind]
+    return admit.monitor_documents(figures, day, {kind})[kind]

@@ -7,16 +7,17 @@ from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
 from admission.contract.application import RawApplication, parse_json_text
+from admission.dates import date_zh, today_in_beijing
 from admission.review.decision import decide
 from admission.review.validation import prepare
 from admission.web.deps import ApiChecked, AppState, Body, Listed, SignedIn
 from admission.web.problems import HTTPProblem
 from admission.web.routers.meetings import day_of
 from admission.web.routers.projects import listed_projects, record_milestone, visible
-from admission.web.routers.reports import annual_figures, monitor_result
+from admission.web.routers.reports import annual_figures, annual_title, monitor_result, monthly_figures, monthly_title, report_file
 
 router = APIRouter(prefix="/api")
 MILESTONE_SHAPE = '应为 {"milestone": "开工", "date": "YYYY-MM-DD"}'
@@ -53,13 +54,28 @@ def api_milestone(case_id: str, state: AppState, user: SignedIn, _csrf: ApiCheck
     return JSONResponse(record_milestone(state, user, case_id, parsed["milestone"], parsed["date"], "admit serve API"))
 
 
-@router.get("/reports/annual", summary="年度通报（admit report annual --json）")
-def api_annual(year: int, state: AppState, user: SignedIn) -> JSONResponse:
+@router.get("/reports/annual", summary="年度通报（admit report annual --json）；format=pdf|docx|xlsx 时为文件")
+def api_annual(year: int, state: AppState, user: SignedIn, format: str = "json") -> Response:
     if not 1990 <= year <= 9999:
         raise HTTPProblem(422, "年度应在 1990 至 9999 之间")
-    return JSONResponse(annual_figures(state, user, year))
+    figures = annual_figures(state, user, year)
+    if format != "json":
+        return report_file(state, "annual", figures, format, today_in_beijing(), annual_title(figures))
+    return JSONResponse(figures)
 
 
-@router.get("/monitor", summary="履约核查（admit monitor --json）")
-def api_monitor(state: AppState, user: SignedIn, as_of: str = "") -> JSONResponse:
-    return JSONResponse(monitor_result(state, user, day_of(as_of) if as_of else date.today()))
+@router.get("/reports/monthly", summary="月通报（admit report monthly --json）；format=pdf|docx|xlsx 时为文件")
+def api_monthly(month: str, state: AppState, user: SignedIn, format: str = "json") -> Response:
+    figures = monthly_figures(state, user, month)
+    if format != "json":
+        return report_file(state, "monthly", figures, format, today_in_beijing(), monthly_title(figures))
+    return JSONResponse(figures)
+
+
+@router.get("/monitor", summary="履约核查（admit monitor --json）；format=pdf|docx|xlsx 时为文件")
+def api_monitor(state: AppState, user: SignedIn, as_of: str = "", format: str = "json") -> Response:
+    on = day_of(as_of) if as_of else date.today()
+    result = monitor_result(state, user, on)
+    if format != "json":
+        return report_file(state, "monitor", result, format, on, f"履约核查（截至{date_zh(on)}）")
+    return JSONResponse(result)

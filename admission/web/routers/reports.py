@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from admission.dates import date_zh, today_in_beijing
 from admission.ledger.accounts import User
 from admission.ledger.views import list_page
 from admission.monitoring.ledger import mark
@@ -21,9 +22,11 @@ from admission.numbers import grouped
 from admission.reports.monthly import parse_month
 from admission.reports.outputs import annual_charts, annual_paragraph, monthly_lines
 from admission.vocabulary import FINDING_KINDS, FINDING_STATUSES
+from admission.web import jobs
 from admission.web.deps import AppState, FormChecked, Listed, Reviewer, SignedIn, flash, local_path, render
 from admission.web.problems import HTTPProblem
 from admission.web.routers.meetings import day_of
+from admission.web.routers.screening import DOCUMENT_TYPES, XLSX_TYPE, download
 from admission.web.state import State
 
 router = APIRouter(include_in_schema=False)
@@ -56,6 +59,52 @@ def _charts(figures: dict[str, Any], draw: Callable[[dict[str, Any]], dict[str, 
     return charts
 
 
+FILE_TYPES = {**DOCUMENT_TYPES, "xlsx": XLSX_TYPE}
+
+
+def report_file(state: State, which: str, figures: dict[str, Any], kind: str, day: date, title: str) -> Response:
+    """One 通报 or 履约核查 file, made in the worker process (a PDF takes seconds of CPU), named
+    in Chinese: the pages' download buttons and the API's ``format=`` alike."""
+    if kind not in FILE_TYPES:
+        raise HTTPProblem(422, "无效的文件格式", [{"path": "format", "message": f"应为 {'、'.join(FILE_TYPES)} 之一，实际为 {kind!r}"}])
+    data = jobs.pool().submit(jobs.report_document, jobs.Office.of(state.admit), which, figures, kind, day).result()
+    return download(data, f"{title}.{kind}", FILE_TYPES[kind])
+
+
+def annual_title(figures: dict[str, Any]) -> str:
+    return f"{figures['year']}年度过会项目总体情况通报" + (f"（{figures['district']}）" if figures.get("district") else "")
+
+
+def monthly_title(figures: dict[str, Any]) -> str:
+    year, month = figures["month"].split("-")
+    return f"{int(year)}年{int(month)}月招商引资项目月通报" + (f"（{figures['district']}）" if figures.get("district") else "")
+
+
+def monthly_figures(state: State, user: User, month: str) -> dict[str, Any]:
+    parsed = parse_month(month)
+    if parsed is None:
+        raise HTTPProblem(422, "无效的月份", [{"path": "月份", "message": f"月份应为 YYYY-MM（如 2026-11），实际为 {month!r}"}])
+    return state.admit.monthly(parsed[0], parsed[1], user.own_district)
+
+
+@router.get("/reports/annual/file")
+def annual_file(state: AppState, user: SignedIn, year: int, format: str = "pdf") -> Response:
+    figures = annual_figures(state, user, year)
+    return report_file(state, "annual", figures, format, today_in_beijing(), annual_title(figures))
+
+
+@router.get("/reports/monthly/file")
+def monthly_file(state: AppState, user: SignedIn, month: str, format: str = "pdf") -> Response:
+    figures = monthly_figures(state, user, month)
+    return report_file(state, "monthly", figures, format, today_in_beijing(), monthly_title(figures))
+
+
+@router.get("/monitor/file")
+def monitor_file(state: AppState, user: SignedIn, as_of: str = "", format: str = "pdf") -> Response:
+    on = day_of(as_of) if as_of else date.today()
+    return report_file(state, "monitor", monitor_result(state, user, on), format, on, f"履约核查（截至{date_zh(on)}）")
+
+
 @router.get("/reports/annual", response_class=HTMLResponse)
 def annual_page(request: Request, state: AppState, user: SignedIn, year: int | None = None) -> HTMLResponse:
     year = year or date.today().year
@@ -68,10 +117,7 @@ def annual_page(request: Request, state: AppState, user: SignedIn, year: int | N
 def monthly_page(request: Request, state: AppState, user: SignedIn, month: str = "") -> HTMLResponse:
     today = date.today()
     chosen = month or f"{today.year:04d}-{today.month:02d}"
-    parsed = parse_month(chosen)
-    if parsed is None:
-        raise HTTPProblem(400, f"月份应为 YYYY-MM（如 2026-11），实际为 {chosen!r}")
-    figures = state.admit.monthly(parsed[0], parsed[1], user.own_district)
+    figures = monthly_figures(state, user, chosen)
     return render(request, state, user, "monthly.html.j2", lines=monthly_lines(figures), month=chosen)
 
 

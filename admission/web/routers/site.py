@@ -24,6 +24,22 @@ def static(name: str) -> Response:
     return Response((data_dir("templates") / "web" / "static" / name).read_bytes(), media_type=STATIC[name])
 
 
+BLANKS = {"intake": "申请汇总表（模板）.xlsx", "ledger": "项目台账（模板）.xlsx"}
+
+
+@router.get("/blank/{which}.xlsx")
+def blank_workbook(which: str, state: AppState, user: SignedIn) -> Response:
+    """The blank 申请汇总表 and 台账 workbooks (``admit template``, ``admit ledger template``)."""
+    from admission.intake.workbook import template_bytes as intake_template
+    from admission.ledger.book import template_bytes as ledger_template
+    from admission.web.routers.screening import XLSX_TYPE, download
+
+    makers = {"intake": intake_template, "ledger": ledger_template}
+    if which not in makers:
+        raise HTTPProblem(404, "没有这个模板")
+    return download(makers[which](state.admit.rulebook), BLANKS[which], XLSX_TYPE)
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, state: AppState, next: str = "") -> HTMLResponse:
     return render(request, state, None, "login.html.j2", next=local_path(next) or "")
