@@ -124,6 +124,9 @@ EVENT_KINDS: dict[str, str] = {
     "user_added": "新建账户",
     "token_issued": "发放接口令牌",
     "user_disabled": "停用账户",
+    "user_enabled": "启用账户",
+    "password_set": "设置密码",
+    "tokens_revoked": "收回接口令牌",
 }
 
 # --- 履约 findings and what was done about them ---------------------------------------------------
@@ -167,4 +170,4 @@ def code_for(text: str, table: dict[str, str]) -> str | None:
 
 # --- web accounts ------------------------------------------------------------------------------
 
-ROLES: dict[str, str] = {"reviewer": "审查员", "district": "区县专员", "viewer": "只读"}
+ROLES: dict[str, str] = {"admin": "系统管理员", "reviewer": "审查员", "district": "区县专员", "viewer": "只读"}

@@ -52,7 +52,7 @@ class Site:
         csrf = _csrf(client.get("/login").text)
         answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf": csrf})
         assert answer.status_code == 303, answer.text
-        return client, _csrf(client.get("/").text)
+        return client, _csrf(client.get("/account").text)  # a page every role may open
 
 
 def _csrf(page: str) -> str:
@@ -484,3 +484,60 @@ def test_reports_notices_and_blank_templates_download_from_the_pages_and_the_api
     (tmp_path / "d.xlsx").write_bytes(own.content)
     rows = list(open_workbook(tmp_path / "d.xlsx")["核查结果"].iter_rows(min_row=2, values_only=True))
     assert rows and {row[0] for row in rows} == {"新会区"}
+
+
+# --- accounts ---------------------------------------------------------------------------------------
+
+
+def test_the_admin_manages_accounts_in_the_browser_and_sees_nothing_of_the_ledger(site: Site) -> None:
+    code, _, err = run("user", "add", "管理员", "--role", "admin", "--password-stdin", "--db", site.db, stdin=PASSWORD + "\n")
+    assert code == 0, err
+    admin, csrf = site.browser("管理员")
+    assert admin.get("/").headers["location"] == "/admin"
+    page = admin.get("/admin", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "审查员甲" in page.text and "$argon2" not in page.text
+    refused = admin.get("/projects", headers={"accept": "text/html"})
+    assert refused.status_code == 403 and "系统管理员只管理账户" in refused.text
+    # A refused form comes back with what was typed and the message beside the field (never the password).
+    bad = admin.post("/admin/users", data={"csrf": csrf, "name": "新审查员", "role": "reviewer", "district": "", "password": "short"})
+    assert bad.status_code == 422 and 'value="新审查员"' in bad.text and "密码至少 8 个字符" in bad.text and "short" not in bad.text
+    made = admin.post(
+        "/admin/users", data={"csrf": csrf, "name": "新审查员", "role": "reviewer", "district": "", "password": "first-pass-1"}
+    )
+    assert made.status_code == 303
+    reviewer = TestClient(site.client.app, follow_redirects=False)
+    form = _csrf(reviewer.get("/login").text)
+    assert reviewer.post("/login", data={"name": "新审查员", "password": "first-pass-1", "csrf": form}).status_code == 303
+    assert reviewer.get("/admin", headers={"accept": "text/html"}).status_code == 403
+    # Disabled: the open session ends at its next request; enabled and reset: a new password works.
+    assert admin.post("/admin/users/新审查员/disable", data={"csrf": csrf}).status_code == 303
+    assert reviewer.get("/projects", headers={"accept": "text/html"}).status_code == 303
+    assert admin.post("/admin/users/新审查员/enable", data={"csrf": csrf}).status_code == 303
+    assert admin.post("/admin/users/新审查员/password", data={"csrf": csrf, "password": "second-pass-2"}).status_code == 303
+    again = TestClient(site.client.app, follow_redirects=False)
+    form = _csrf(again.get("/login").text)
+    assert again.post("/login", data={"name": "新审查员", "password": "second-pass-2", "csrf": form}).status_code == 303
+    _, out, _ = run("user", "list", "--json", "--db", site.db)
+    listed = {a["name"]: a for a in json.loads(out)}
+    assert listed["新审查员"]["role"] == "reviewer" and not listed["新审查员"]["disabled"] and "password_hash" not in out
+    _, out, _ = run("ledger", "verify", "--db", site.db)
+    assert "一致" in out or "通过" in out, out
+
+
+def test_every_user_changes_their_own_password_and_the_cli_resets_one(site: Site) -> None:
+    client, csrf = site.browser("只读乙")
+    wrong = client.post("/account/password", data={"csrf": csrf, "old": "not-it", "new": "brand-new-9", "again": "brand-new-9"})
+    assert wrong.status_code == 422 and "原密码不正确" in wrong.text
+    differ = client.post("/account/password", data={"csrf": csrf, "old": PASSWORD, "new": "brand-new-9", "again": "brand-new-8"})
+    assert differ.status_code == 422 and "两次输入的新密码不一致" in differ.text
+    done = client.post("/account/password", data={"csrf": csrf, "old": PASSWORD, "new": "brand-new-9", "again": "brand-new-9"})
+    assert done.status_code == 303
+    api = site.client.post("/api/me/password", json={"old": "brand-new-9", "new": "brand-new-10"}, headers=site.api("viewer"))
+    assert api.status_code == 204
+    assert site.client.post("/api/me/password", json={"old": "nope", "new": "x" * 9}, headers=site.api("viewer")).status_code == 422
+    code, out, err = run("user", "password", "只读乙", "--password-stdin", "--db", site.db, stdin="reset-by-cli-1\n")
+    assert code == 0 and "已为账户 只读乙 设置新密码" in out and "reset-by-cli-1" not in out + err
+    fresh = TestClient(site.client.app, follow_redirects=False)
+    form = _csrf(fresh.get("/login").text)
+    assert fresh.post("/login", data={"name": "只读乙", "password": "reset-by-cli-1", "csrf": form}).status_code == 303
+    assert site.client.get("/api/users", headers=site.api("reviewer")).status_code == 403

@@ -9,10 +9,11 @@ import sys
 import click
 
 from admission.app import Admit
-from admission.cli.options import by_option, uses_admit
-from admission.cli.shell import AdmitGroup, command, reports_errors
+from admission.cli.options import by_option, json_option, uses_admit
+from admission.cli.shell import AdmitGroup, command, emit_json, reports_errors
 from admission.errors import UsageError
-from admission.ledger.accounts import add_user, disable_user, issue_token
+from admission.ledger.accounts import add_user, disable_user, enable_user, issue_token, list_users, set_password
+from admission.text import safe
 
 SECRET_ENV = "ADMIT_SESSION_SECRET"
 
@@ -60,16 +61,16 @@ def serve(admit: Admit, host: str, port: int, allow_remote: bool) -> None:
 
 @click.group(cls=AdmitGroup)
 def user() -> None:
-    """网页端账户：新建（审查员 reviewer、区县专员 district、只读 viewer）、发放接口令牌、停用。"""
+    """网页端账户：新建（系统管理员 admin、审查员 reviewer、区县专员 district、只读 viewer）、列出、设置密码、发放接口令牌、停用、启用。"""
 
 
 @user.command("add")
 @click.argument("name")
 @click.option(
     "--role",
-    type=click.Choice(["reviewer", "district", "viewer"]),
+    type=click.Choice(["admin", "reviewer", "district", "viewer"]),
     required=True,
-    help="角色：reviewer 审查员、district 区县专员、viewer 只读。",
+    help="角色：admin 系统管理员（只管理账户）、reviewer 审查员、district 区县专员、viewer 只读。",
 )
 @click.option("--district", default=None, help="区县专员所在区域。")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行），供脚本使用；否则交互输入两次。")
@@ -84,12 +85,72 @@ def user_add(admit: Admit, name: str, role: str, district: str | None, password_
       admit user add 张三 --role reviewer
       echo "$PASSWORD" | admit user add 新会区专员 --role district --district 新会区 --password-stdin
     """
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    password = read_password(password_stdin)
     created = add_user(admit.ledger(create=True), name, role, district, password, admit.rulebook.districts, actor)
     click.echo(f"已新建账户：{created.name}（{created.role_label}{'，' + created.district if created.district else ''}）")
+
+
+def read_password(from_stdin: bool) -> str:
+    """A password from standard input (one line, for scripts) or typed twice, never an argument."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return str(click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码"))
+
+
+@user.command("password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码（一行），供脚本使用；否则交互输入两次。")
+@uses_admit(rules=False, db=True)
+@by_option
+@reports_errors
+def user_password(admit: Admit, name: str, password_stdin: bool, actor: str) -> None:
+    """为账户设置新密码（忘记密码时由管理员重置）；密码只以加盐慢哈希保存。
+
+    \b
+    示例：
+      admit user password 张三
+      echo "$PASSWORD" | admit user password 张三 --password-stdin
+    """
+    set_password(admit.ledger(), name, read_password(password_stdin), actor)
+    click.echo(f"已为账户 {name} 设置新密码")
+
+
+@user.command("enable")
+@click.argument("name")
+@uses_admit(rules=False, db=True)
+@by_option
+@reports_errors
+def user_enable(admit: Admit, name: str, actor: str) -> None:
+    """重新启用一个停用的账户。
+
+    \b
+    示例：
+      admit user enable 张三
+    """
+    enable_user(admit.ledger(), name, actor)
+    click.echo(f"已启用账户：{name}")
+
+
+@user.command("list")
+@json_option("以 JSON 输出账户清单（不含密码或令牌）。")
+@uses_admit(rules=False, db=True)
+@reports_errors
+def user_list(admit: Admit, as_json: bool) -> None:
+    """列出全部账户：角色、区域、是否停用、接口令牌数。
+
+    \b
+    示例：
+      admit user list
+      admit user list --json
+    """
+    accounts = list_users(admit.ledger())
+    if as_json:
+        emit_json(accounts)
+        return
+    for account in accounts:
+        state = "（已停用）" if account["disabled"] else ""
+        where = f"，{account['district']}" if account["district"] else ""
+        click.echo(f"{safe(account['name'])}  {account['role_label']}{where}  接口令牌 {account['tokens']} 个{state}")
 
 
 @user.command("token")

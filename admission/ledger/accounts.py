@@ -47,6 +47,11 @@ class User:
         return self.role != "district" or district == self.district
 
     @property
+    def is_admin(self) -> bool:
+        """A 系统管理员 manages accounts and nothing of the ledger's content."""
+        return self.role == "admin"
+
+    @property
     def may_review(self) -> bool:
         return self.role == "reviewer"
 
@@ -54,11 +59,28 @@ class User:
         return self.role == "reviewer" or (self.role == "district" and district == self.district)
 
 
+MIN_PASSWORD = 8
+
+
+def password_problem(password: str, name: str = "") -> str | None:
+    """Why a new password is refused, or None (the same rule for the CLI, the pages and the API)."""
+    if len(password) < MIN_PASSWORD:
+        return f"密码至少 {MIN_PASSWORD} 个字符"
+    if len(password) > 200:
+        return "密码最多 200 个字符"
+    if name and password.casefold() == name.casefold():
+        return "密码不能与用户名相同"
+    return None
+
+
 def _user(row: Any) -> User:
     return User(row.id, row.name, row.role, row.district)
 
 
-def add_user(ledger: Ledger, name: str, role: str, district: str | None, password: str | None, districts: list[str], actor: str) -> User:
+def add_user(
+    ledger: Ledger, name: str, role: str, district: str | None, password: str | None, districts: list[str], actor: str,
+    source: str = "admit user add",
+) -> User:  # fmt: skip
     if role not in ROLES:
         raise UsageError(f"未知的角色 {role}；可选：{'、'.join(ROLES)}")
     if role == "district" and district not in districts:
@@ -67,8 +89,9 @@ def add_user(ledger: Ledger, name: str, role: str, district: str | None, passwor
         raise UsageError("只有区县专员（district）指定区域")
     if not name.strip() or len(name) > 100:
         raise UsageError("用户名不能为空，最多 100 个字符")
-    if password is not None and len(password) < 8:
-        raise UsageError("密码至少 8 个字符")
+    problem = password_problem(password, name) if password is not None else None
+    if problem:
+        raise UsageError(problem)
     with ledger.change(actor) as change:
         connection = change.connection
         if connection.execute(sa.select(users.c.id).where(users.c.name == name)).first() is not None:
@@ -80,7 +103,7 @@ def add_user(ledger: Ledger, name: str, role: str, district: str | None, passwor
             )
         ).inserted_primary_key  # fmt: skip
         assert created is not None
-        change.log.record("user_added", None, "admit user add", {"user": name, "role": role, "district": district})
+        change.log.record("user_added", None, source, {"user": name, "role": role, "district": district})
     return User(int(created[0]), name, role, district)
 
 
@@ -106,12 +129,65 @@ def issue_token(ledger: Ledger, name: str, actor: str) -> str:
     return f"{int(created[0])}.{secret}"
 
 
-def disable_user(ledger: Ledger, name: str, actor: str) -> None:
+def disable_user(ledger: Ledger, name: str, actor: str, source: str = "admit user disable") -> None:
+    _set_disabled(ledger, name, True, actor, source)
+
+
+def enable_user(ledger: Ledger, name: str, actor: str, source: str = "admit user enable") -> None:
+    """A disabled account in use again (its old tokens stay revoked only if they were revoked)."""
+    _set_disabled(ledger, name, False, actor, source)
+
+
+def _set_disabled(ledger: Ledger, name: str, disabled: bool, actor: str, source: str) -> None:
     with ledger.change(actor) as change:
         connection = change.connection
         row = find_user(connection, name)
-        connection.execute(users.update().where(users.c.id == row.id).values(disabled=True))
-        change.log.record("user_disabled", None, "admit user disable", {"user": name})
+        connection.execute(users.update().where(users.c.id == row.id).values(disabled=disabled))
+        change.log.record("user_disabled" if disabled else "user_enabled", None, source, {"user": name})
+
+
+def set_password(ledger: Ledger, name: str, password: str, actor: str, source: str = "admit user password") -> None:
+    """A new password for an account (an administrator's reset); never stored or logged in clear."""
+    problem = password_problem(password, name)
+    if problem:
+        raise UsageError(problem)
+    with ledger.change(actor) as change:
+        connection = change.connection
+        row = find_user(connection, name)
+        connection.execute(users.update().where(users.c.id == row.id).values(password_hash=_hasher.hash(password)))
+        change.log.record("password_set", None, source, {"user": name})
+
+
+def change_own_password(ledger: Ledger, user: User, old: str, new: str, source: str) -> None:
+    """The signed-in user's own new password, the old one required (UsageError naming which)."""
+    with ledger.reading() as connection:
+        row = connection.execute(sa.select(users).where(users.c.id == user.id)).first()
+    if row is None or not _verified(row.password_hash, old):
+        raise UsageError("原密码不正确")
+    set_password(ledger, user.name, new, user.name, source)
+
+
+def revoke_tokens(ledger: Ledger, name: str, actor: str, source: str = "admit user revoke") -> int:
+    """Every API token of an account withdrawn; how many there were."""
+    with ledger.change(actor) as change:
+        connection = change.connection
+        row = find_user(connection, name)
+        removed = connection.execute(api_tokens.delete().where(api_tokens.c.user_id == row.id)).rowcount
+        change.log.record("tokens_revoked", None, source, {"user": name, "count": removed})
+    return int(removed)
+
+
+def list_users(ledger: Ledger) -> list[dict[str, Any]]:
+    """Every account as the admin pages and ``admit user list`` show it (never a hash)."""
+    with ledger.reading() as connection:
+        counted = connection.execute(sa.select(api_tokens.c.user_id, sa.func.count()).group_by(api_tokens.c.user_id)).all()
+        tokens: dict[int, int] = {int(user_id): int(count) for user_id, count in counted}
+        rows = connection.execute(sa.select(users).order_by(users.c.name)).all()
+    return [
+        {"name": r.name, "role": r.role, "role_label": ROLES.get(r.role, r.role), "district": r.district, "disabled": bool(r.disabled),
+         "has_password": r.password_hash is not None, "tokens": int(tokens.get(r.id, 0)), "created_at": r.created_at}
+        for r in rows
+    ]  # fmt: skip
 
 
 def _verified(hash_text: str | None, secret: str) -> bool:

@@ -149,8 +149,8 @@ def _apply(said: _Expected, kind: str, project: str | None, detail: dict[str, An
         figures.update({k: (v["after"] if isinstance(v, dict) else v) for k, v in changes.items() if k not in ("year", "reason")})
     elif kind == "user_added":
         said.users[detail["user"]] = {"role": detail["role"], "district": detail["district"], "disabled": False}
-    elif kind == "user_disabled":
-        said.users.setdefault(detail["user"], {})["disabled"] = True
+    elif kind in ("user_disabled", "user_enabled"):
+        said.users.setdefault(detail["user"], {})["disabled"] = kind == "user_disabled"
 
 
 def _plain(key: str, value: Any) -> Any:

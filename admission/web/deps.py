@@ -34,8 +34,22 @@ def state_of(request: Request) -> State:
 AppState = Annotated[State, Depends(state_of)]
 
 
+# What a 系统管理员 may open: the account pages and the way out (the contract's admin manages
+# accounts, nothing of the ledger's content).
+ADMIN_PATHS = ("/admin", "/account", "/api/users", "/api/me/", "/logout", "/static/")
+
+
 def current_user(request: Request, state: AppState) -> User:
-    """The user behind a bearer token or a session; 401 otherwise."""
+    """The user behind a bearer token or a session; 401 otherwise (403 for an administrator
+    anywhere but the account pages)."""
+    user = _signed_in(request, state)
+    path = request.url.path
+    if user.is_admin and path != "/" and not path.startswith(ADMIN_PATHS):
+        raise HTTPProblem(403, "系统管理员只管理账户，不查看或修改台账内容")
+    return user
+
+
+def _signed_in(request: Request, state: AppState) -> User:
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
@@ -82,6 +96,16 @@ def reviewer(user: SignedIn) -> User:
 
 
 Reviewer = Annotated[User, Depends(reviewer)]
+
+
+def administrator(user: SignedIn) -> User:
+    """The signed-in user, who must be the 系统管理员."""
+    if not user.is_admin:
+        raise HTTPProblem(403, "只有系统管理员可以管理账户")
+    return user
+
+
+Administrator = Annotated[User, Depends(administrator)]
 
 
 def check_csrf(request: Request, submitted: str | None) -> None:

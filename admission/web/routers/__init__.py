@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from admission.web.routers import api, meetings, projects, reports, screening, site
+from admission.web.routers import accounts, api, meetings, projects, reports, screening, site
 
-ROUTERS: tuple[APIRouter, ...] = (site.router, screening.router, projects.router, meetings.router, reports.router, api.router)
+ROUTERS: tuple[APIRouter, ...] = (
+    site.router,
+    accounts.router,
+    screening.router,
+    projects.router,
+    meetings.router,
+    reports.router,
+    api.router,
+)

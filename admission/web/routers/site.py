@@ -72,8 +72,10 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
     return RedirectResponse("/login", status_code=303)
 
 
-@router.get("/", response_class=HTMLResponse)
-def home(request: Request, state: AppState, user: SignedIn) -> HTMLResponse:
+@router.get("/")
+def home(request: Request, state: AppState, user: SignedIn) -> Response:
+    if user.is_admin:
+        return RedirectResponse("/admin", status_code=303)
     with state.ledger.reading() as connection:
         rows = project_rows(ledger_state(connection), Filters(district=user.own_district))
     stages = {stage: sum(1 for r in rows if r["stage"] == stage) for stage in STAGES}
