@@ -320,6 +320,16 @@ def test_screening_names_invalid_rows_and_offers_word_documents(site: Site, tmp_
     assert word.status_code == 200 and word.content.startswith(b"PK") and "wordprocessingml" in word.headers["content-type"]
     packet = client.get(f"{key}/packet.docx")
     assert packet.status_code == 200 and packet.content.startswith(b"PK")
+    # The packet's 无效申请材料 page and the results workbook name the file as it was uploaded.
+    pdf = client.get(f"{key}/packet.pdf")
+    (tmp_path / "p.pdf").write_bytes(pdf.content)
+    text = pdf_text(tmp_path / "p.pdf")
+    assert "申请汇总表.xlsx第3行" in text and "admit-upload" not in text
+    (tmp_path / "r.xlsx").write_bytes(client.get(f"{key}/results.xlsx").content)
+    from openpyxl import load_workbook as open_workbook
+
+    cells = [str(v) for sheet in open_workbook(tmp_path / "r.xlsx") for row in sheet.iter_rows(values_only=True) for v in row if v]
+    assert any("申请汇总表.xlsx" in c for c in cells) and not any("admit-upload" in c for c in cells)
     assert client.get(f"{key}/packet.exe").status_code == 404
     assert client.get(f"{key}/opinion/1.docx").status_code == 422
 

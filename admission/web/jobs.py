@@ -12,14 +12,14 @@ import functools
 import multiprocessing
 import threading
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from admission.app import Admit
 from admission.documents.views import DEFAULT_PACKET_TITLE, meeting_held
-from admission.intake.sources import collect
+from admission.intake.sources import Item, collect
 from admission.review.decision import Decision
 
 _pool: ProcessPoolExecutor | None = None
@@ -61,14 +61,27 @@ def _admit(office: Office) -> Admit:
     return Admit(office.rules_dir, templates_dir=office.templates_dir, font_dir=office.font_dir)
 
 
+def as_uploaded(source: str, names: dict[str, str], row_format: str = "#{}") -> str:
+    """A source as the uploader named it: the file's own name, and its row (``#5`` or ``第 5 行``),
+    never the temporary path it is kept under."""
+    stored, _, row = source.partition("#")
+    return names.get(stored, stored) + (row_format.format(row) if row else "")
+
+
+def uploaded_items(paths: list[str], names: dict[str, str]) -> list[Item]:
+    """The uploaded files' applications, each named as it was uploaded (messages, the packet's
+    无效申请材料 page, the results)."""
+    return [replace(item, source=as_uploaded(item.source, names)) for item in collect([Path(p) for p in paths])]
+
+
 def screen(office: Office, paths: list[str], as_of: date) -> list[dict[str, Any]]:
     return _admit(office).screen(list(collect([Path(p) for p in paths])), as_of, jobs=1)
 
 
-def packet(office: Office, paths: list[str], as_of: date, kind: str) -> bytes:
+def packet(office: Office, paths: list[str], names: dict[str, str], as_of: date, kind: str) -> bytes:
     """The packet of the uploaded applications, as a PDF or a Word document (``kind``)."""
     meeting = meeting_held(DEFAULT_PACKET_TITLE, as_of)
-    return _admit(office).packet(collect([Path(p) for p in paths]), meeting, as_of, {kind}).documents[kind]
+    return _admit(office).packet(uploaded_items(paths, names), meeting, as_of, {kind}).documents[kind]
 
 
 def opinion(office: Office, paths: list[str], index: int, as_of: date, kind: str) -> bytes | dict[str, Any]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +16,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admission.app import XLSX
 from admission.intake.batch import failed_rules, problem_place, summary
-from admission.intake.sources import collect
 from admission.ledger.applications import record_applications
 from admission.vocabulary import INVALID_LABEL, VERDICTS
 from admission.web import jobs
@@ -51,12 +49,6 @@ def _keep(state: State, upload: Upload) -> str:
             _, old = state.uploads.popitem(last=False)
             shutil.rmtree(old.folder, ignore_errors=True)
     return key
-
-
-def _as_uploaded(source: str, names: dict[str, str], row_format: str) -> str:
-    """A source as the uploader named it: the file's own name, and its row (``#5`` or ``第 5 行``)."""
-    stored, _, row = source.partition("#")
-    return names.get(stored, stored) + (row_format.format(row) if row else "")
 
 
 def upload_of(key: str, user: SignedIn, state: AppState) -> Upload:
@@ -93,7 +85,7 @@ def screen_upload(state: AppState, user: SignedIn, _csrf: FormChecked, files: li
     results = jobs.pool().submit(jobs.screen, office, [str(p) for p in paths], date.today()).result()
     shown = {str(p): n for p, n in zip(paths, names, strict=True)}
     for result in results:
-        result["source"] = _as_uploaded(result["source"], shown, " 第 {} 行")
+        result["source"] = jobs.as_uploaded(result["source"], shown, " 第 {} 行")
     key = _keep(state, Upload(folder, user.id, results, [str(p) for p in paths], shown))
     return RedirectResponse(f"/screen/{key}", status_code=303)
 
@@ -124,7 +116,7 @@ def screen_workbook(state: AppState, upload: OwnUpload) -> Response:
 def screen_packet(kind: str, state: AppState, upload: OwnUpload) -> Response:
     media = document_type(kind)
     office = jobs.Office.of(state.admit)
-    data = jobs.pool().submit(jobs.packet, office, upload.sources, date.today(), kind).result()
+    data = jobs.pool().submit(jobs.packet, office, upload.sources, upload.names, date.today(), kind).result()
     return download(data, f"会议材料.{kind}", media)
 
 
@@ -147,7 +139,7 @@ def screen_record(
 ) -> Response:
     # The ledger keeps where each revision came from as the person named it: the uploaded file's
     # own name and row, never the temporary path it was kept under.
-    items = [replace(item, source=_as_uploaded(item.source, upload.names, "#{}")) for item in collect([Path(p) for p in upload.sources])]
+    items = jobs.uploaded_items(upload.sources, upload.names)
     outcome = record_applications(state.ledger, items, state.admit.rulebook, date.today(), user.name)
     flash(request, f"已登记到台账：{len(outcome.recorded)} 份（内容未变 {len(outcome.unchanged)} 份，无效 {len(outcome.refused)} 份）")
     return RedirectResponse(f"/screen/{key}", status_code=303)
