@@ -2,28 +2,29 @@
 
 The web process answers pages and the API; a screening of 50 applications or a packet takes
 seconds of CPU, and in the same process it would hold the interpreter lock and make every other
-user wait. One worker process (started on first use, by ``spawn`` so no thread state is copied)
-does it instead, by running the same :class:`~admission.app.Admit` methods the CLI runs.
+user wait. Worker processes (started on first use, by ``spawn`` so no thread state is copied)
+do it instead, by running the same :class:`~admission.app.Admit` methods the CLI runs.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import multiprocessing
 import threading
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from admission.app import Admit
 from admission.documents.views import DEFAULT_PACKET_TITLE, meeting_held
+from admission.errors import AdmitError
 from admission.intake.sources import Item, collect
 from admission.review.decision import Decision
-
-_pool: ProcessPoolExecutor | None = None
-_pool_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,91 @@ class Office:
         return cls(admit.rulebook.directory, admit.templates_dir, admit.font_dir)
 
 
-def pool() -> ProcessPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-        return _pool
+# Two lanes, one worker process each (2 cores): quick work (a screening, one opinion) never queues
+# behind long work (a 100-project packet, a report PDF), so a 12-row screening answers while
+# another user's packet is being built.
+T = TypeVar("T")
+QUICK, LONG = "quick", "long"
+# Each worker's address space is capped: a decompression bomb or a runaway layout ends that
+# worker (answered as a failure, the pool replaced), never the server or the machine.
+WORKER_MEMORY_BYTES = 6 * 1024**3
+
+_pools: dict[str, ProcessPoolExecutor] = {}
+_running: dict[tuple[Any, ...], Future[Any]] = {}
+_lock = threading.Lock()
+
+
+def _limit_memory() -> None:  # runs first in each worker process
+    import resource
+
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = WORKER_MEMORY_BYTES if hard == resource.RLIM_INFINITY else min(WORKER_MEMORY_BYTES, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _pool(lane: str) -> ProcessPoolExecutor:
+    with _lock:
+        if lane not in _pools:
+            _pools[lane] = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=_limit_memory)
+        return _pools[lane]
+
+
+def _discard(lane: str, broken: ProcessPoolExecutor) -> None:
+    with _lock:
+        if _pools.get(lane) is broken:
+            del _pools[lane]
+    broken.shutdown(wait=False, cancel_futures=True)
+
+
+def run(lane: str, work: Callable[..., T], *args: Any) -> T:
+    """``work(*args)`` in the lane's worker process, and its result.
+
+    The same request made twice while the first is still running (a double click) waits for
+    that one instead of running again. A worker that died (the memory cap, the OOM killer) is
+    replaced and the work tried once more in a fresh one; if that dies too the failure is a
+    clear error, and the next request starts from a fresh worker again.
+    """
+    key = (lane, work.__name__, hashlib.sha256(repr(args).encode("utf-8")).hexdigest())
+    with _lock:
+        future = _running.get(key)
+        owner = future is None
+        if future is None:
+            future = _running[key] = Future()
+    if not owner:
+        return cast(T, future.result())
+    try:
+        for attempt in (1, 2):
+            pool = _pool(lane)
+            try:
+                result = pool.submit(work, *args).result()
+            except BrokenProcessPool:
+                _discard(lane, pool)
+                if attempt == 2:
+                    raise WorkerDied("处理进程异常退出（可能是内容过大、内存不足）；请检查上传的文件后重试") from None
+                continue
+            future.set_result(result)
+            return result
+        raise AssertionError("unreachable")
+    except BaseException as error:
+        future.set_exception(error)
+        raise
+    finally:
+        with _lock:
+            _running.pop(key, None)
+
+
+class WorkerDied(AdmitError):
+    """The worker process ended while doing the work (answered 503, never a traceback)."""
+
+    exit_code = 69
 
 
 def shutdown() -> None:
-    global _pool
-    with _pool_lock:
-        if _pool is not None:
-            _pool.shutdown(wait=False, cancel_futures=True)
-            _pool = None
+    with _lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for each in pools:
+        each.shutdown(wait=False, cancel_futures=True)
 
 
 @functools.lru_cache(maxsize=4)

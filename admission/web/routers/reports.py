@@ -67,7 +67,7 @@ def report_file(state: State, which: str, figures: dict[str, Any], kind: str, da
     in Chinese: the pages' download buttons and the API's ``format=`` alike."""
     if kind not in FILE_TYPES:
         raise HTTPProblem(422, "无效的文件格式", [{"path": "format", "message": f"应为 {'、'.join(FILE_TYPES)} 之一，实际为 {kind!r}"}])
-    data = jobs.pool().submit(jobs.report_document, jobs.Office.of(state.admit), which, figures, kind, day).result()
+    data = jobs.run(jobs.LONG, jobs.report_document, jobs.Office.of(state.admit), which, figures, kind, day)
     return download(data, f"{title}.{kind}", FILE_TYPES[kind])
 
 

@@ -82,7 +82,7 @@ def screen_upload(state: AppState, user: SignedIn, _csrf: FormChecked, files: li
         paths.append(target)
         names.append(name)
     office = jobs.Office.of(state.admit)
-    results = jobs.pool().submit(jobs.screen, office, [str(p) for p in paths], date.today()).result()
+    results = jobs.run(jobs.QUICK, jobs.screen, office, [str(p) for p in paths], date.today())
     shown = {str(p): n for p, n in zip(paths, names, strict=True)}
     for result in results:
         result["source"] = jobs.as_uploaded(result["source"], shown, " 第 {} 行")
@@ -116,7 +116,7 @@ def screen_workbook(state: AppState, upload: OwnUpload) -> Response:
 def screen_packet(kind: str, state: AppState, upload: OwnUpload) -> Response:
     media = document_type(kind)
     office = jobs.Office.of(state.admit)
-    data = jobs.pool().submit(jobs.packet, office, upload.sources, upload.names, date.today(), kind).result()
+    data = jobs.run(jobs.LONG, jobs.packet, office, upload.sources, upload.names, date.today(), kind)
     return download(data, f"会议材料.{kind}", media)
 
 
@@ -124,7 +124,7 @@ def screen_packet(kind: str, state: AppState, upload: OwnUpload) -> Response:
 def screen_opinion(index: int, kind: str, state: AppState, upload: OwnUpload) -> Response:
     media = document_type(kind)
     office = jobs.Office.of(state.admit)
-    made = jobs.pool().submit(jobs.opinion, office, upload.sources, index, date.today(), kind).result()
+    made = jobs.run(jobs.QUICK, jobs.opinion, office, upload.sources, index, date.today(), kind)
     if isinstance(made, dict):
         status = 404 if made["error"]["kind"] == "not_found" else 422
         raise HTTPProblem(status, "申请材料无效，没有审查意见", made["error"]["problems"])
