@@ -551,3 +551,24 @@ def test_every_user_changes_their_own_password_and_the_cli_resets_one(site: Site
     form = _csrf(fresh.get("/login").text)
     assert fresh.post("/login", data={"name": "只读乙", "password": "reset-by-cli-1", "csrf": form}).status_code == 303
     assert site.client.get("/api/users", headers=site.api("reviewer")).status_code == 403
+
+
+def test_a_refused_upload_leaves_nothing_and_one_users_uploads_never_evict_anothers(site: Site) -> None:
+    import tempfile
+
+    from admission.web.routers.screening import KEPT_UPLOADS
+
+    def leftovers() -> set[str]:
+        return {p.name for p in Path(tempfile.gettempdir()).glob("admit-upload-*")}
+
+    before = leftovers()
+    client, csrf = site.browser("审查员甲")
+    refused = client.post("/screen", data={"csrf": csrf}, files=[("files", ("a.json", b"{}", "application/json")),
+                                                                  ("files", ("evil.exe", b"MZ", "application/octet-stream"))])  # fmt: skip
+    assert refused.status_code == 400 and leftovers() == before
+    other, other_csrf = site.browser("只读乙")
+    body = (SAMPLES_DIR / "industrial-approve.json").read_bytes()
+    kept = other.post("/screen", data={"csrf": other_csrf}, files=[("files", ("一份.json", body, "application/json"))]).headers["location"]
+    for _ in range(KEPT_UPLOADS + 1):
+        assert client.post("/screen", data={"csrf": csrf}, files=[("files", ("x.json", body, "application/json"))]).status_code == 303
+    assert other.get(kept, headers={"accept": "text/html"}).status_code == 200, "another user's screening is still there"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ class Upload:
     results: list[dict[str, Any]]
     sources: list[str]
     names: dict[str, str]  # each kept file's path -> the name it was uploaded under
+    kept_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass

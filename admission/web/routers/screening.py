@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
+import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -24,7 +25,8 @@ from admission.web.problems import HTTPProblem
 from admission.web.state import State, Upload
 
 router = APIRouter(include_in_schema=False)
-KEPT_UPLOADS = 50
+KEPT_UPLOADS = 20  # per user: one user's uploads never evict another's screening
+KEPT_SECONDS = 24 * 3600  # a screening is kept a day, then its files are removed
 DOCUMENT_TYPES = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,12 +44,18 @@ def document_type(kind: str) -> str:
 
 
 def _keep(state: State, upload: Upload) -> str:
+    """Keep a screening for its owner: a day, and at most ``KEPT_UPLOADS`` of that user's own (the
+    oldest of theirs goes first); what is dropped has its files removed at once."""
     key = secrets.token_urlsafe(16)
+    now = time.monotonic()
     with state.lock:
         state.uploads[key] = upload
-        while len(state.uploads) > KEPT_UPLOADS:
-            _, old = state.uploads.popitem(last=False)
-            shutil.rmtree(old.folder, ignore_errors=True)
+        expired = [k for k, u in state.uploads.items() if now - u.kept_at > KEPT_SECONDS]
+        own = [k for k, u in state.uploads.items() if u.owner == upload.owner]
+        expired += own[: max(0, len(own) - KEPT_UPLOADS)]
+        dropped = [state.uploads.pop(k) for k in dict.fromkeys(expired) if k in state.uploads]
+    for old in dropped:
+        shutil.rmtree(old.folder, ignore_errors=True)
     return key
 
 
@@ -69,20 +77,25 @@ def screen_page(request: Request, state: AppState, user: SignedIn) -> HTMLRespon
 
 @router.post("/screen")
 def screen_upload(state: AppState, user: SignedIn, _csrf: FormChecked, files: list[UploadFile] = File(...)) -> Response:
+    for index, upload in enumerate(files):  # refused before anything is written to disk
+        name = Path(upload.filename or f"file{index}").name
+        if Path(name).suffix.lower() not in (".json", ".xlsx", ".xlsm"):
+            raise HTTPProblem(400, f"只能上传申请材料（.json）或申请汇总表（.xlsx），“{name}”不是")
     folder = Path(tempfile.mkdtemp(prefix="admit-upload-"))
     paths: list[Path] = []
     names: list[str] = []
-    for index, upload in enumerate(files):
-        name = Path(upload.filename or f"file{index}").name
-        suffix = Path(name).suffix.lower()
-        if suffix not in (".json", ".xlsx", ".xlsm"):
-            raise HTTPProblem(400, f"只能上传申请材料（.json）或申请汇总表（.xlsx），“{name}”不是")
-        target = folder / f"{index:03d}{suffix}"
-        target.write_bytes(upload.file.read())
-        paths.append(target)
-        names.append(name)
-    office = jobs.Office.of(state.admit)
-    results = jobs.run(jobs.QUICK, jobs.screen, office, [str(p) for p in paths], date.today())
+    try:
+        for index, upload in enumerate(files):
+            name = Path(upload.filename or f"file{index}").name
+            target = folder / f"{index:03d}{Path(name).suffix.lower()}"
+            target.write_bytes(upload.file.read())
+            paths.append(target)
+            names.append(name)
+        office = jobs.Office.of(state.admit)
+        results = jobs.run(jobs.QUICK, jobs.screen, office, [str(p) for p in paths], date.today())
+    except BaseException:  # a failed screening leaves nothing of the applicant's behind
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     shown = {str(p): n for p, n in zip(paths, names, strict=True)}
     for result in results:
         result["source"] = jobs.as_uploaded(result["source"], shown, " 第 {} 行")
