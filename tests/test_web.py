@@ -572,3 +572,33 @@ def test_a_refused_upload_leaves_nothing_and_one_users_uploads_never_evict_anoth
     for _ in range(KEPT_UPLOADS + 1):
         assert client.post("/screen", data={"csrf": csrf}, files=[("files", ("x.json", body, "application/json"))]).status_code == 303
     assert other.get(kept, headers={"accept": "text/html"}).status_code == 200, "another user's screening is still there"
+
+
+def test_a_meeting_page_takes_every_result_at_once_in_agenda_order_and_gives_the_packet(site: Site, tmp_path: Path) -> None:
+    _, out, _ = run("ledger", "list", "--json", "--db", site.db)
+    ids = [p["id"] for p in json.loads(out)["projects"]][:3]
+    agenda = list(reversed(ids))  # the meeting's own order, not the ledger's
+    assert run("ledger", "agenda", "--meeting-no", "7", "--meeting-date", "2026-11-20", *agenda, "--db", site.db)[0] == 0
+    client, csrf = site.browser("审查员甲")
+    listing = client.get("/meetings", headers={"accept": "text/html"})
+    assert 'href="/meetings/2026/7"' in listing.text and "共 1 条" in listing.text
+    page = client.get("/meetings/2026/7", headers={"accept": "text/html"})
+    assert re.findall(r'<td class="id"><a href="/projects/[^"]+">([^<]+)</a>', page.text) == agenda
+    fields = {"csrf": csrf, f"result:{agenda[0]}": "通过", f"result:{agenda[1]}": "有条件通过", f"conditions:{agenda[1]}": "限期开工"}
+    saved = client.post("/meetings/2026/7/results", data=fields)
+    assert saved.status_code == 303
+    again = client.get("/meetings/2026/7", headers={"accept": "text/html"})
+    assert "已保存 2026 年第 7 次会议审议结果：2 项有变化" in again.text and 'value="限期开工"' in again.text
+    detail = json.loads(run("ledger", "show", agenda[1], "--json", "--db", site.db)[1])
+    assert [(r["result"], r["conditions"]) for r in detail["resolutions"]] == [("有条件通过", "限期开工")]
+    # One refused result (an unknown one) records none of them.
+    bad = client.post("/meetings/2026/7/results", data={"csrf": csrf, f"result:{agenda[2]}": "通过", f"result:{agenda[0]}": "大概通过"})
+    assert bad.status_code == 422 and "大概通过" in bad.text
+    assert json.loads(run("ledger", "show", agenda[2], "--json", "--db", site.db)[1])["resolutions"] == []
+    packet = client.get("/meetings/2026/7/packet.pdf")
+    assert packet.status_code == 200 and "2026年第7次会议材料.pdf" in unquote(packet.headers["content-disposition"])
+    (tmp_path / "p.pdf").write_bytes(packet.content)
+    text = pdf_text(tmp_path / "p.pdf")
+    positions = [text.index(case_id) for case_id in agenda]
+    assert positions == sorted(positions), "the packet keeps the agenda's order"
+    assert client.get("/meetings/2026/99", headers={"accept": "text/html"}).status_code == 404

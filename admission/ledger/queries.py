@@ -51,8 +51,15 @@ def latest_decision(connection: Connection, case_id: str) -> tuple[int, str | No
     return latest[0], verdict
 
 
-def recent_meetings(connection: Connection, limit: int) -> list[Row]:
-    return list(connection.execute(sa.select(meetings).order_by(meetings.c.held_on.desc()).limit(limit)))
+def recent_meetings(connection: Connection, limit: int | None) -> list[Row]:
+    """Meetings, the latest first (all of them without a limit)."""
+    query = sa.select(meetings).order_by(meetings.c.held_on.desc(), meetings.c.number.desc())
+    return list(connection.execute(query if limit is None else query.limit(limit)))
+
+
+def meeting_numbered(connection: Connection, year: int, number: int) -> Row | None:
+    """The meeting numbered ``number`` in ``year`` (numbers restart every year)."""
+    return connection.execute(sa.select(meetings).where(meetings.c.year == year, meetings.c.number == number)).first()
 
 
 def meeting_held(connection: Connection, number: int, held_on: date) -> Row | None:

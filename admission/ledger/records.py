@@ -323,6 +323,16 @@ def record_resolution(
     return Resolved(changed, verdict, is_deviation(result, verdict))
 
 
+def record_resolutions(
+    ledger: Ledger, number: int, held_on: date, decided: list[tuple[str, str, str | None]], *, actor: str, source: str, today: date
+) -> int:
+    """A meeting's results entered together (案件编号, 审议结果, 附加条件 each), in one transaction:
+    all are recorded or, when one is refused, none. How many changed."""
+    with ledger.change(actor) as change:
+        return sum(1 for case_id, result, conditions in decided
+                   if resolution_in(change, number, held_on, case_id, result, conditions, source, today, False))  # fmt: skip
+
+
 def set_agenda(
     ledger: Ledger, number: int, held_on: date, case_ids: list[str], *, actor: str, source: str, today: date
 ) -> list[tuple[str, str, int]]:

@@ -317,3 +317,33 @@ def project_sort_keys(districts: list[str]) -> dict[str, Callable[[dict[str, Any
         "resolution": lambda r: r["resolution"],
         "stage": lambda r: r["stage"],
     }
+
+
+def meeting_detail(connection: sa.Connection, year: int, number: int) -> dict[str, Any] | None:
+    """A meeting as its page shows it: the agenda in its order, each item with its project, the
+    engine's verdict and the resolution in force, then the items added at the meeting."""
+    from admission.ledger.queries import agenda_applications, meeting_numbered
+
+    meeting = meeting_numbered(connection, year, number)
+    if meeting is None:
+        return None
+    snapshot = state(connection)
+    in_force = {r.project_id: r for r in snapshot.resolutions_of([meeting.id])}
+    projects = snapshot.projects_by_id()
+
+    def item(case_id: str, on_agenda: bool) -> dict[str, Any]:
+        project = projects.get(case_id)
+        resolution = in_force.get(case_id)
+        verdict = snapshot.verdict(case_id)
+        return {
+            "id": case_id, "name": project.name if project else "", "district": project.district if project else "",
+            "verdict": verdict, "verdict_label": VERDICTS.get(verdict or "", ""), "on_agenda": on_agenda,
+            "result": resolution.result if resolution is not None else None,
+            "conditions": resolution.conditions if resolution is not None else None,
+            "deviation": bool(resolution.deviation) if resolution is not None else False,
+        }  # fmt: skip
+
+    agenda_ids = [case_id for case_id, _, _ in agenda_applications(connection, number, meeting.held_on)]
+    items = [item(case_id, True) for case_id in agenda_ids]
+    items += [item(case_id, False) for case_id in in_force if case_id not in agenda_ids]
+    return {"year": meeting.year, "number": meeting.number, "held_on": meeting.held_on.isoformat(), "items": items}

@@ -10,10 +10,10 @@ import time
 from collections import deque
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from admission.documents.templating import render_template
 from admission.ledger import accounts
@@ -175,6 +175,24 @@ def referer_path(request: Request) -> str | None:
     if parts.netloc != request.url.netloc:
         return None
     return local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+
+
+# --- files to save --------------------------------------------------------------------------------
+
+DOCUMENT_TYPES = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download(data: bytes, name: str, media_type: str) -> Response:
+    """A file to save, its (Chinese) name encoded as RFC 6266 asks."""
+    return Response(data, media_type=media_type, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
+
+
+def document_type(kind: str) -> str:
+    """The media type of a document format the pages offer; anything else is not found."""
+    if kind not in DOCUMENT_TYPES:
+        raise HTTPProblem(404, f"没有 .{kind} 格式的文档（可选：{'、'.join(DOCUMENT_TYPES)}）")
+    return DOCUMENT_TYPES[kind]
 
 
 def render(request: Request, state: State, user: User | None, name: str, status: int = 200, **context: Any) -> HTMLResponse:

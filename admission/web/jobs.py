@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from admission.app import Admit
-from admission.documents.views import DEFAULT_PACKET_TITLE, meeting_held
+from admission.documents.views import DEFAULT_PACKET_TITLE, meeting_held, packet_review_date
 from admission.errors import AdmitError
 from admission.intake.sources import Item, collect
 from admission.review.decision import Decision
@@ -154,6 +154,13 @@ def packet(office: Office, paths: list[str], names: dict[str, str], as_of: date,
     """The packet of the uploaded applications, as a PDF or a Word document (``kind``)."""
     meeting = meeting_held(DEFAULT_PACKET_TITLE, as_of)
     return _admit(office).packet(uploaded_items(paths, names), meeting, as_of, {kind}).documents[kind]
+
+
+def agenda_packet(office: Office, items: list[Item], number: int, held_on: date, title: str, kind: str) -> bytes:
+    """A meeting's packet from its agenda (in the agenda's order), as ``admit packet --meeting-no``."""
+    meeting = meeting_held(title or DEFAULT_PACKET_TITLE, held_on, number, in_agenda_order=True)
+    review_date, _ = packet_review_date(None, held_on, date.today())
+    return _admit(office).packet(items, meeting, review_date, {kind}).documents[kind]
 
 
 def opinion(office: Office, paths: list[str], index: int, as_of: date, kind: str) -> bytes | dict[str, Any]:

@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from admission.dates import parse_iso_date
 from admission.ledger.queries import recent_meetings
-from admission.ledger.records import record_resolution, set_agenda
+from admission.ledger.records import record_resolution, record_resolutions, set_agenda
+from admission.ledger.views import list_page, meeting_detail
 from admission.vocabulary import RESULTS
-from admission.web.deps import AppState, FormChecked, Reviewer, SignedIn, flash, render
+from admission.web import jobs
+from admission.web.deps import AppState, FormChecked, Listed, Reviewer, SignedIn, document_type, download, flash, render
 from admission.web.problems import HTTPProblem
+from admission.web.state import State
 
 router = APIRouter(include_in_schema=False)
-SHOWN_MEETINGS = 30
 AGENDA_SEPARATORS = ("，", "、", ";", "；", "\n")
 
 
@@ -35,10 +39,57 @@ def case_ids_of(text: str) -> list[str]:
 
 
 @router.get("/meetings", response_class=HTMLResponse)
-def meetings_page(request: Request, state: AppState, user: SignedIn) -> HTMLResponse:
+def meetings_page(request: Request, state: AppState, user: SignedIn, listing: Listed) -> HTMLResponse:
     with state.ledger.reading() as connection:
-        held = recent_meetings(connection, SHOWN_MEETINGS)
-    return render(request, state, user, "meetings.html.j2", meetings=held, results=RESULTS)
+        held = [{"year": m.year, "number": m.number, "held_on": m.held_on.isoformat()} for m in recent_meetings(connection, None)]
+    found = list_page(held, q=listing.q, searched=("held_on",), page=listing.page, per_page=listing.per_page)
+    return render(request, state, user, "meetings.html.j2", meetings=found.rows, found=found, listing=listing, results=RESULTS)
+
+
+def meeting_of(state: State, year: int, number: int) -> dict[str, Any]:
+    with state.ledger.reading() as connection:
+        detail = meeting_detail(connection, year, number)
+    if detail is None:
+        raise HTTPProblem(404, f"台账中没有 {year} 年第 {number} 次会议")
+    return detail
+
+
+@router.get("/meetings/{year}/{number}", response_class=HTMLResponse)
+def meeting_page(request: Request, year: int, number: int, state: AppState, user: SignedIn) -> HTMLResponse:
+    """One meeting: its agenda in order, every item's result entered on one form, the packet."""
+    detail = meeting_of(state, year, number)
+    visible = [i for i in detail["items"] if user.sees(i["district"])]
+    return render(request, state, user, "meeting.html.j2", m=detail, items=visible, results=RESULTS)
+
+
+@router.post("/meetings/{year}/{number}/results")
+async def meeting_results_form(request: Request, year: int, number: int, state: AppState, _user: SignedIn, _csrf: FormChecked,
+                               user: Reviewer) -> Response:  # fmt: skip
+    """Every agenda row's result saved at once (rows left blank are left as they are)."""
+    detail = meeting_of(state, year, number)
+    form = await request.form()
+    decided = []
+    for item in detail["items"]:
+        result = str(form.get(f"result:{item['id']}", "")).strip()
+        if result:
+            conditions = str(form.get(f"conditions:{item['id']}", "")).strip() or None
+            decided.append((item["id"], result, conditions))
+    held_on = date.fromisoformat(detail["held_on"])
+    changed = await run_in_threadpool(record_resolutions, state.ledger, number, held_on, decided, actor=user.name, source="admit serve",
+                                      today=date.today())  # fmt: skip
+    flash(request, f"已保存 {year} 年第 {number} 次会议审议结果：{changed} 项有变化")
+    return RedirectResponse(f"/meetings/{year}/{number}", status_code=303)
+
+
+@router.get("/meetings/{year}/{number}/packet.{kind}")
+def meeting_packet(year: int, number: int, kind: str, state: AppState, user: SignedIn, title: str = "") -> Response:
+    """The meeting's packet from its agenda, as ``admit packet --meeting-no`` makes it."""
+    media = document_type(kind)
+    detail = meeting_of(state, year, number)
+    held_on = date.fromisoformat(detail["held_on"])
+    items = state.admit.agenda_items(number, held_on)
+    data = jobs.run(jobs.LONG, jobs.agenda_packet, jobs.Office.of(state.admit), items, number, held_on, title[:100], kind)
+    return download(data, f"{year}年第{number}次会议材料.{kind}", media)
 
 
 @router.post("/meetings/agenda")

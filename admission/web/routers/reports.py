@@ -23,10 +23,21 @@ from admission.reports.monthly import parse_month
 from admission.reports.outputs import annual_charts, annual_paragraph, monthly_lines
 from admission.vocabulary import FINDING_KINDS, FINDING_STATUSES
 from admission.web import jobs
-from admission.web.deps import AppState, FormChecked, Listed, Reviewer, SignedIn, flash, local_path, render
+from admission.web.deps import (
+    DOCUMENT_TYPES,
+    XLSX_TYPE,
+    AppState,
+    FormChecked,
+    Listed,
+    Reviewer,
+    SignedIn,
+    download,
+    flash,
+    local_path,
+    render,
+)
 from admission.web.problems import HTTPProblem
 from admission.web.routers.meetings import day_of
-from admission.web.routers.screening import DOCUMENT_TYPES, XLSX_TYPE, download
 from admission.web.state import State
 
 router = APIRouter(include_in_schema=False)

@@ -10,7 +10,6 @@ import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,27 +19,13 @@ from admission.intake.batch import failed_rules, problem_place, summary
 from admission.ledger.applications import record_applications
 from admission.vocabulary import INVALID_LABEL, VERDICTS
 from admission.web import jobs
-from admission.web.deps import AppState, FormChecked, Reviewer, SignedIn, flash, render
+from admission.web.deps import XLSX_TYPE, AppState, FormChecked, Reviewer, SignedIn, document_type, download, flash, render
 from admission.web.problems import HTTPProblem
 from admission.web.state import State, Upload
 
 router = APIRouter(include_in_schema=False)
 KEPT_UPLOADS = 20  # per user: one user's uploads never evict another's screening
 KEPT_SECONDS = 24 * 3600  # a screening is kept a day, then its files are removed
-DOCUMENT_TYPES = {"pdf": "application/pdf", "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def download(data: bytes, name: str, media_type: str) -> Response:
-    """A file to save, its (Chinese) name encoded as RFC 6266 asks."""
-    return Response(data, media_type=media_type, headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}"})
-
-
-def document_type(kind: str) -> str:
-    """The media type of a document format the pages offer; anything else is not found."""
-    if kind not in DOCUMENT_TYPES:
-        raise HTTPProblem(404, f"没有 .{kind} 格式的文档（可选：{'、'.join(DOCUMENT_TYPES)}）")
-    return DOCUMENT_TYPES[kind]
 
 
 def _keep(state: State, upload: Upload) -> str:

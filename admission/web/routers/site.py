@@ -10,7 +10,18 @@ from admission.ledger.history import state as ledger_state
 from admission.ledger.views import Filters, project_rows
 from admission.resources import data_dir
 from admission.vocabulary import STAGES
-from admission.web.deps import AppState, SignedIn, check_csrf, csrf_token, local_path, login_allowed, login_failed, render
+from admission.web.deps import (
+    XLSX_TYPE,
+    AppState,
+    SignedIn,
+    check_csrf,
+    csrf_token,
+    download,
+    local_path,
+    login_allowed,
+    login_failed,
+    render,
+)
 from admission.web.problems import HTTPProblem
 
 router = APIRouter(include_in_schema=False)
@@ -32,7 +43,6 @@ def blank_workbook(which: str, state: AppState, user: SignedIn) -> Response:
     """The blank 申请汇总表 and 台账 workbooks (``admit template``, ``admit ledger template``)."""
     from admission.intake.workbook import template_bytes as intake_template
     from admission.ledger.book import template_bytes as ledger_template
-    from admission.web.routers.screening import XLSX_TYPE, download
 
     makers = {"intake": intake_template, "ledger": ledger_template}
     if which not in makers:
