@@ -602,3 +602,70 @@ def test_a_meeting_page_takes_every_result_at_once_in_agenda_order_and_gives_the
     positions = [text.index(case_id) for case_id in agenda]
     assert positions == sorted(positions), "the packet keeps the agenda's order"
     assert client.get("/meetings/2026/99", headers={"accept": "text/html"}).status_code == 404
+
+
+# --- the 台账 workbook in the browser -------------------------------------------------------------------
+
+
+def _book_with_one_bad_row(tmp_path: Path) -> tuple[Path, str]:
+    from .test_ledger import book
+
+    good = sample("industrial-approve.json")["id"]
+    path = book(tmp_path / "十二月台账.xlsx", {"项目台账": [
+        {"案件编号": good, "签约日期": date(2026, 11, 5)},
+        {"案件编号": good, "开工日期": "不是日期"},
+    ]})  # fmt: skip
+    return path, good
+
+
+def test_the_ledger_workbook_is_previewed_then_imported_on_confirmation(site: Site, tmp_path: Path) -> None:
+    import tempfile
+
+    path, case_id = _book_with_one_bad_row(tmp_path)
+    client, csrf = site.browser("审查员甲")
+    upload = [("file", ("十二月台账.xlsx", path.read_bytes(), "application/octet-stream"))]
+    preview = client.post("/ledger/import", data={"csrf": csrf}, files=upload)
+    assert preview.status_code == 200 and "检查结果：十二月台账.xlsx（尚未写入台账）" in preview.text
+    assert "将拒绝的行（1 行" in preview.text and "开工日期" in preview.text
+    shown = json.loads(run("ledger", "show", case_id, "--json", "--db", site.db)[1])
+    assert shown["milestones"]["签约日期"] is None, "nothing recorded by the preview"
+    key = re.search(r'action="/ledger/import/([^"]+)"', preview.text)
+    assert key is not None
+    assert client.post(f"/ledger/import/{key.group(1)}", data={"csrf": csrf}).status_code == 303
+    shown = json.loads(run("ledger", "show", case_id, "--json", "--db", site.db)[1])
+    assert shown["milestones"]["签约日期"] == "2026-11-05"
+    assert any("十二月台账.xlsx" in str(event.get("source", "")) for event in shown["events"]), "the upload's own name in the trail"
+    assert not list(Path(tempfile.gettempdir()).glob("admit-import-*")), "no uploaded workbook left on disk"
+    assert client.post(f"/ledger/import/{key.group(1)}", data={"csrf": csrf}).status_code == 404, "a preview is confirmed once"
+    # The API's dry run says the same and records nothing.
+    answer = site.client.post("/api/ledger/import?dry_run=1", files=upload, headers=site.api("reviewer"))
+    body = answer.json()
+    assert answer.status_code == 200 and body["dry_run"] is True and body["unchanged"] == {"项目台账": 1}
+    assert body["refused"] == [{"sheet": "项目台账", "row": 3, "column": "开工日期", "project": case_id,
+                                "message": body["refused"][0]["message"]}]  # fmt: skip
+    assert site.client.post("/api/ledger/import", files=upload, headers=site.api("viewer")).status_code == 403
+
+
+def test_the_ledger_and_a_filtered_list_download_and_a_ledger_uploaded_for_screening_says_so(site: Site, tmp_path: Path) -> None:
+    from openpyxl import load_workbook as open_workbook
+
+    client, csrf = site.browser("审查员甲")
+    whole = client.get("/ledger/export.xlsx")
+    (tmp_path / "book.xlsx").write_bytes(whole.content)
+    assert whole.status_code == 200 and "项目台账" in open_workbook(tmp_path / "book.xlsx").sheetnames
+    listed = client.get("/projects.xlsx?district=新会区&sort=id")
+    (tmp_path / "list.xlsx").write_bytes(listed.content)
+    rows = list(open_workbook(tmp_path / "list.xlsx").active.iter_rows(min_row=2, values_only=True))
+    assert rows and {r[2] for r in rows} == {"新会区"} and [r[0] for r in rows] == sorted(r[0] for r in rows)
+    district, _ = site.browser("新会专员")
+    assert district.get("/ledger/export.xlsx", headers={"accept": "text/html"}).status_code == 403
+    mistaken = client.post("/screen", data={"csrf": csrf}, files=[("files", ("台账.xlsx", whole.content, "application/octet-stream"))])
+    page = client.get(mistaken.headers["location"], headers={"accept": "text/html"})
+    assert "这是项目台账工作簿" in page.text and "导入台账工作簿" in page.text and page.text.count("无效") < 5
+
+
+def test_the_intake_reader_knows_the_ledgers_sheets() -> None:
+    from admission.intake.workbook import LEDGER_SHEET_NAMES
+    from admission.ledger.book import SHEETS
+
+    assert tuple(SHEETS) == LEDGER_SHEET_NAMES

@@ -75,10 +75,11 @@ def ledger_add(admit: Admit, paths: tuple[Path, ...], as_json: bool, actor: str,
 @command("import")
 @click.argument("book", type=click.Path(path_type=Path, dir_okay=False))
 @json_option("以 JSON 输出导入结果。")
+@click.option("--dry-run", is_flag=True, help="只检查：列出将登记与将拒绝的行，不写入台账。")
 @uses_admit(db=True)
 @by_option
 @reports_errors
-def ledger_import(admit: Admit, book: Path, as_json: bool, actor: str) -> None:
+def ledger_import(admit: Admit, book: Path, as_json: bool, dry_run: bool, actor: str) -> None:
     """导入台账工作簿（项目台账、会议审议、履约数据三个工作表，有哪个导入哪个）。
 
     每一行或登记，或被拒绝并指明工作表、行、列与案件编号；重复导入不产生任何变化。
@@ -90,16 +91,22 @@ def ledger_import(admit: Admit, book: Path, as_json: bool, actor: str) -> None:
     """
     rulebook = admit.rulebook
     ledger = admit.ledger(create=True)
-    outcome = import_book(ledger, book, rulebook, actor, date.today())
+    outcome = import_book(ledger, book, rulebook, actor, date.today(), dry_run=dry_run)
     if as_json:
         emit_json(
-            {"changed": dict(outcome.changed), "unchanged": dict(outcome.unchanged), "refused": [r.to_json() for r in outcome.refused]}
+            {
+                "changed": dict(outcome.changed),
+                "unchanged": dict(outcome.unchanged),
+                "refused": [r.to_json() for r in outcome.refused],
+                **({"dry_run": True} if dry_run else {}),
+            }
         )
         sys.exit(2 if outcome.refused else 0)
     sheets = [s for s in SHEETS if s in outcome.changed or s in outcome.unchanged]
     parts = [f"{s} 变更 {outcome.changed[s]} 行、未变 {outcome.unchanged[s]} 行" for s in sheets]
     rows = "；".join(parts) or "没有数据行"
-    click.echo(f"导入 {safe(str(book))} → 台账 {ledger.where}：{rows}；拒绝 {len(outcome.refused)} 行")
+    verb = "检查（未写入）" if dry_run else "导入"
+    click.echo(f"{verb} {safe(str(book))} → 台账 {ledger.where}：{rows}；拒绝 {len(outcome.refused)} 行")
     if not sum(outcome.changed.values()) and not outcome.refused:
         click.echo("没有任何变化：工作簿内容与台账一致。")
     for refusal in outcome.refused:

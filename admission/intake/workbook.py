@@ -238,6 +238,10 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
             yield InvalidInput([Problem("$", "工作簿中没有可见的工作表")], str(path))
             return
         sheet_index, sheet = visible[0]
+        if sheet.title in LEDGER_SHEET_NAMES:  # the 台账 uploaded as an intake: one clear line, not hundreds of invalid rows
+            yield InvalidInput([Problem("$", f"这是项目台账工作簿（工作表“{sheet.title}”），不是申请汇总表：请在“项目台账 → 导入台账工作簿”"
+                                             "上传（命令行：admit ledger import）")], str(path))  # fmt: skip
+            return
         if sheet_index > 0:
             skipped = "、".join(f"“{ws.title}”" for ws in workbook.worksheets[:sheet_index])
             notices.append(f"{path}：跳过了隐藏的工作表 {skipped}，读取的是第一个可见的工作表“{sheet.title}”")
@@ -282,6 +286,8 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
         workbook.close()
 
 
+# The 台账 workbook's sheets (admission.ledger.book.SHEETS; a test keeps the two the same).
+LEDGER_SHEET_NAMES = ("项目台账", "会议审议", "履约数据", "项目流转", "延期", "更正")
 HEADER_SEARCH_ROWS = 10  # a 汇总表 has a title row or two (and a date line) above its header
 
 

@@ -153,6 +153,10 @@ class Refusal:
             "problems": [{"column": h, "message": m} for h, m in self.problems],
         }  # fmt: skip
 
+    def flat(self) -> list[dict[str, Any]]:
+        """One entry per problem, as the web API lists them (sheet, row, column, project, message)."""
+        return [{"sheet": self.sheet, "row": self.row, "column": h, "project": self.case_id, "message": m} for h, m in self.problems]
+
     def where(self) -> str:
         who = "，".join(filter(None, [self.case_id, self.name]))
         return f"{self.source} 工作表“{self.sheet}”第 {self.row} 行" + (f"（{who}）" if who else "")
@@ -281,8 +285,18 @@ def _rows(
 # --- importing ------------------------------------------------------------------------------------
 
 
-def import_book(ledger: Ledger, path: Path, rulebook: Rulebook, actor: str, today: date) -> ImportOutcome:
-    """Record every valid row of every sheet present; the rest are refused by row and column."""
+class _Rehearsal(Exception):
+    """Raised inside a dry run's transaction so that it rolls back."""
+
+
+def import_book(
+    ledger: Ledger, path: Path, rulebook: Rulebook, actor: str, today: date, *, named: str | None = None, dry_run: bool = False
+) -> ImportOutcome:
+    """Record every valid row of every sheet present; the rest are refused by row and column.
+
+    ``named`` is the workbook as people know it (an upload's own file name) in sources and
+    refusals; ``dry_run`` does all of it, checks included, in a transaction that is rolled back:
+    what would be recorded and refused, with nothing recorded."""
     from openpyxl import load_workbook
 
     outcome = ImportOutcome()
@@ -298,11 +312,16 @@ def import_book(ledger: Ledger, path: Path, rulebook: Rulebook, actor: str, toda
         parsed = {name: list(_rows(path, name, SHEETS[name], workbook)) for name in present}
     finally:
         workbook.close()
-    with ledger.change(actor) as change:
-        applied = _Applier(change, rulebook, today, str(path), outcome)
-        for name in present:
-            for number, values, problems in parsed[name]:
-                applied.row(name, number, values, problems)
+    try:
+        with ledger.change(actor) as change:
+            applied = _Applier(change, rulebook, today, named or str(path), outcome)
+            for name in present:
+                for number, values, problems in parsed[name]:
+                    applied.row(name, number, values, problems)
+            if dry_run:
+                raise _Rehearsal
+    except _Rehearsal:
+        pass
     return outcome
 
 

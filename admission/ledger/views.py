@@ -286,11 +286,11 @@ class ListPage:
 def list_page(
     rows: list[dict[str, Any]], *, q: str = "", searched: tuple[str, ...] = ("id", "name"), sort: str = "",
     descending: bool = False, sortable: dict[str, Callable[[dict[str, Any]], Any]] | None = None, page: int = 1,
-    per_page: int = DEFAULT_PER_PAGE,
+    per_page: int | None = DEFAULT_PER_PAGE,
 ) -> ListPage:  # fmt: skip
     """``rows`` searched (``q`` in any of the ``searched`` fields, case-insensitive), sorted by a
     known column (empty values last, either way), and cut to one page. An unknown sort column
-    keeps the list's own order; a page past the end is the last one."""
+    keeps the list's own order; a page past the end is the last one; ``per_page=None`` is all of it."""
     needle = q.strip().casefold()
     if needle:
         rows = [r for r in rows if any(needle in str(r.get(key) or "").casefold() for key in searched)]
@@ -298,6 +298,8 @@ def list_page(
     if key_of is not None:
         present = [r for r in rows if key_of(r) is not None]
         rows = sorted(present, key=key_of, reverse=descending) + [r for r in rows if key_of(r) is None]
+    if per_page is None:  # the whole list (a download of it)
+        return ListPage(rows, len(rows), 1, max(1, len(rows)))
     per_page = max(1, min(MAX_PER_PAGE, per_page))
     pages = max(1, -(-len(rows) // per_page))
     page = max(1, min(page, pages))

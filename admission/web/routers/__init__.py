@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from admission.web.routers import accounts, api, meetings, projects, reports, screening, site
+from admission.web.routers import accounts, api, ledger_book, meetings, projects, reports, screening, site
 
 ROUTERS: tuple[APIRouter, ...] = (
     site.router,
     accounts.router,
     screening.router,
+    ledger_book.router,
     projects.router,
     meetings.router,
     reports.router,

@@ -80,14 +80,18 @@ def record_milestone(state: State, user: User, case_id: str, milestone: str, day
     return visible(state, user, case_id)
 
 
-def listed_projects(state: State, user: User, listing: ListQuery, district: str, stage: str, resolution: str) -> ListPage:
+def listed_projects(
+    state: State, user: User, listing: ListQuery, district: str, stage: str, resolution: str, whole: bool = False
+) -> ListPage:
     """The project list as asked for (filters, search, sort, page), a district user's own only:
     the page and ``/api/projects`` alike."""
     wanted = user.own_district or (district or None)
     with state.ledger.reading() as connection:
         rows = project_rows(ledger_state(connection), Filters(district=wanted, stage=stage or None, resolution=resolution or None))
-    return list_page(rows, q=listing.q, sort=listing.sort, descending=listing.descending,
-                     sortable=project_sort_keys(state.admit.rulebook.districts), page=listing.page, per_page=listing.per_page)  # fmt: skip
+    sortable = project_sort_keys(state.admit.rulebook.districts)
+    per_page = None if whole else listing.per_page
+    return list_page(rows, q=listing.q, sort=listing.sort, descending=listing.descending, sortable=sortable, page=listing.page,
+                     per_page=per_page)  # fmt: skip
 
 
 PROJECT_COLUMNS = (
