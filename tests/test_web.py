@@ -669,3 +669,20 @@ def test_the_intake_reader_knows_the_ledgers_sheets() -> None:
     from admission.ledger.book import SHEETS
 
     assert tuple(SHEETS) == LEDGER_SHEET_NAMES
+
+
+def test_the_opinion_of_any_revision_and_the_rule_book_are_pages_too(site: Site, tmp_path: Path) -> None:
+    client, _ = site.browser("只读乙")
+    case_id = sample("industrial-approve.json")["id"]
+    page = client.get(f"/projects/{case_id}", headers={"accept": "text/html"})
+    assert f'href="/projects/{case_id}/revisions/1/opinion.pdf"' in page.text
+    pdf = client.get(f"/projects/{case_id}/revisions/1/opinion.pdf")
+    assert pdf.status_code == 200 and f"审查意见-{case_id}-第1版.pdf" in unquote(pdf.headers["content-disposition"])
+    (tmp_path / "o.pdf").write_bytes(pdf.content)
+    assert f"关于{sample('industrial-approve.json')['name']}的准入审查意见" in pdf_text(tmp_path / "o.pdf")
+    assert client.get(f"/projects/{case_id}/revisions/9/opinion.pdf").status_code == 404
+    district, _ = site.browser("新会专员")
+    other = sample("industrial-reject.json")["id"]  # 台山市: not the district user's
+    assert district.get(f"/projects/{other}/revisions/1/opinion.pdf").status_code == 404
+    rules = client.get("/rules?as_of=2026-11-21", headers={"accept": "text/html"})
+    assert rules.status_code == 200 and "JM-2022（2026-11-21 生效）" in rules.text and "亩均税收" in rules.text and "履约条款" in rules.text

@@ -24,9 +24,9 @@ from admission.rules.tools import (
     indicator_formula,
     listing_json,
     project_type_code,
-    requirement,
     resolve_side,
     rule_requirement,
+    ruleset_table,
     run_cases,
     term_lines,
     verdict_text,
@@ -82,12 +82,7 @@ def rules_list(admit: Admit, project_type: str | None, as_json: bool, as_of: dat
         click.echo(terminal_style(f"{selected.ruleset.label} · {selected.version.version} · {date_zh(on)} 适用", "title"))
         for tier in tiers:
             click.echo(f"  {tier.label}：{'、'.join(tier.districts)}")
-        rows = [["指标", *[t.label for t in tiers], "单位", "必备/参考", "依据"]]
-        for rule in selected.ruleset.rules:
-            rows.append(
-                [rule.label, *[requirement(rule, t.level) for t in tiers], rule.unit or "—", SEVERITIES[rule.severity], rule.source]
-            )
-        for line in format_table(rows):
+        for line in format_table(ruleset_table(selected)):
             click.echo("  " + line)
     if not in_force(rulebook, on, project_type):
         click.echo(f"\n{date_zh(on)} 没有生效的规则集。")

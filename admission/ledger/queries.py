@@ -57,6 +57,13 @@ def recent_meetings(connection: Connection, limit: int | None) -> list[Row]:
     return list(connection.execute(query if limit is None else query.limit(limit)))
 
 
+def revision_content(connection: Connection, case_id: str, number: int) -> str | None:
+    """The canonical application JSON of one revision of a project, or None."""
+    found = connection.execute(sa.select(revisions.c.content).where(revisions.c.project_id == case_id, revisions.c.number == number))
+    content = found.scalar_one_or_none()
+    return None if content is None else str(content)
+
+
 def meeting_numbered(connection: Connection, year: int, number: int) -> Row | None:
     """The meeting numbered ``number`` in ``year`` (numbers restart every year)."""
     return connection.execute(sa.select(meetings).where(meetings.c.year == year, meetings.c.number == number)).first()

@@ -478,3 +478,15 @@ def impact(current: Rulebook, proposed: Rulebook, paths: list[Path], as_of: date
         app = decided.application
         changed.append(Impact(item.source, app.id, app.name, verdicts[0], verdicts[1], (f"无法审查：{reason}",)))
     return ImpactReport(evaluated, invalid, changed)
+
+
+def ruleset_table(selected: Any) -> list[list[str]]:
+    """A rule set in force as the office reads it: a header, then one row per rule with each
+    district tier's requirement, unit, 必备/参考 and source (``rules list`` and the rules page)."""
+    from admission.vocabulary import SEVERITIES
+
+    tiers = selected.version.tiers
+    rows = [["指标", *[t.label for t in tiers], "单位", "必备/参考", "依据"]]
+    for rule in selected.ruleset.rules:
+        rows.append([rule.label, *[requirement(rule, t.level) for t in tiers], rule.unit or "—", SEVERITIES[rule.severity], rule.source])
+    return rows

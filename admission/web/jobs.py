@@ -163,6 +163,15 @@ def agenda_packet(office: Office, items: list[Item], number: int, held_on: date,
     return _admit(office).packet(items, meeting, review_date, {kind}).documents[kind]
 
 
+def item_opinion(office: Office, item: Item, as_of: date, kind: str) -> bytes | dict[str, Any]:
+    """The opinion of one input (a ledger revision), or its error result when it is invalid."""
+    admit = _admit(office)
+    decision = admit.decide(item, as_of)
+    if not isinstance(decision, Decision):
+        return decision
+    return admit.opinion(decision, as_of, {kind})[kind]
+
+
 def opinion(office: Office, paths: list[str], index: int, as_of: date, kind: str) -> bytes | dict[str, Any]:
     """The opinion of the ``index``-th application (PDF or Word), or its error result when it is invalid."""
     admit = _admit(office)

@@ -11,15 +11,18 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admission.contract.limits import case_id_problem
-from admission.dates import parse_iso_date
+from admission.dates import beijing_date, parse_iso_date
+from admission.intake.sources import revision_item
 from admission.ledger.accounts import User
 from admission.ledger.book import amount_text
 from admission.ledger.history import state as ledger_state
+from admission.ledger.queries import revision_content
 from admission.ledger.records import set_progress, set_year
 from admission.ledger.views import Filters, ListPage, NotFound, list_page, project_detail, project_rows, project_sort_keys
 from admission.numbers import grouped
 from admission.vocabulary import MILESTONE_KEYS, MILESTONES, ORDERED_MILESTONES, PASSED, RESULTS, STAGES
-from admission.web.deps import AppState, FormChecked, Listed, ListQuery, SignedIn, flash, render
+from admission.web import jobs
+from admission.web.deps import AppState, FormChecked, Listed, ListQuery, SignedIn, document_type, download, flash, render
 from admission.web.problems import HTTPProblem
 from admission.web.state import State
 
@@ -118,6 +121,26 @@ def project_page(request: Request, case_id: str, state: AppState, user: SignedIn
     findings = state.admit.monitor(today, only=case_id)["findings"]
     return render(request, state, user, "project.html.j2", p=detail, findings=findings, milestones=list(MILESTONE_KEYS),
                   may_record=user.may_record_progress(detail["district"]), this_year=today.year)  # fmt: skip
+
+
+@router.get("/projects/{case_id}/revisions/{number}/opinion.{kind}")
+def revision_opinion(case_id: str, number: int, kind: str, state: AppState, user: SignedIn) -> Response:
+    """The 审查意见 of any revision the ledger keeps (as ``admit check --pdf`` made it), dated
+    the day its decision was recorded."""
+    media = document_type(kind)
+    detail = visible(state, user, case_id)
+    made = next((d["made_at"] for d in detail["decisions"] if d["revision"] == number), None)
+    with state.ledger.reading() as connection:
+        content = revision_content(connection, case_id, number)
+    if content is None:
+        raise HTTPProblem(404, f"{case_id} 没有第 {number} 版申请材料")
+    review_date = beijing_date(made) if made else date.today()
+    answer = jobs.run(
+        jobs.QUICK, jobs.item_opinion, jobs.Office.of(state.admit), revision_item(case_id, content, number), review_date, kind
+    )
+    if isinstance(answer, dict):
+        raise HTTPProblem(422, "该版申请材料无效，没有审查意见", answer["error"]["problems"])
+    return download(answer, f"审查意见-{case_id}-第{number}版.{kind}", media)
 
 
 @router.post("/projects/{case_id}/milestones")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
@@ -48,6 +50,25 @@ def blank_workbook(which: str, state: AppState, user: SignedIn) -> Response:
     if which not in makers:
         raise HTTPProblem(404, "没有这个模板")
     return download(makers[which](state.admit.rulebook), BLANKS[which], XLSX_TYPE)
+
+
+@router.get("/rules", response_class=HTMLResponse)
+def rules_page(request: Request, state: AppState, user: SignedIn, as_of: str = "") -> HTMLResponse:
+    """The rule book, read-only: its versions, and the rule sets and 履约条款 in force on a day (``admit rules list``)."""
+    from admission.rules.tools import in_force, ruleset_table, term_lines
+    from admission.web.routers.meetings import day_of
+
+    on = day_of(as_of) if as_of else date.today()
+    rulebook = state.admit.rulebook
+    versions = [{"version": v.version, "title": v.title, "period": v.period_text(), "in_force": v.in_force(on),
+                 "types": "、".join(rs.label for rs in v.rulesets.values())} for v in rulebook.versions]  # fmt: skip
+    sets = []
+    for selected in in_force(rulebook, on, None):
+        table = ruleset_table(selected)
+        sets.append({"title": f"{selected.ruleset.label} · {selected.version.version}", "header": table[0], "rows": table[1:],
+                     "tiers": [(t.label, "、".join(t.districts)) for t in selected.version.tiers],
+                     "terms": term_lines(selected.version.monitoring)})  # fmt: skip
+    return render(request, state, user, "rules.html.j2", versions=versions, sets=sets, as_of=on.isoformat())
 
 
 @router.get("/login", response_class=HTMLResponse)
