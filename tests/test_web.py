@@ -686,3 +686,22 @@ def test_the_opinion_of_any_revision_and_the_rule_book_are_pages_too(site: Site,
     assert district.get(f"/projects/{other}/revisions/1/opinion.pdf").status_code == 404
     rules = client.get("/rules?as_of=2026-11-21", headers={"accept": "text/html"})
     assert rules.status_code == 200 and "JM-2022（2026-11-21 生效）" in rules.text and "亩均税收" in rules.text and "履约条款" in rules.text
+
+
+def test_the_admin_checks_the_ledger_and_downloads_a_backup(site: Site, tmp_path: Path) -> None:
+    import sqlite3
+
+    assert run("user", "add", "管理员乙", "--role", "admin", "--password-stdin", "--db", site.db, stdin=PASSWORD + "\n")[0] == 0
+    admin, csrf = site.browser("管理员乙")
+    checked = admin.post("/admin/verify", data={"csrf": csrf})
+    assert checked.status_code == 200 and "事件链完好" in checked.text
+    copy = admin.get("/admin/backup", headers={"accept": "text/html"})
+    if site.db.startswith("postgresql"):
+        assert copy.status_code == 400 and "pg_dump" in copy.text
+        return
+    assert copy.status_code == 200
+    (tmp_path / "copy.db").write_bytes(copy.content)
+    with sqlite3.connect(tmp_path / "copy.db") as connection:
+        assert connection.execute("select count(*) from projects").fetchone()[0] > 0
+    viewer, _ = site.browser("只读乙")
+    assert viewer.get("/admin/backup").status_code == 403

@@ -15,7 +15,7 @@ from admission.cli.shell import command, emit_json, reports_errors, terminal_sty
 from admission.documents.files import check_outputs, write_files
 from admission.documents.sheets import Sheet, xlsx_bytes
 from admission.errors import OutputError, UsageError
-from admission.ledger.audit import Head, audit
+from admission.ledger.audit import Head, audit, audit_lines
 from admission.ledger.database import backup, upgrade_ledger
 from admission.ledger.history import state
 from admission.ledger.views import LIST_HEADERS, Filters, NotFound, list_table, project_detail, project_rows
@@ -119,16 +119,8 @@ def ledger_verify(admit: Admit, expect_head: Head | None) -> None:
     """
     with admit.ledger().reading() as connection:
         found = audit(connection, expect_head)
-    if found.broken is not None:
-        click.echo(terminal_style(f"事件链断裂：第 {found.broken.seq} 号事件，{found.broken.reason}", "fail"))
-    if found.mismatch is not None:
-        click.echo(terminal_style(f"台账记录与变更事件不一致：{found.mismatch}（记录被绕过程序直接修改）", "fail"))
-    if found.head_missing is not None:
-        click.echo(terminal_style(f"链头不符：{found.head_missing}", "fail"))
-    if found.intact:
-        click.echo(f"事件链完好：共 {found.checked} 条事件；台账记录与事件一致。")
-    if found.head is not None:
-        click.echo(f"链头：{found.head.text()}（请另行保存，下次用 --expect-head 核对）")
+    for line, role in audit_lines(found):
+        click.echo(terminal_style(line, role) if role == "fail" else line)
     sys.exit(0 if found.intact else 1)
 
 

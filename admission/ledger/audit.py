@@ -257,3 +257,20 @@ def _meeting_mismatches(connection: Connection, said: _Expected) -> Iterator[str
         )  # fmt: skip
         if not same:
             yield f"{pair[0]} 在 {pair[1]} 次会议的审议结果与变更事件不符"
+
+
+def audit_lines(found: Any) -> list[tuple[str, str]]:
+    """What ``ledger verify`` (and the administrator's page) says about an audit, as (line, role)
+    pairs: ``fail`` for a problem, ``plain`` otherwise."""
+    lines: list[tuple[str, str]] = []
+    if found.broken is not None:
+        lines.append((f"事件链断裂：第 {found.broken.seq} 号事件，{found.broken.reason}", "fail"))
+    if found.mismatch is not None:
+        lines.append((f"台账记录与变更事件不一致：{found.mismatch}（记录被绕过程序直接修改）", "fail"))
+    if found.head_missing is not None:
+        lines.append((f"链头不符：{found.head_missing}", "fail"))
+    if found.intact:
+        lines.append((f"事件链完好：共 {found.checked} 条事件；台账记录与事件一致。", "plain"))
+    if found.head is not None:
+        lines.append((f"链头：{found.head.text()}（请另行保存，下次用 --expect-head 核对）", "plain"))
+    return lines

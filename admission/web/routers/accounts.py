@@ -5,6 +5,10 @@ what a password must be) are the ledger's ``accounts`` functions, the same as ``
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
@@ -14,7 +18,7 @@ from admission.errors import UsageError
 from admission.ledger import accounts
 from admission.ledger.accounts import User
 from admission.vocabulary import ROLES
-from admission.web.deps import Administrator, ApiChecked, AppState, Body, FormChecked, SignedIn, flash, render
+from admission.web.deps import Administrator, ApiChecked, AppState, Body, FormChecked, SignedIn, download, flash, render
 from admission.web.problems import HTTPProblem
 from admission.web.state import State
 
@@ -25,7 +29,7 @@ SOURCE = "admit serve"
 def _admin_page(request: Request, state: State, user: User, status: int = 200, errors: dict[str, str] | None = None,
                 typed: dict[str, str] | None = None) -> HTMLResponse:  # fmt: skip
     return render(request, state, user, "admin.html.j2", status=status, accounts=accounts.list_users(state.ledger), roles=ROLES,
-                  districts=state.admit.rulebook.districts, errors=errors or {}, typed=typed or {})  # fmt: skip
+                  districts=state.admit.rulebook.districts, errors=errors or {}, typed=typed or {}, audit=None, intact=None)  # fmt: skip
 
 
 @router.get("/admin", response_class=HTMLResponse, include_in_schema=False)
@@ -88,6 +92,37 @@ def _change(state: State, user: User, name: str, action: str, password: str) -> 
             state.tokens.clear()
         return f"已收回账户 {name} 的接口令牌 {count} 个"
     raise HTTPProblem(404, "没有这项操作")
+
+
+@router.post("/admin/verify", response_class=HTMLResponse, include_in_schema=False)
+def admin_verify(request: Request, state: AppState, user: Administrator, _csrf: FormChecked) -> HTMLResponse:
+    """The ledger's event chain and records checked (``admit ledger verify``), shown on the page."""
+    from admission.ledger.audit import audit, audit_lines
+
+    with state.ledger.reading() as connection:
+        found = audit(connection, None)
+    return render(request, state, user, "admin.html.j2", accounts=accounts.list_users(state.ledger), roles=ROLES,
+                  districts=state.admit.rulebook.districts, errors={}, typed={}, audit=audit_lines(found),
+                  intact=found.intact)  # fmt: skip
+
+
+@router.get("/admin/backup", include_in_schema=False)
+def admin_backup(state: AppState, user: Administrator) -> Response:
+    """A consistent copy of a SQLite ledger to download (``admit ledger backup``); for PostgreSQL
+    the message says how the server's own tool does it."""
+    from admission.ledger.database import backup
+
+    folder = Path(tempfile.mkdtemp(prefix="admit-backup-"))
+    try:
+        target = folder / "ledger.db"
+        try:
+            backup(state.ledger, target)
+        except UsageError as error:
+            raise HTTPProblem(400, str(error)) from None
+        data = target.read_bytes()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return download(data, f"台账备份-{date.today().isoformat()}.db", "application/vnd.sqlite3")
 
 
 @router.get("/account", response_class=HTMLResponse, include_in_schema=False)
