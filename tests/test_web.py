@@ -705,3 +705,33 @@ def test_the_admin_checks_the_ledger_and_downloads_a_backup(site: Site, tmp_path
         assert connection.execute("select count(*) from projects").fetchone()[0] > 0
     viewer, _ = site.browser("只读乙")
     assert viewer.get("/admin/backup").status_code == 403
+
+
+def test_contracts_extensions_transfers_corrections_and_terminations_are_forms_on_the_project_page(site: Site) -> None:
+    case_id = sample("industrial-approve.json")["id"]
+    client, csrf = site.browser("审查员甲")
+    page = client.get(f"/projects/{case_id}", headers={"accept": "text/html"})
+    for heading in ("土地出让合同与用地来源", "延期（延建）", "项目流转", "更正（写明原因）", "终止项目"):
+        assert heading in page.text
+    contract = {
+        "csrf": csrf,
+        "用地来源": "新增供地",
+        "出让价款（万元）": "3,200.50",
+        "约定开工日期": "2026-09-01",
+        "约定竣工日期": "2027-09-01",
+    }
+    assert client.post(f"/projects/{case_id}/sheet/contract", data=contract).status_code == 303
+    shown = json.loads(run("ledger", "show", case_id, "--json", "--db", site.db)[1])
+    assert shown["land_contract"]["出让价款（万元）"] in ("3200.50", "3200.5", 3200.5)
+    # The same check as the import, shown beside the field with what was typed.
+    wrong = {"csrf": csrf, "约定开工日期": "2027-01-01", "约定竣工日期": "2026-01-01"}
+    refused = client.post(f"/projects/{case_id}/sheet/contract", data=wrong)
+    assert refused.status_code == 422 and "早于" in refused.text and 'value="2027-01-01"' in refused.text
+    transfer = {"csrf": csrf, "流转日期": "2026-11-15", "转入区域": "江海区", "批准文号": "江府函〔2026〕12号"}
+    assert client.post(f"/projects/{case_id}/sheet/transfer", data=transfer).status_code == 303
+    assert json.loads(run("ledger", "show", case_id, "--json", "--db", site.db)[1])["district"] == "江海区"
+    ended = client.post(f"/projects/{case_id}/terminate", data={"csrf": csrf, "on": "2026-11-20", "reason": "企业撤回"})
+    assert ended.status_code == 303
+    district, district_csrf = site.browser("新会专员")
+    other = sample("industrial-conditional.json")["id"]
+    assert district.post(f"/projects/{other}/sheet/contract", data={"csrf": district_csrf}).status_code in (403, 404)

@@ -325,6 +325,30 @@ def import_book(
     return outcome
 
 
+def record_row(ledger: Ledger, sheet: str, typed: dict[str, str], rulebook: Rulebook, actor: str, today: date, source: str) -> bool:
+    """One row of a 台账 sheet typed into a form (header -> text; blank cells leave the stored
+    value), converted, checked and recorded exactly as an imported row is; whether anything
+    changed. A refused row is a ChangeRefused naming each column."""
+    columns = {c.header: c for c in SHEETS[sheet]}
+    values: dict[str, Any] = {}
+    problems: list[tuple[str, str]] = []
+    for header, text in typed.items():
+        column = columns.get(header)
+        if column is None:
+            problems.append((header, f"不是“{sheet}”的列"))
+        elif text.strip():
+            try:
+                values[column.key] = _cell(column, text.strip())
+            except ValueError as error:
+                problems.append((header, str(error)))
+    outcome = ImportOutcome()
+    with ledger.change(actor) as change:
+        _Applier(change, rulebook, today, source, outcome).row(sheet, 0, values, problems)
+    if outcome.refused:
+        raise ChangeRefused(outcome.refused[0].problems)
+    return bool(outcome.changed[sheet])
+
+
 @dataclass
 class _Applier:
     change: Change
@@ -342,7 +366,7 @@ class _Applier:
     def row(self, sheet: str, number: int, values: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         case_id = str(values.get("id") or "")
         name = str(values.get("name") or self._projects.get(case_id, {}).get("name") or "")
-        source = f"{self.path}#{sheet}!{number}"
+        source = f"{self.path}#{sheet}!{number}" if number else self.path  # 0: a form's row, named by its source alone
         try:
             if problems:
                 raise ChangeRefused(problems)

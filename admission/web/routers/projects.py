@@ -3,26 +3,38 @@ reviewer or the project's own district user records."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from admission.contract.limits import case_id_problem
 from admission.dates import beijing_date, parse_iso_date
+from admission.errors import ChangeRefused
 from admission.intake.sources import revision_item
 from admission.ledger.accounts import User
-from admission.ledger.book import amount_text
+from admission.ledger.book import (
+    CORRECTION_COLUMNS,
+    EXTENSION_COLUMNS,
+    IDENTITY,
+    PROJECT_COLUMNS,
+    TRANSFER_COLUMNS,
+    BookColumn,
+    amount_text,
+    record_row,
+)
 from admission.ledger.history import state as ledger_state
 from admission.ledger.queries import revision_content
-from admission.ledger.records import set_progress, set_year
+from admission.ledger.records import set_progress, set_year, terminate
 from admission.ledger.views import Filters, ListPage, NotFound, list_page, project_detail, project_rows, project_sort_keys
 from admission.numbers import grouped
 from admission.vocabulary import MILESTONE_KEYS, MILESTONES, ORDERED_MILESTONES, PASSED, RESULTS, STAGES
 from admission.web import jobs
-from admission.web.deps import AppState, FormChecked, Listed, ListQuery, SignedIn, document_type, download, flash, render
+from admission.web.deps import AppState, FormChecked, Listed, ListQuery, Reviewer, SignedIn, document_type, download, flash, render
 from admission.web.problems import HTTPProblem
 from admission.web.state import State
 
@@ -97,7 +109,7 @@ def listed_projects(
                      per_page=per_page)  # fmt: skip
 
 
-PROJECT_COLUMNS = (
+LIST_COLUMNS = (
     ("id", "案件编号"), ("name", "项目名称"), ("district", "区域"), ("type", "类型"), ("total_investment", "计划总投资（万元）"),
     ("verdict", "审查结论"), ("resolution", "审议结果"), ("stage", "阶段"),
 )  # fmt: skip
@@ -110,17 +122,89 @@ def projects_page(
     found = listed_projects(state, user, listing, district, stage, resolution)
     chosen = {"district": district, "stage": stage, "resolution": resolution, "q": listing.q}
     rows = [{**r, "amount": grouped(Decimal(str(r["total_investment"]))) if r["total_investment"] is not None else ""} for r in found.rows]
-    return render(request, state, user, "projects.html.j2", rows=rows, found=found, listing=listing, columns=PROJECT_COLUMNS,
+    return render(request, state, user, "projects.html.j2", rows=rows, found=found, listing=listing, columns=LIST_COLUMNS,
                   districts=state.admit.rulebook.districts, stages=STAGES, results=RESULTS, chosen=chosen)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class SheetForm:
+    """A form on the project page that records one row of a 台账 sheet (the same checks and
+    messages as the import): its name, heading, sheet and the columns it shows."""
+
+    key: str
+    heading: str
+    sheet: str
+    columns: tuple[BookColumn, ...]
+
+
+def _without_id(columns: tuple[BookColumn, ...]) -> tuple[BookColumn, ...]:
+    return tuple(c for c in columns if c.key != "id")
+
+
+_MILESTONE_HEADERS = {label for _, label in MILESTONES}
+SHEET_FORMS = {form.key: form for form in (
+    SheetForm("contract", "土地出让合同与用地来源", "项目台账",
+              tuple(c for c in _without_id(PROJECT_COLUMNS) if c not in IDENTITY and c.header not in _MILESTONE_HEADERS)),
+    SheetForm("identity", "项目信息（无申请材料的签约项目）", "项目台账", IDENTITY),
+    SheetForm("extension", "延期（延建）", "延期", _without_id(EXTENSION_COLUMNS)),
+    SheetForm("transfer", "项目流转", "项目流转", _without_id(TRANSFER_COLUMNS)),
+    SheetForm("correction", "更正（写明原因）", "更正", _without_id(CORRECTION_COLUMNS)),
+)}  # fmt: skip
+
+
+def _project_page(
+    request: Request, state: State, user: User, detail: dict[str, Any], status: int = 200, refused: str = "",
+    errors: dict[str, str] | None = None, typed: dict[str, str] | None = None,
+) -> HTMLResponse:  # fmt: skip
+    today = date.today()
+    findings = state.admit.monitor(today, only=detail["id"])["findings"]
+    return render(request, state, user, "project.html.j2", status=status, p=detail, findings=findings, milestones=list(MILESTONE_KEYS),
+                  may_record=user.may_record_progress(detail["district"]), this_year=today.year, forms=list(SHEET_FORMS.values()),
+                  refused=refused, errors=errors or {}, typed=typed or {})  # fmt: skip
 
 
 @router.get("/projects/{case_id}", response_class=HTMLResponse)
 def project_page(request: Request, case_id: str, state: AppState, user: SignedIn) -> HTMLResponse:
+    return _project_page(request, state, user, visible(state, user, case_id))
+
+
+@router.post("/projects/{case_id}/sheet/{form_key}", response_class=HTMLResponse)
+async def sheet_form(request: Request, case_id: str, form_key: str, state: AppState, _user: SignedIn, _csrf: FormChecked,
+                     user: Reviewer) -> Response:  # fmt: skip
+    """A land contract, 用地来源, a signed-only project's identity, an extension, a transfer or a
+    correction: one 台账 row, recorded as the import records it. A refused form comes back with
+    what was typed and each message beside its field."""
+    form = SHEET_FORMS.get(form_key)
+    if form is None:
+        raise HTTPProblem(404, "没有这张表单")
+    detail = await run_in_threadpool(visible, state, user, case_id)
+    submitted = await request.form()
+    typed = {c.header: str(submitted.get(c.header, "")) for c in form.columns}
+    try:
+        changed = await run_in_threadpool(record_row, state.ledger, form.sheet, {"案件编号": case_id, **typed}, state.admit.rulebook,
+                                          user.name, date.today(), "admit serve")  # fmt: skip
+    except ChangeRefused as error:
+        errors = {header: message for header, message in error.problems}
+        return await run_in_threadpool(_project_page, request, state, user, detail, 422, form.key, errors, typed)
+    flash(request, f"已登记{form.heading}" if changed else f"{form.heading}与台账一致，没有变化")
+    return RedirectResponse(f"/projects/{case_id}#{form.key}", status_code=303)
+
+
+@router.post("/projects/{case_id}/terminate")
+def terminate_form(request: Request, case_id: str, state: AppState, _user: SignedIn, _csrf: FormChecked, user: Reviewer,
+                   on: str = Form(""), reason: str = Form("")) -> Response:  # fmt: skip
+    """A project ended (终止) from a date, with its reason (``admit ledger terminate``)."""
     detail = visible(state, user, case_id)
-    today = date.today()
-    findings = state.admit.monitor(today, only=case_id)["findings"]
-    return render(request, state, user, "project.html.j2", p=detail, findings=findings, milestones=list(MILESTONE_KEYS),
-                  may_record=user.may_record_progress(detail["district"]), this_year=today.year)  # fmt: skip
+    day = parse_iso_date(on.strip())
+    try:
+        if day is None:
+            raise ChangeRefused([("终止日期", f"日期应为 YYYY-MM-DD，实际为“{on}”")])
+        terminate(state.ledger, case_id, day, reason, actor=user.name, today=date.today(), source="admit serve")
+    except ChangeRefused as error:
+        errors = {header: message for header, message in error.problems}
+        return _project_page(request, state, user, detail, 422, "terminate", errors, {"终止日期": on, "终止原因": reason})
+    flash(request, f"已登记终止：{day.isoformat()}")
+    return RedirectResponse(f"/projects/{case_id}", status_code=303)
 
 
 @router.get("/projects/{case_id}/revisions/{number}/opinion.{kind}")
