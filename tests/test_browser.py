@@ -136,3 +136,52 @@ def test_a_clerk_screens_records_and_a_district_enters_a_milestone(server: str, 
             assert "JM-WEB-0001" in page.inner_text("main")
         finally:
             browser.close()
+
+
+PAGES = ("/", "/screen", "/projects", "/meetings", "/reports/annual", "/reports/monthly", "/monitor", "/rules", "/account",
+         "/ledger/import", "/no-such-page")  # fmt: skip
+
+
+def test_the_pages_pass_axe_core_at_both_widths(server: str, tmp_path: Path) -> None:
+    """axe-core (the accessibility engine, bundled by axe-core-python) finds no critical or serious
+    violation on any page, at 1366 and at 390 px; and at 390 px no page is wider than the screen
+    except inside a table's own sideways scroll."""
+    from axe_core_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+
+    from .conftest import SAMPLES_DIR
+
+    # The server's own ledger (the fixture's tmp_path is this test's): projects, a meeting with results.
+    valid = [str(p) for p in sorted(SAMPLES_DIR.glob("*.json")) if not p.name.startswith("invalid")]
+    run("ledger", "add", *valid, "--db", str(tmp_path / "admit.db"), "--as-of", "2026-11-21")
+    run(
+        "ledger", "resolve", "JM-2026-0101", "通过", "--meeting-no", "1", "--meeting-date", "2026-11-25", "--db", str(tmp_path / "admit.db")
+    )
+    pages = (*PAGES, "/projects/JM-2026-0101", "/meetings/2026/1")
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    axe = Axe()
+    found: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            for width, height in ((1366, 768), (390, 844)):
+                page = browser.new_page(viewport={"width": width, "height": height})
+                page.goto(f"{server}/login")
+                page.fill("input[name=name]", "审查员甲")
+                page.fill("input[name=password]", PASSWORD)
+                page.click("form[action='/login'] button")
+                page.wait_for_url(f"{server}/")
+                for path in pages:
+                    page.goto(server + path)
+                    results = axe.run(page)
+                    for violation in results["violations"]:
+                        if violation["impact"] in ("critical", "serious"):
+                            found.append(f"{width}px {path}: {violation['id']} {violation['help']} ({len(violation['nodes'])})")
+                    if width == 390:
+                        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                        if overflow > 1:
+                            found.append(f"390px {path}: {overflow}px wider than the screen")
+                page.close()
+        finally:
+            browser.close()
+    assert found == [], "\n".join(found)
