@@ -735,3 +735,38 @@ def test_contracts_extensions_transfers_corrections_and_terminations_are_forms_o
     district, district_csrf = site.browser("新会专员")
     other = sample("industrial-conditional.json")["id"]
     assert district.post(f"/projects/{other}/sheet/contract", data={"csrf": district_csrf}).status_code in (403, 404)
+
+
+def test_a_signed_only_project_is_entered_in_the_browser(site: Site) -> None:
+    client, csrf = site.browser("审查员甲")
+    fields = {"csrf": csrf, "案件编号": "JM-2026-0999", "项目名称": "签约新能源项目", "所在区域": "台山市", "项目类型": "工业项目",
+              "计划总投资（万元）": "150000", "签约日期": "2026-11-03"}  # fmt: skip
+    missing = client.post("/projects", data={**fields, "所在区域": ""})
+    assert missing.status_code == 422 and "所在区域" in missing.text and 'value="签约新能源项目"' in missing.text
+    assert client.post("/projects", data=fields).status_code == 303
+    shown = json.loads(run("ledger", "show", "JM-2026-0999", "--json", "--db", site.db)[1])
+    assert (shown["district"], shown["milestones"]["签约日期"]) == ("台山市", "2026-11-03")
+
+
+def test_the_api_screens_uploads_makes_a_meetings_packet_and_takes_results_strictly(site: Site) -> None:
+    body = (SAMPLES_DIR / "industrial-approve.json").read_bytes()
+    screened = site.client.post("/api/screen", files=[("files", ("申请.json", body, "application/json"))], headers=site.api("viewer"))
+    assert screened.status_code == 200
+    result = screened.json()
+    assert result["summary"]["total"] == 1 and result["results"][0]["source"] == "申请.json"
+    case_id = sample("industrial-approve.json")["id"]
+    assert run("ledger", "agenda", "--meeting-no", "5", "--meeting-date", "2026-11-20", case_id, "--db", site.db)[0] == 0
+    packet = site.client.post("/api/packet", json={"meeting_no": 5, "meeting_date": "2026-11-20", "format": "docx"},
+                              headers=site.api("reviewer"))  # fmt: skip
+    assert packet.status_code == 200 and packet.content.startswith(b"PK")
+    reviewer = site.api("reviewer")
+    done = site.client.post(f"/api/projects/{case_id}/results", json={"year": 2025, "tax_wan": 120.5}, headers=reviewer)
+    assert done.status_code == 200 and done.json()["yearly_results"][0]["tax"] in ("120.5", "120.50")
+    # As strict as /api/check: duplicate keys, UTF-16, a 5,000-digit number, deep nesting: 422, never 500.
+    path = f"/api/projects/{case_id}/milestones"
+    for hostile in (b'{"milestone": "\\u5f00\\u5de5", "milestone": "x", "date": "2026-11-01"}',
+                    '{"milestone": "开工", "date": "2026-11-01"}'.encode("utf-16"),
+                    b'{"milestone": "' + b"9" * 5000 + b'", "date": 1' + b"9" * 5000 + b"}",
+                    b"[" * 5000 + b"]" * 5000):  # fmt: skip
+        answer = site.client.post(path, content=hostile, headers=reviewer)
+        assert answer.status_code == 422, (hostile[:40], answer.text[:200])

@@ -264,3 +264,28 @@ def list_query(request: Request) -> ListQuery:
 
 
 Listed = Annotated[ListQuery, Depends(list_query)]
+
+
+def strict_object(body: bytes) -> dict[str, Any]:
+    """A JSON request body parsed as strictly as ``/api/check`` parses an application: UTF-8 only,
+    duplicate keys refused, numbers as exact decimals (a 5,000-digit one is just refused later),
+    nesting bounded; a JSON object, or 422 naming the problem."""
+    from admission.contract.application import parse_json_text
+    from admission.errors import InvalidInput
+
+    try:
+        data, problems = parse_json_text(body)
+    except InvalidInput as error:
+        raise HTTPProblem(422, "请求内容无效", [p.to_json() for p in error.problems]) from None
+    if problems:
+        raise HTTPProblem(422, "请求内容无效", [p.to_json() for p in problems])
+    return data
+
+
+def whole_number(value: Any) -> int | None:
+    """A JSON number that is a whole number of sensible size (as parsed by ``strict_object``), else None."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value() and abs(value) < 10**9:
+        return int(value)
+    return None

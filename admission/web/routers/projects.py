@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -34,7 +35,19 @@ from admission.ledger.views import Filters, ListPage, NotFound, list_page, proje
 from admission.numbers import grouped
 from admission.vocabulary import MILESTONE_KEYS, MILESTONES, ORDERED_MILESTONES, PASSED, RESULTS, STAGES
 from admission.web import jobs
-from admission.web.deps import AppState, FormChecked, Listed, ListQuery, Reviewer, SignedIn, document_type, download, flash, render
+from admission.web.deps import (
+    AppState,
+    FormChecked,
+    Listed,
+    ListQuery,
+    Reviewer,
+    SignedIn,
+    document_type,
+    download,
+    flash,
+    list_query,
+    render,
+)
 from admission.web.problems import HTTPProblem
 from admission.web.state import State
 
@@ -121,8 +134,9 @@ def projects_page(
 ) -> HTMLResponse:
     found = listed_projects(state, user, listing, district, stage, resolution)
     chosen = {"district": district, "stage": stage, "resolution": resolution, "q": listing.q}
-    rows = [{**r, "amount": grouped(Decimal(str(r["total_investment"]))) if r["total_investment"] is not None else ""} for r in found.rows]
+    rows = shown_rows(found)
     return render(request, state, user, "projects.html.j2", rows=rows, found=found, listing=listing, columns=LIST_COLUMNS,
+                  signed_columns=SIGNED_COLUMNS, errors={}, typed={},
                   districts=state.admit.rulebook.districts, stages=STAGES, results=RESULTS, chosen=chosen)  # fmt: skip
 
 
@@ -161,6 +175,34 @@ def _project_page(
     return render(request, state, user, "project.html.j2", status=status, p=detail, findings=findings, milestones=list(MILESTONE_KEYS),
                   may_record=user.may_record_progress(detail["district"]), this_year=today.year, forms=list(SHEET_FORMS.values()),
                   refused=refused, errors=errors or {}, typed=typed or {})  # fmt: skip
+
+
+def shown_rows(found: ListPage) -> list[dict[str, Any]]:
+    """The list's rows with their amounts as the page prints them."""
+    return [{**r, "amount": grouped(Decimal(str(r["total_investment"]))) if r["total_investment"] is not None else ""} for r in found.rows]
+
+
+SIGNED_COLUMNS = (PROJECT_COLUMNS[0], *IDENTITY, *(c for c in PROJECT_COLUMNS if c.key == "signed_on"))
+
+
+@router.post("/projects", response_class=HTMLResponse, include_in_schema=False)
+async def new_signed_project(request: Request, state: AppState, _user: SignedIn, _csrf: FormChecked, user: Reviewer) -> Response:
+    """A signed project without an application (签约项目, counted in 招商成效): one 项目台账 row."""
+    submitted = await request.form()
+    typed = {c.header: str(submitted.get(c.header, "")) for c in SIGNED_COLUMNS}
+    try:
+        await run_in_threadpool(record_row, state.ledger, "项目台账", typed, state.admit.rulebook, user.name, date.today(), "admit serve")
+    except ChangeRefused as error:
+        errors = {header: message for header, message in error.problems}
+        listing = list_query(request)
+        found = await run_in_threadpool(listed_projects, state, user, listing, "", "", "")
+        return render(request, state, user, "projects.html.j2", status=422, rows=shown_rows(found), found=found, listing=listing,
+                      columns=LIST_COLUMNS, districts=state.admit.rulebook.districts, stages=STAGES, results=RESULTS,
+                      chosen={"district": "", "stage": "", "resolution": "", "q": ""}, signed_columns=SIGNED_COLUMNS,
+                      errors=errors, typed=typed)  # fmt: skip
+    case_id = typed["案件编号"].strip()
+    flash(request, f"已登记签约项目 {case_id}")
+    return RedirectResponse(f"/projects/{quote(case_id)}", status_code=303)
 
 
 @router.get("/projects/{case_id}", response_class=HTMLResponse)
@@ -239,23 +281,28 @@ def milestone_form(
 RESULT_FIELDS = (("tax", "实际税收（万元）"), ("output", "实际产值（万元）"), ("fixed_assets", "累计固定资产投资（万元）"))
 
 
-@router.post("/projects/{case_id}/results")
-def results_form(
-    request: Request, case_id: str, state: AppState, user: SignedIn, _csrf: FormChecked, year: int = Form(...),
-    tax: str = Form(""), output: str = Form(""), fixed_assets: str = Form(""),
-) -> Response:  # fmt: skip
+def record_results(state: State, user: User, case_id: str, year: int, typed: dict[str, str], source: str) -> dict[str, Any]:
+    """One year's actual figures of one project (the form and the API alike); the project as it now is."""
     changeable(state, user, case_id)
     figures: dict[str, str] = {}
     problems = []
-    typed = {"tax": tax, "output": output, "fixed_assets": fixed_assets}
     for key, label in RESULT_FIELDS:
-        if typed[key].strip():
+        if typed.get(key, "").strip():
             try:
                 figures[key] = amount_text(typed[key])
             except ValueError as error:
                 problems.append({"path": label, "message": str(error)})
     if problems:
         raise HTTPProblem(422, "履约数据不能登记", problems)
-    set_year(state.ledger, case_id, year, figures, actor=user.name, today=date.today(), source="admit serve")
+    set_year(state.ledger, case_id, year, figures, actor=user.name, today=date.today(), source=source)
+    return visible(state, user, case_id)
+
+
+@router.post("/projects/{case_id}/results")
+def results_form(
+    request: Request, case_id: str, state: AppState, user: SignedIn, _csrf: FormChecked, year: int = Form(...),
+    tax: str = Form(""), output: str = Form(""), fixed_assets: str = Form(""),
+) -> Response:  # fmt: skip
+    record_results(state, user, case_id, year, {"tax": tax, "output": output, "fixed_assets": fixed_assets}, "admit serve")
     flash(request, f"已登记 {year} 年履约数据")
     return RedirectResponse(f"/projects/{case_id}", status_code=303)

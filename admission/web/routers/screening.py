@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from admission.app import XLSX
 from admission.intake.batch import failed_rules, problem_place, summary
+from admission.ledger.accounts import User
 from admission.ledger.applications import record_applications
 from admission.vocabulary import INVALID_LABEL, VERDICTS
 from admission.web import jobs
@@ -62,6 +63,13 @@ def screen_page(request: Request, state: AppState, user: SignedIn) -> HTMLRespon
 
 @router.post("/screen")
 def screen_upload(state: AppState, user: SignedIn, _csrf: FormChecked, files: list[UploadFile] = File(...)) -> Response:
+    key = _keep(state, screened_upload(state, user, files))
+    return RedirectResponse(f"/screen/{key}", status_code=303)
+
+
+def screened_upload(state: State, user: User, files: list[UploadFile]) -> Upload:
+    """The uploaded files screened in the quick worker, each result named by the file's own name
+    (the page and ``/api/screen`` alike)."""
     for index, upload in enumerate(files):  # refused before anything is written to disk
         name = Path(upload.filename or f"file{index}").name
         if Path(name).suffix.lower() not in (".json", ".xlsx", ".xlsm"):
@@ -84,8 +92,7 @@ def screen_upload(state: AppState, user: SignedIn, _csrf: FormChecked, files: li
     shown = {str(p): n for p, n in zip(paths, names, strict=True)}
     for result in results:
         result["source"] = jobs.as_uploaded(result["source"], shown, " 第 {} 行")
-    key = _keep(state, Upload(folder, user.id, results, [str(p) for p in paths], shown))
-    return RedirectResponse(f"/screen/{key}", status_code=303)
+    return Upload(folder, user.id, results, [str(p) for p in paths], shown)
 
 
 @router.get("/screen/{key}", response_class=HTMLResponse)
