@@ -371,7 +371,7 @@ ENGLISH_FRAMEWORK = ("Not Found", "Method Not Allowed", "detail", "int_parsing",
 def test_failed_pages_are_chinese_pages_in_the_layout_and_the_api_answers_chinese_json(site: Site) -> None:
     client, _ = site.browser("审查员甲")
     html_request = {"accept": "text/html"}
-    cases = [("GET", "/no-such-page", 404, "页面不存在"), ("POST", "/projects", 405, "此地址不接受 POST 请求"),
+    cases = [("GET", "/no-such-page", 404, "页面不存在"), ("POST", "/rules", 405, "此地址不接受 POST 请求"),
              ("GET", "/reports/annual?year=abc", 422, "年度"), ("GET", "/projects/NO-SUCH-ID", 404, "没有案件编号为")]  # fmt: skip
     for method, path, status, words in cases:
         answer = client.request(method, path, headers=html_request)
