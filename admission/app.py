@@ -42,6 +42,24 @@ class PacketOutcome:
     invalid: list[dict[str, Any]]
 
 
+FIRST_YEAR = 1990  # no project in the ledger is older; earlier years are typing mistakes
+
+
+def refuse_period(year: int, as_of: date | None = None, month: int | None = None) -> None:
+    """A report's period and as-of date, bounded before any work (the CLI and the web alike): a
+    year from 1990 to this one, a month not after this one, an as-of date not after today. A
+    report of 9999 would count nothing for minutes; one as of 9999-12-31 would charge millennia."""
+    from admission.errors import UsageError
+
+    today = date.today()
+    if not FIRST_YEAR <= year <= today.year:
+        raise UsageError(f"年度应在 {FIRST_YEAR} 至 {today.year} 年之间，实际为 {year}")
+    if month is not None and (year, month) > (today.year, today.month):
+        raise UsageError(f"月份 {year}-{month:02d} 晚于本月，没有可通报的数据")
+    if as_of is not None and as_of > today and as_of != date(year, 12, 31):
+        raise UsageError(f"统计截止日期 {as_of.isoformat()} 晚于今天")
+
+
 class Admit:
     """One office's configuration and its use cases (see the module docstring).
 
@@ -209,6 +227,7 @@ class Admit:
         from admission.ledger.history import state
         from admission.reports.annual import annual
 
+        refuse_period(year, as_of)
         with self.ledger().reading() as connection:
             return annual(state(connection, as_recorded), self.rulebook, year, as_of, district)
 
@@ -223,6 +242,7 @@ class Admit:
         from admission.ledger.history import state
         from admission.reports.monthly import monthly_report
 
+        refuse_period(year, None, month)
         with self.ledger().reading() as connection:
             return monthly_report(state(connection, as_recorded), self.rulebook, year, month, district)
 

@@ -31,9 +31,11 @@ def is_loopback(host: str) -> bool:
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只在本机回环地址）。")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="监听端口。")
 @click.option("--allow-remote", is_flag=True, help="允许在回环地址以外监听（应置于 HTTPS 反向代理之后）。")
+@click.option("--forwarded-allow-ips", default=None, metavar="地址",
+              help="信任哪些反向代理传来的 X-Forwarded-For（如 127.0.0.1）；默认不信任，登录限制按连接地址计算。")  # fmt: skip
 @uses_admit(db=True, templates=True, fonts=True)
 @reports_errors
-def serve(admit: Admit, host: str, port: int, allow_remote: bool) -> None:
+def serve(admit: Admit, host: str, port: int, allow_remote: bool, forwarded_allow_ips: str | None) -> None:
     """启动网页端与 JSON 接口（审查员、区县专员、只读三种角色；账户用 admit user 管理）。
 
     默认只在 127.0.0.1 上监听：admit serve 本身不提供 HTTPS，对外服务请放在 nginx 等反向代理之后。
@@ -53,10 +55,30 @@ def serve(admit: Admit, host: str, port: int, allow_remote: bool) -> None:
 
     from admission.web.app import create_app
 
+    secret = os.environ.get(SECRET_ENV)
+    problem = secret_problem(secret) if secret is not None else None
+    if problem:
+        raise UsageError(problem)
     ledger = admit.ledger(create=True)
-    app = create_app(admit, os.environ.get(SECRET_ENV))
+    app = create_app(admit, secret)
     click.echo(f"admit serve：http://{host}:{port}/ （台账 {ledger.where}；按 Ctrl-C 停止）", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, date_header=False)
+    # A forwarded address is believed only from the proxies named: otherwise any client could
+    # pick its own address and escape the sign-in limit.
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, date_header=False,
+                proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips or "")  # fmt: skip
+
+
+MIN_SECRET_BYTES = 32
+
+
+def secret_problem(secret: str) -> str | None:
+    """Why a session secret is refused: shorter than 32 bytes, or plainly not random (a word, one
+    character repeated), it can be guessed from a cookie and sessions forged."""
+    raw = secret.encode("utf-8")
+    if len(raw) < MIN_SECRET_BYTES or len(set(raw)) < 8:
+        return (f"环境变量 {SECRET_ENV} 太弱：至少 {MIN_SECRET_BYTES} 字节的随机值（例如 openssl rand -hex 32 的输出），"
+                "否则可从会话 Cookie 推出密钥并伪造登录")  # fmt: skip
+    return None
 
 
 @click.group(cls=AdmitGroup)

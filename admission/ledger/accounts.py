@@ -8,6 +8,7 @@ itself is shown once, when it is made. Every change to an account is a ledger ev
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from admission.contract.limits import text_problem
 from admission.errors import UsageError
 from admission.ledger.chain import now_utc
 from admission.ledger.database import Ledger
@@ -33,6 +35,7 @@ class User:
     name: str
     role: str
     district: str | None
+    epoch: int = 0  # the session epoch: a session opened in an older one is over
 
     @property
     def role_label(self) -> str:
@@ -74,7 +77,7 @@ def password_problem(password: str, name: str = "") -> str | None:
 
 
 def _user(row: Any) -> User:
-    return User(row.id, row.name, row.role, row.district)
+    return User(row.id, row.name, row.role, row.district, int(row.session_epoch or 0))
 
 
 def add_user(
@@ -89,6 +92,10 @@ def add_user(
         raise UsageError("只有区县专员（district）指定区域")
     if not name.strip() or len(name) > 100:
         raise UsageError("用户名不能为空，最多 100 个字符")
+    # Control characters, or a name that only looks like another (full-width letters, a
+    # compatibility form): refused, so that two accounts can never read the same.
+    if text_problem(name) or unicodedata.normalize("NFKC", name) != name or name != name.strip():
+        raise UsageError("用户名不能含控制字符、首尾空格或全角字母数字等易混淆的写法")
     problem = password_problem(password, name) if password is not None else None
     if problem:
         raise UsageError(problem)
@@ -108,6 +115,8 @@ def add_user(
 
 
 def find_user(connection: sa.Connection, name: str) -> Any:
+    if "\x00" in name or len(name) > 100:  # never sent to the database (PostgreSQL refuses a NUL with an error)
+        raise UsageError(f"没有用户 {name!r}")
     row = connection.execute(sa.select(users).where(users.c.name == name)).first()
     if row is None:
         raise UsageError(f"没有用户 {name}")
@@ -142,7 +151,7 @@ def _set_disabled(ledger: Ledger, name: str, disabled: bool, actor: str, source:
     with ledger.change(actor) as change:
         connection = change.connection
         row = find_user(connection, name)
-        connection.execute(users.update().where(users.c.id == row.id).values(disabled=disabled))
+        connection.execute(users.update().where(users.c.id == row.id).values(disabled=disabled, session_epoch=users.c.session_epoch + 1))
         change.log.record("user_disabled" if disabled else "user_enabled", None, source, {"user": name})
 
 
@@ -154,7 +163,10 @@ def set_password(ledger: Ledger, name: str, password: str, actor: str, source: s
     with ledger.change(actor) as change:
         connection = change.connection
         row = find_user(connection, name)
-        connection.execute(users.update().where(users.c.id == row.id).values(password_hash=_hasher.hash(password)))
+        # A new password ends every session opened with the old one.
+        connection.execute(
+            users.update().where(users.c.id == row.id).values(password_hash=_hasher.hash(password), session_epoch=users.c.session_epoch + 1)
+        )
         change.log.record("password_set", None, source, {"user": name})
 
 
@@ -175,6 +187,13 @@ def revoke_tokens(ledger: Ledger, name: str, actor: str, source: str = "admit us
         removed = connection.execute(api_tokens.delete().where(api_tokens.c.user_id == row.id)).rowcount
         change.log.record("tokens_revoked", None, source, {"user": name, "count": removed})
     return int(removed)
+
+
+def end_sessions(ledger: Ledger, user: User) -> None:
+    """Every session of this user ends (signing out: the cookie, copied or not, is no longer
+    accepted). Not a ledger event: no account changed."""
+    with ledger.writing() as connection:
+        connection.execute(users.update().where(users.c.id == user.id).values(session_epoch=users.c.session_epoch + 1))
 
 
 def list_users(ledger: Ledger) -> list[dict[str, Any]]:
@@ -198,6 +217,9 @@ def _verified(hash_text: str | None, secret: str) -> bool:
 
 
 def by_password(ledger: Ledger, name: str, password: str) -> User | None:
+    if "\x00" in name or len(name) > 100:
+        _verified(None, password)  # as long as any other wrong name takes
+        return None
     with ledger.reading() as connection:
         row = connection.execute(sa.select(users).where(users.c.name == name)).first()
     if not _verified(row.password_hash if row is not None else None, password) or row is None or row.disabled:

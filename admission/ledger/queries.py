@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from admission.ledger.schema import agenda, decisions, meetings, revisions
+from admission.ledger.schema import agenda, decisions, meetings, projects, revisions
 
 Connection = sa.Connection
 Row = sa.Row[Any]
@@ -55,6 +55,12 @@ def recent_meetings(connection: Connection, limit: int | None) -> list[Row]:
     """Meetings, the latest first (all of them without a limit)."""
     query = sa.select(meetings).order_by(meetings.c.held_on.desc(), meetings.c.number.desc())
     return list(connection.execute(query if limit is None else query.limit(limit)))
+
+
+def project_district(connection: Connection, case_id: str) -> str | None:
+    """The district a project is in now, or None when the ledger has no such project."""
+    found = connection.execute(sa.select(projects.c.district).where(projects.c.id == case_id)).scalar_one_or_none()
+    return None if found is None else str(found)
 
 
 def revision_content(connection: Connection, case_id: str, number: int) -> str | None:

@@ -203,6 +203,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.Text),  # argon2id, salted; never the password
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("session_epoch", sa.Integer, nullable=False, server_default="0"),  # bumped: older sessions end
 )
 
 api_tokens = sa.Table(

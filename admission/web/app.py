@@ -29,13 +29,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from admission.app import Admit
 from admission.errors import AdmitError, ChangeRefused, InvalidInput
 from admission.web import jobs
-from admission.web.deps import referer_path
+from admission.web.deps import SESSION_SECONDS, referer_path
 from admission.web.problems import HTTPProblem
 from admission.web.routers import ROUTERS
 from admission.web.state import State
 
 MAX_BODY = 10 * 1024 * 1024  # bytes: the contract's limit for any request
-SESSION_SECONDS = 8 * 3600
 
 
 class BodyLimit:
@@ -84,6 +83,7 @@ def create_app(admit: Admit, secret: str | None = None) -> FastAPI:
 
     app = FastAPI(title="admit", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.admit = state
+    app.router.redirect_slashes = False  # a "/path/" → "/path" redirect would be built from the Host header
     app.add_middleware(
         SessionMiddleware, secret_key=secret or secrets.token_urlsafe(32), session_cookie="admit_session", max_age=SESSION_SECONDS,
         same_site="strict", https_only=False,

@@ -22,8 +22,10 @@ from admission.ledger.views import DEFAULT_PER_PAGE
 from admission.web.problems import HTTPProblem
 from admission.web.state import State
 
-LOGIN_WINDOW, LOGIN_ATTEMPTS = 300.0, 5  # seconds, failures per (address, name) before 429
+LOGIN_WINDOW, LOGIN_ATTEMPTS = 300.0, 5  # seconds, attempts per (address, name) before 429
+TOKEN_ATTEMPTS = 30  # bearer-token checks per address and window (a client's own valid token is cached)
 TOKEN_CACHE_SECONDS = 60
+SESSION_SECONDS = 8 * 3600  # a session ends 8 hours after signing in, used or not
 
 
 def state_of(request: Request) -> State:
@@ -50,23 +52,37 @@ def current_user(request: Request, state: AppState) -> User:
 
 
 def _signed_in(request: Request, state: AppState) -> User:
-    header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer":  # another scheme (a Basic-auth proxy's) is not ours: the session decides
+        if not token.strip():
             raise HTTPProblem(401, "需要登录或有效的访问令牌")
-        return _token_user(state, token.strip())
+        bearer = _token_user(state, token.strip(), client_address(request))
+        request.state.via_token = True  # only a verified bearer token spares a change its CSRF check
+        return bearer
     user_id = request.session.get("user")
     if isinstance(user_id, int):
         user = accounts.by_id(state.ledger, user_id)
-        if user is not None:
+        since = request.session.get("since")
+        fresh = isinstance(since, (int, float)) and 0 <= time.time() - since < SESSION_SECONDS
+        # Signed out, a new password or the account disabled since: the session (a copied cookie
+        # included) is over; and none outlives SESSION_SECONDS, however often it is used.
+        if user is not None and request.session.get("epoch") == user.epoch and fresh:
             return user
         request.session.clear()
     raise HTTPProblem(401, "需要登录或有效的访问令牌")
 
 
-def _token_user(state: State, token: str) -> User:
-    """Tokens are argon2-verified once, then remembered for a minute (argon2 is slow on purpose)."""
+def open_session(request: Request, user: User) -> None:
+    """A new session for ``user`` (after signing in): the old one's contents are dropped."""
+    request.session.clear()
+    request.session.update({"user": user.id, "epoch": user.epoch, "since": time.time()})
+    csrf_token(request)
+
+
+def _token_user(state: State, token: str, address: str) -> User:
+    """Tokens are argon2-verified once, then remembered for a minute (argon2 is slow on purpose).
+    Each check of a token not remembered is counted per address before it runs: bogus tokens
+    cannot make the server spend its memory and cores on hashing."""
     key = hashlib.sha256(token.encode("utf-8")).hexdigest()
     now = time.monotonic()
     with state.lock:
@@ -75,6 +91,10 @@ def _token_user(state: State, token: str) -> User:
         user = accounts.by_id(state.ledger, cached[0].id)  # a disabled user is refused at once
         if user is not None:
             return user
+    if len(token) > 200 or not take_attempt(state, (address, "\x00token"), TOKEN_ATTEMPTS):
+        raise HTTPProblem(
+            429 if len(token) <= 200 else 401, "无效的访问令牌次数过多，请 5 分钟后再试" if len(token) <= 200 else "访问令牌无效"
+        )
     user = accounts.by_token(state.ledger, token)
     if user is None:
         raise HTTPProblem(401, "访问令牌无效或用户已停用")
@@ -110,8 +130,8 @@ Administrator = Annotated[User, Depends(administrator)]
 
 def check_csrf(request: Request, submitted: str | None) -> None:
     """Session-authenticated changes must carry the session's CSRF token (forms or a header)."""
-    if request.headers.get("authorization"):
-        return  # a bearer token is not sent by browsers on their own: no CSRF for it
+    if getattr(request.state, "via_token", False):
+        return  # a verified bearer token is not sent by browsers on their own: no CSRF for it (a Basic header is no such token)
     expected = request.session.get("csrf")
     given = submitted or request.headers.get("x-csrf-token")
     if not expected or not given or not secrets.compare_digest(str(expected), str(given)):
@@ -143,18 +163,38 @@ def csrf_token(request: Request) -> str:
     return str(token)
 
 
-def login_allowed(state: State, address: str, name: str) -> bool:
+MAX_FAILURE_KEYS = 10_000  # the attempt table's bound: unauthenticated requests cannot grow it without end
+
+
+def take_attempt(state: State, key: tuple[str, str], limit: int) -> bool:
+    """Count one attempt under ``key`` *before* the slow check it guards, atomically (forty
+    parallel guesses count as forty, not as one each); False once ``limit`` attempts were made
+    within the window. Old entries expire, and the table never holds more than
+    ``MAX_FAILURE_KEYS`` keys (the longest idle go first)."""
     now = time.monotonic()
     with state.lock:
-        attempts = state.failures.setdefault((address, name), deque())
+        attempts = state.failures.pop(key, None) or deque()
         while attempts and now - attempts[0] > LOGIN_WINDOW:
             attempts.popleft()
-        return len(attempts) < LOGIN_ATTEMPTS
+        allowed = len(attempts) < limit
+        if allowed:
+            attempts.append(now)
+        state.failures[key] = attempts  # re-inserted: the most recent at the end
+        while len(state.failures) > MAX_FAILURE_KEYS:
+            del state.failures[next(iter(state.failures))]
+        return allowed
 
 
-def login_failed(state: State, address: str, name: str) -> None:
+def forget_attempts(state: State, key: tuple[str, str]) -> None:
+    """A successful sign-in clears its (address, name) attempts."""
     with state.lock:
-        state.failures.setdefault((address, name), deque()).append(time.monotonic())
+        state.failures.pop(key, None)
+
+
+def client_address(request: Request) -> str:
+    """The client's address: the connection's own, or the forwarding proxy's ``X-Forwarded-For``
+    only when ``admit serve --forwarded-allow-ips`` named that proxy (uvicorn applies it)."""
+    return request.client.host if request.client else "?"
 
 
 def local_path(url: str) -> str | None:

@@ -31,7 +31,7 @@ class State:
     """What the application holds: the office's :class:`Admit`, and short-lived caches."""
 
     admit: Admit
-    failures: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+    failures: OrderedDict[tuple[str, str], deque[float]] = field(default_factory=OrderedDict)
     tokens: OrderedDict[str, tuple[User, float]] = field(default_factory=OrderedDict)
     uploads: OrderedDict[str, Upload] = field(default_factory=OrderedDict)
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -18,7 +18,7 @@ from admission.errors import UsageError
 from admission.ledger import accounts
 from admission.ledger.accounts import User
 from admission.vocabulary import ROLES
-from admission.web.deps import Administrator, ApiChecked, AppState, Body, FormChecked, SignedIn, download, flash, render
+from admission.web.deps import Administrator, ApiChecked, AppState, Body, FormChecked, SignedIn, download, flash, open_session, render
 from admission.web.problems import HTTPProblem
 from admission.web.state import State
 
@@ -145,7 +145,10 @@ def own_password(
             errors["old" if "原密码" in str(error) else "new"] = str(error)
     if errors:
         return render(request, state, user, "account.html.j2", status=422, errors=errors)
-    flash(request, "密码已修改")
+    renewed = accounts.by_id(state.ledger, user.id)  # every other session ended with the old password; this one goes on
+    if renewed is not None:
+        open_session(request, renewed)
+    flash(request, "密码已修改；其他已登录的会话已失效")
     return RedirectResponse("/account", status_code=303)
 
 

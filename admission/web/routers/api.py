@@ -8,7 +8,7 @@ from datetime import date
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import JSONResponse, Response
 
-from admission.contract.application import RawApplication, parse_json_text
+from admission.contract.application import MAX_FILE_BYTES, RawApplication, parse_json_text
 from admission.dates import date_zh, today_in_beijing
 from admission.intake.batch import json_lines
 from admission.review.decision import decide
@@ -28,6 +28,8 @@ PACKET_SHAPE = '应为 {"meeting_no": 12, "meeting_date": "YYYY-MM-DD", "format"
 
 @router.post("/check", summary="审查一份申请材料（admit check --json）")
 def api_check(state: AppState, user: SignedIn, _csrf: ApiChecked, body: Body) -> JSONResponse:
+    if len(body) > MAX_FILE_BYTES:  # the CLI's own limit for an application file
+        raise HTTPProblem(413, f"申请材料超过 {MAX_FILE_BYTES // 1024} KB 上限")
     data, problems = parse_json_text(body)  # InvalidInput for a bad body: 422, as the CLI's exit 2
     decision = decide(prepare(RawApplication("api", data, tuple(problems)), state.admit.rulebook, date.today()))
     return JSONResponse({**decision.to_json(), "exit_code": decision.exit_code})
@@ -56,9 +58,7 @@ def api_milestone(case_id: str, state: AppState, user: SignedIn, _csrf: ApiCheck
 
 @router.get("/reports/annual", summary="年度通报（admit report annual --json）；format=pdf|docx|xlsx 时为文件")
 def api_annual(year: int, state: AppState, user: SignedIn, format: str = "json") -> Response:
-    if not 1990 <= year <= 9999:
-        raise HTTPProblem(422, "年度应在 1990 至 9999 之间")
-    figures = annual_figures(state, user, year)
+    figures = annual_figures(state, user, year)  # the core bounds the year
     if format != "json":
         return report_file(state, "annual", figures, format, today_in_beijing(), annual_title(figures))
     return JSONResponse(figures)

@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from admission.app import refuse_period
 from admission.dates import date_zh, today_in_beijing
 from admission.ledger.accounts import User
 from admission.ledger.views import list_page
@@ -44,6 +45,7 @@ router = APIRouter(include_in_schema=False)
 
 
 def annual_figures(state: State, user: User, year: int) -> dict[str, Any]:
+    refuse_period(year)  # before date(year, 12, 31) is even formed
     return state.admit.annual(year, date(year, 12, 31), user.own_district)
 
 

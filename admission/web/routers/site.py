@@ -7,22 +7,25 @@ from datetime import date
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from admission.contract.limits import MAX_NAME
 from admission.ledger import accounts
 from admission.ledger.history import state as ledger_state
 from admission.ledger.views import Filters, project_rows
 from admission.resources import data_dir
 from admission.vocabulary import STAGES
 from admission.web.deps import (
+    LOGIN_ATTEMPTS,
     XLSX_TYPE,
     AppState,
     SignedIn,
     check_csrf,
-    csrf_token,
+    client_address,
     download,
+    forget_attempts,
     local_path,
-    login_allowed,
-    login_failed,
+    open_session,
     render,
+    take_attempt,
 )
 from admission.web.problems import HTTPProblem
 
@@ -81,24 +84,30 @@ def login(
     request: Request, state: AppState, name: str = Form(""), password: str = Form(""), csrf: str = Form(""), next: str = Form("")
 ) -> Response:
     check_csrf(request, csrf)
-    address = request.client.host if request.client else "?"
-    if not login_allowed(state, address, name):
+    refused = "用户名或密码错误，或账户已停用"
+    if len(name) > MAX_NAME or len(password) > 1000:  # refused before anything is kept or hashed
+        return render(request, state, None, "login.html.j2", status=401, error=refused, next="")
+    key = (client_address(request), name)
+    if not take_attempt(state, key, LOGIN_ATTEMPTS):  # counted before the slow check, so parallel guesses all count
         raise HTTPProblem(429, "登录失败次数过多，请 5 分钟后再试")
     user = accounts.by_password(state.ledger, name, password)
     if user is None:
-        login_failed(state, address, name)
         return render(
             request, state, None, "login.html.j2", status=401, error="用户名或密码错误，或账户已停用", next=local_path(next) or ""
         )
-    request.session.clear()
-    request.session["user"] = user.id
-    csrf_token(request)
+    forget_attempts(state, key)
+    open_session(request, user)
     return RedirectResponse(local_path(next) or "/", status_code=303)  # back where the sign-in was asked for
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: str = Form("")) -> Response:
+def logout(request: Request, state: AppState, csrf: str = Form("")) -> Response:
+    """Signing out ends the session on the server too: the cookie, kept or copied, no longer works."""
     check_csrf(request, csrf)
+    user_id = request.session.get("user")
+    user = accounts.by_id(state.ledger, user_id) if isinstance(user_id, int) else None
+    if user is not None and request.session.get("epoch") == user.epoch:
+        accounts.end_sessions(state.ledger, user)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -1,0 +1,122 @@
+"""`admit serve` and the ledger under the attacks of issue 22, each through the shared mechanism
+it defeats: the sign-in limit, sessions, bogus tokens, bounded tables and dates, CSRF, redirects."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+import pytest
+from starlette.testclient import TestClient
+
+from admission.web.deps import LOGIN_ATTEMPTS, MAX_FAILURE_KEYS, TOKEN_ATTEMPTS, take_attempt
+
+from . import test_web
+from .test_web import PASSWORD, Site, _csrf, run
+
+site = test_web.site  # the same signed-in site, on SQLite and PostgreSQL
+
+
+def _login(client: TestClient, name: str, password: str, **headers: str) -> int:
+    csrf = _csrf(client.get("/login").text)
+    return client.post("/login", data={"name": name, "password": password, "csrf": csrf}, headers=headers).status_code
+
+
+def test_a_forwarded_address_does_not_escape_the_sign_in_limit(site: Site) -> None:
+    client = TestClient(site.client.app, follow_redirects=False)
+    answers = [_login(client, "审查员甲", "wrong-guess", **{"X-Forwarded-For": f"10.0.0.{n}"}) for n in range(LOGIN_ATTEMPTS + 2)]
+    assert answers[:LOGIN_ATTEMPTS] == [401] * LOGIN_ATTEMPTS and set(answers[LOGIN_ATTEMPTS:]) == {429}
+    # The limit is per name and address: the same user signs in from elsewhere, another name here.
+    assert _login(client, "只读乙", PASSWORD) == 303
+
+
+def test_parallel_guesses_are_all_counted_before_the_slow_check(site: Site) -> None:
+    answers: list[int] = []
+
+    def guess() -> None:
+        answers.append(_login(TestClient(site.client.app, follow_redirects=False), "新会专员", "parallel-wrong"))
+
+    threads = [threading.Thread(target=guess) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers.count(401) <= LOGIN_ATTEMPTS and answers.count(429) >= 16 - LOGIN_ATTEMPTS
+
+
+def test_signing_out_or_a_new_password_ends_the_session_for_any_copy_of_the_cookie(site: Site) -> None:
+    client, csrf = site.browser("只读乙")
+    copied = TestClient(site.client.app, follow_redirects=False, cookies=dict(client.cookies))
+    assert copied.get("/projects", headers={"accept": "text/html"}).status_code == 200
+    assert client.post("/logout", data={"csrf": csrf}).status_code == 303
+    assert copied.get("/projects", headers={"accept": "text/html"}).status_code == 303, "the old cookie no longer works"
+    first, _ = site.browser("审查员甲")
+    second, second_csrf = site.browser("审查员甲")
+    changed = second.post(
+        "/account/password", data={"csrf": second_csrf, "old": PASSWORD, "new": "another-pass-3", "again": "another-pass-3"}
+    )
+    assert changed.status_code == 303
+    assert first.get("/projects", headers={"accept": "text/html"}).status_code == 303, "other sessions end with the old password"
+    assert second.get("/projects", headers={"accept": "text/html"}).status_code == 200, "the one that changed it goes on"
+
+
+def test_a_weak_session_secret_is_refused_at_start() -> None:
+    from click.testing import CliRunner
+
+    from admission.cli import main
+
+    result = CliRunner(env={"ADMIT_SESSION_SECRET": "jiangmen"}).invoke(main, ["serve", "--db", "sqlite:///:memory:"])
+    assert result.exit_code == 2 and "ADMIT_SESSION_SECRET 太弱" in result.stderr
+    weak = CliRunner(env={"ADMIT_SESSION_SECRET": "a" * 64}).invoke(main, ["serve", "--db", "sqlite:///:memory:"])
+    assert weak.exit_code == 2, "long but not random"
+
+
+def test_bogus_tokens_are_limited_before_their_hash_is_checked(site: Site) -> None:
+    answers = [site.client.get("/api/projects", headers={"Authorization": "Bearer 1.bogus"}).status_code for _ in range(TOKEN_ATTEMPTS + 2)]
+    assert answers[:TOKEN_ATTEMPTS] == [401] * TOKEN_ATTEMPTS and answers[-1] == 429
+    assert site.client.get("/api/projects", headers={"Authorization": "Bearer " + "x" * 5000}).status_code == 401
+
+
+def test_the_attempt_table_is_bounded_and_huge_names_are_never_kept(site: Site) -> None:
+    from admission.web.state import State
+
+    state = State.__new__(State)
+    state.failures = OrderedDict()
+    state.lock = threading.Lock()
+    for n in range(MAX_FAILURE_KEYS + 50):
+        assert take_attempt(state, ("10.0.0.1", f"name-{n}"), LOGIN_ATTEMPTS)
+    assert len(state.failures) == MAX_FAILURE_KEYS and ("10.0.0.1", "name-0") not in state.failures
+    client = TestClient(site.client.app, follow_redirects=False)
+    assert _login(client, "名" * 1_000_000, "x") in (400, 401)
+    kept = site.client.app.state.admit.failures
+    assert all(len(name) <= 200 for _, name in kept), "a 1 MB name is refused before it is counted or hashed"
+
+
+@pytest.mark.parametrize(("path", "status"), [
+    ("/api/monitor?as_of=9999-12-31", 400), ("/api/reports/annual?year=9999", 400), ("/api/reports/annual?year=10000", 400),
+    ("/api/reports/monthly?month=9999-12", 400), ("/reports/annual?year=10000", 400),
+])  # fmt: skip
+def test_dates_and_periods_are_bounded_before_any_work(site: Site, path: str, status: int) -> None:
+    answer = site.client.get(path, headers=site.api("reviewer"))
+    assert answer.status_code == status, answer.text
+    assert answer.headers["x-frame-options"] == "DENY", "an error answer carries the security headers"
+
+
+def test_the_cli_bounds_periods_as_the_web_does(site: Site) -> None:
+    code, _, err = run("report", "monthly", "--month", "9999-12", "--db", site.db)
+    assert code == 2 and "年度应在" in err
+
+
+def test_csrf_is_skipped_only_after_a_valid_bearer_token(site: Site) -> None:
+    client, _ = site.browser("审查员甲")
+    forged = client.post("/logout", data={}, headers={"Authorization": "Basic dXNlcjpwYXNz"})
+    assert forged.status_code == 403, "a Basic header (a proxy's) is no reason to skip the check"
+    assert client.get("/projects", headers={"accept": "text/html", "Authorization": "Basic dXNlcjpwYXNz"}).status_code == 200
+
+
+def test_no_redirect_is_built_from_the_host_header_and_user_names_cannot_deceive(site: Site) -> None:
+    answer = site.client.get("/projects/", headers={**site.api("viewer"), "Host": "evil.example"})
+    assert answer.status_code == 404 and "location" not in answer.headers
+    for deceptive in ("审查员\u0000甲", "ｒｅｖｉｅｗｅｒ", " 审查员甲", "审查\u200b员甲\n"):
+        code, _, err = run("user", "add", deceptive, "--role", "viewer", "--password-stdin", "--db", site.db, stdin=PASSWORD + "\n")
+        assert code == 2, (deceptive, err)
