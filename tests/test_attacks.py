@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
@@ -88,7 +90,8 @@ def test_the_attempt_table_is_bounded_and_huge_names_are_never_kept(site: Site) 
     assert len(state.failures) == MAX_FAILURE_KEYS and ("10.0.0.1", "name-0") not in state.failures
     client = TestClient(site.client.app, follow_redirects=False)
     assert _login(client, "名" * 1_000_000, "x") in (400, 401)
-    kept = site.client.app.state.admit.failures
+    app: Any = site.client.app
+    kept = app.state.admit.failures
     assert all(len(name) <= 200 for _, name in kept), "a 1 MB name is refused before it is counted or hashed"
 
 
@@ -120,3 +123,28 @@ def test_no_redirect_is_built_from_the_host_header_and_user_names_cannot_deceive
     for deceptive in ("审查员\u0000甲", "ｒｅｖｉｅｗｅｒ", " 审查员甲", "审查\u200b员甲\n"):
         code, _, err = run("user", "add", deceptive, "--role", "viewer", "--password-stdin", "--db", site.db, stdin=PASSWORD + "\n")
         assert code == 2, (deceptive, err)
+
+
+def _bomb(path: Path) -> Path:
+    """A 台账/申请汇总表-shaped .xlsx of about 200 KB that inflates to over 200 MB."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(
+            "[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'
+        )
+        archive.writestr("xl/sharedStrings.xml", b" " * (210 * 1024 * 1024))
+    return path
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_parsed(site: Site, tmp_path: Path) -> None:
+    bomb = _bomb(tmp_path / "申请汇总表.xlsx")
+    assert bomb.stat().st_size < 2 * 1024 * 1024
+    code, out, err = run("screen", str(bomb), "--json")
+    assert code == 2 and "解压后达" in out + err
+    code, out, err = run("ledger", "import", str(bomb), "--db", site.db)
+    assert code == 2 and "解压后达" in out + err
+    client, csrf = site.browser("审查员甲")
+    upload = [("file", ("台账.xlsx", bomb.read_bytes(), "application/octet-stream"))]
+    answer = client.post("/ledger/import", data={"csrf": csrf}, files=upload, headers={"accept": "text/html"})
+    assert answer.status_code == 422 and "解压后达" in answer.text

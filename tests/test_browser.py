@@ -146,7 +146,7 @@ def test_the_pages_pass_axe_core_at_both_widths(server: str, tmp_path: Path) -> 
     """axe-core (the accessibility engine, bundled by axe-core-python) finds no critical or serious
     violation on any page, at 1366 and at 390 px; and at 390 px no page is wider than the screen
     except inside a table's own sideways scroll."""
-    from axe_core_python.sync_playwright import Axe
+    from axe_core_python.sync_playwright import Axe  # type: ignore[import-untyped]
     from playwright.sync_api import sync_playwright
 
     from .conftest import SAMPLES_DIR

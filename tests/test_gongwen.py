@@ -176,14 +176,16 @@ def test_word_files_are_gb_t_9704(documents: dict[str, dict[str, Path]], kind: s
     assert (body.line_spacing_rule, body.line_spacing.pt) == (WD_LINE_SPACING.EXACTLY, 28)
     assert str(document.styles["发文单位"].font.color.rgb) == "C00000"
     section = document.sections[0]
-    margins = [round(m.mm) for m in (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)]
+    margins = [round(m.mm) if m is not None else None for m in (section.top_margin, section.bottom_margin, section.left_margin,
+                                                                 section.right_margin)]  # fmt: skip
     assert margins == [37, 35, 28, 26]
     footer = section.footer._element.xml
     assert "PAGE" in "".join(t.text or "" for t in section.footer._element.iter(qn("w:instrText"))), footer
-    from lxml import etree
-
-    defaults = etree.tostring(document.styles.element.find(qn("w:docDefaults"))).decode()
-    assert 'w:autoSpaceDE w:val="0"' in defaults, "no gap between Chinese and digits in Word either"
+    switches = document.styles.element.find(f"{qn('w:docDefaults')}/{qn('w:pPrDefault')}/{qn('w:pPr')}")
+    assert switches is not None
+    for name in ("w:autoSpaceDE", "w:autoSpaceDN"):  # no gap between Chinese and digits in Word either
+        switch = switches.find(qn(name))
+        assert switch is not None and switch.get(qn("w:val")) == "0", name
     paragraphs = [(p.style.name if p.style is not None else "", p.text) for p in document.paragraphs]
     assert paragraphs[0][0] == "发文单位" or kind == "packet" or kind == "notice"
     if kind in ("annual", "monthly", "notice", "opinion"):

@@ -198,6 +198,37 @@ def _formulas_without_values(path: Path, sheet_index: int, width: int) -> dict[i
         workbook.close()
 
 
+# What a workbook may hold, checked on its zip directory before any of it is parsed: a 1 MB
+# file can inflate to gigabytes (a "zip bomb"), and openpyxl holds the shared strings in memory.
+MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024  # all parts together (a 50,000-project 台账 is about 40 MB)
+MAX_SHARED_STRINGS_BYTES = 60 * 1024 * 1024
+MAX_PARTS = 2000
+MAX_INTAKE_ROWS = 20_000  # applications in one intake workbook
+MAX_BOOK_ROWS = 200_000  # rows of one 台账 sheet
+
+
+def workbook_size_problem(path: Path) -> str | None:
+    """Why a workbook is refused before it is opened (too large once decompressed, or built to
+    be), or None; a file that is no zip at all is left to the reader's own message."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if len(parts) > MAX_PARTS:
+        return f"工作簿内部文件过多（{len(parts)} 个），不像是正常的 Excel 文件，未读取"
+    megabyte = 1024 * 1024
+    total = sum(part.file_size for part in parts)
+    if total > MAX_UNCOMPRESSED_BYTES:
+        return f"工作簿解压后达 {total // megabyte} MB，超过 {MAX_UNCOMPRESSED_BYTES // megabyte} MB 上限，未读取（请拆分后分批导入）"
+    strings = sum(part.file_size for part in parts if part.filename.lower().endswith("sharedstrings.xml"))
+    if strings > MAX_SHARED_STRINGS_BYTES:
+        return f"工作簿中的文字内容解压后达 {strings // megabyte} MB，超过 {MAX_SHARED_STRINGS_BYTES // megabyte} MB 上限，未读取"
+    return None
+
+
 def _open_error(error: Exception) -> str:
     if isinstance(error, (BadZipFile, KeyError)):
         return "不是有效的 Excel 工作簿（.xlsx）：文件已损坏，或是其他格式改了扩展名（.xls 请在 Excel/WPS 中另存为 .xlsx）"
@@ -225,6 +256,10 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
     notices = notices if notices is not None else []
     if not path.is_file():
         yield InvalidInput([Problem("$", "不是普通文件，无法作为 Excel 工作簿读取")], str(path))
+        return
+    too_large = workbook_size_problem(path)
+    if too_large:
+        yield InvalidInput([Problem("$", too_large)], str(path))
         return
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
@@ -262,6 +297,10 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
         duplicated = _duplicated_columns(headers)
         first = header_number + 1
         for number, cells in enumerate(sheet.iter_rows(min_row=first, max_col=width, values_only=True), first):
+            if number - first >= MAX_INTAKE_ROWS:  # streamed: the rows past the limit are never read
+                yield InvalidInput([Problem("$", f"申请汇总表超过 {MAX_INTAKE_ROWS} 行，第 {number} 行起未读取（请拆分后分批预审）")],
+                                   f"{path}#{number}")  # fmt: skip
+                return
             if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
                 continue  # blank rows are layout, not applications
             if is_example_row(headers, cells):

@@ -23,7 +23,7 @@ from admission.contract.limits import MAX_NAME, case_id_problem, length_problem,
 from admission.dates import parse_iso_date
 from admission.documents.sheets import Sheet, Value, set_text_cell, workbook_bytes, xlsx_bytes
 from admission.errors import ChangeRefused, InvalidInput, Problem
-from admission.intake.workbook import _open_error, find_header_row
+from admission.intake.workbook import MAX_BOOK_ROWS, _open_error, find_header_row, workbook_size_problem
 from admission.ledger.database import Change, Ledger
 from admission.ledger.queries import latest_revisions, meeting_held
 from admission.ledger.records import (
@@ -268,6 +268,8 @@ def _rows(
         return
     first = header_number + 1  # a title row above the header is skipped (ledger.md)
     for number, cells in enumerate(sheet.iter_rows(min_row=first, max_col=width, values_only=True), first):
+        if number - first >= MAX_BOOK_ROWS:
+            raise InvalidInput([Problem("$", f"工作表“{sheet_name}”超过 {MAX_BOOK_ROWS} 行，未导入（请拆分后分批导入）")], str(path))
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
         values: dict[str, Any] = {}
@@ -300,6 +302,9 @@ def import_book(
     from openpyxl import load_workbook
 
     outcome = ImportOutcome()
+    too_large = workbook_size_problem(path)
+    if too_large:
+        raise InvalidInput([Problem("$", too_large)], named or str(path))
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:
