@@ -268,18 +268,11 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
         return
     number = 1
     try:
-        visible = [(i, ws) for i, ws in enumerate(workbook.worksheets) if ws.sheet_state == "visible"]
-        if not visible:
-            yield InvalidInput([Problem("$", "工作簿中没有可见的工作表")], str(path))
+        chosen = _chosen_sheet(workbook, path, notices)
+        if isinstance(chosen, InvalidInput):
+            yield chosen
             return
-        sheet_index, sheet = visible[0]
-        if sheet.title in LEDGER_SHEET_NAMES:  # the 台账 uploaded as an intake: one clear line, not hundreds of invalid rows
-            yield InvalidInput([Problem("$", f"这是项目台账工作簿（工作表“{sheet.title}”），不是申请汇总表：请在“项目台账 → 导入台账工作簿”"
-                                             "上传（命令行：admit ledger import）")], str(path))  # fmt: skip
-            return
-        if sheet_index > 0:
-            skipped = "、".join(f"“{ws.title}”" for ws in workbook.worksheets[:sheet_index])
-            notices.append(f"{path}：跳过了隐藏的工作表 {skipped}，读取的是第一个可见的工作表“{sheet.title}”")
+        sheet_index, sheet = chosen
         sheet.reset_dimensions()
         header_number, header_row = find_header_row(sheet, lambda text: header_key(text) in BY_KEY)
         while header_row and header_row[-1] is None:
@@ -296,25 +289,22 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
         formulas = _formulas_without_values(path, sheet_index, width) if _sheet_has_formulas(workbook, sheet) else {}
         duplicated = _duplicated_columns(headers)
         first = header_number + 1
+        read = 0
         for number, cells in enumerate(sheet.iter_rows(min_row=first, max_col=width, values_only=True), first):
-            if number - first >= MAX_INTAKE_ROWS:  # streamed: the rows past the limit are never read
+            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
+                continue  # blank rows are layout, not applications
+            read += 1
+            if read > MAX_INTAKE_ROWS:  # streamed: the rows past the limit are never read
                 yield InvalidInput([Problem("$", f"申请汇总表超过 {MAX_INTAKE_ROWS} 行，第 {number} 行起未读取（请拆分后分批预审）")],
                                    f"{path}#{number}")  # fmt: skip
                 return
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-                continue  # blank rows are layout, not applications
             if is_example_row(headers, cells):
                 notices.append(f"{path} 第 {number} 行是模板的示例行（项目名称含“{EXAMPLE_MARK}”），未审查")
                 continue
             source = f"{path}#{number}"
             data = row_to_application(headers, cells)
             row_problems = [Problem(_header_name(headers, c), UNSAVED_FORMULA) for c in formulas.get(number, []) if cells[c] is None]
-            row_problems += _disagreeing_duplicates(duplicated, cells)
-            row_problems += [
-                Problem(f"第 {i + 1} 列", f"列标题“{text}”无法识别，本行该列的值（{_shown(cells[i])}）未能读取{hint}")
-                for i, (text, hint) in unknown.items()
-                if i < len(cells) and cells[i] is not None and str(cells[i]).strip()
-            ]
+            row_problems += _disagreeing_duplicates(duplicated, cells) + _unread_values(unknown, cells)
             if row_problems:
                 yield InvalidInput(row_problems, source, summary=row_summary(data))
                 continue
@@ -323,6 +313,32 @@ def read_workbook(path: Path, notices: list[str] | None = None) -> Iterator[RawA
         yield InvalidInput([Problem("$", f"第 {number + 1} 行起无法读取：文件内容不符合 .xlsx 格式")], f"{path}#{number + 1}")
     finally:
         workbook.close()
+
+
+def _chosen_sheet(workbook: Any, path: Path, notices: list[str]) -> tuple[int, Any] | InvalidInput:
+    """The sheet to read: the first visible one (a notice names the hidden ones passed over); a
+    台账 workbook uploaded as an intake is one clear line, not hundreds of invalid rows."""
+    visible = [(i, ws) for i, ws in enumerate(workbook.worksheets) if ws.sheet_state == "visible"]
+    if not visible:
+        return InvalidInput([Problem("$", "工作簿中没有可见的工作表")], str(path))
+    sheet_index, sheet = visible[0]
+    if sheet.title in LEDGER_SHEET_NAMES:
+        return InvalidInput([Problem("$", f"这是项目台账工作簿（工作表“{sheet.title}”），不是申请汇总表：请在“项目台账 → 导入台账工作簿”"
+                                          "上传（命令行：admit ledger import）")], str(path))  # fmt: skip
+    if sheet_index > 0:
+        skipped = "、".join(f"“{ws.title}”" for ws in workbook.worksheets[:sheet_index])
+        notices.append(f"{path}：跳过了隐藏的工作表 {skipped}，读取的是第一个可见的工作表“{sheet.title}”")
+    return sheet_index, sheet
+
+
+def _unread_values(unknown: dict[int, tuple[str, str]], cells: tuple[Any, ...]) -> list[Problem]:
+    """A value under a header that looks like a field's but was not recognised: the row would be
+    judged without it."""
+    return [
+        Problem(f"第 {i + 1} 列", f"列标题“{text}”无法识别，本行该列的值（{_shown(cells[i])}）未能读取{hint}")
+        for i, (text, hint) in unknown.items()
+        if i < len(cells) and cells[i] is not None and str(cells[i]).strip()
+    ]
 
 
 # The 台账 workbook's sheets (admission.ledger.book.SHEETS; a test keeps the two the same).

@@ -267,11 +267,13 @@ def _rows(
     if width == 0:
         return
     first = header_number + 1  # a title row above the header is skipped (ledger.md)
+    read = 0
     for number, cells in enumerate(sheet.iter_rows(min_row=first, max_col=width, values_only=True), first):
-        if number - first >= MAX_BOOK_ROWS:
-            raise InvalidInput([Problem("$", f"工作表“{sheet_name}”超过 {MAX_BOOK_ROWS} 行，未导入（请拆分后分批导入）")], str(path))
         if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
             continue
+        read += 1
+        if read > MAX_BOOK_ROWS:  # counted on rows with content: a styled blank cell far below costs nothing
+            raise InvalidInput([Problem("$", f"工作表“{sheet_name}”超过 {MAX_BOOK_ROWS} 行，未导入（请拆分后分批导入）")], str(path))
         values: dict[str, Any] = {}
         problems: list[tuple[str, str]] = []
         for column, cell in zip(layout, cells, strict=False):
