@@ -148,3 +148,20 @@ def test_a_decompression_bomb_is_refused_before_it_is_parsed(site: Site, tmp_pat
     upload = [("file", ("台账.xlsx", bomb.read_bytes(), "application/octet-stream"))]
     answer = client.post("/ledger/import", data={"csrf": csrf}, files=upload, headers={"accept": "text/html"})
     assert answer.status_code == 422 and "解压后达" in answer.text
+
+
+def test_authenticated_answers_are_not_cached_and_the_cookie_is_secure_over_https(site: Site) -> None:
+    client, _ = site.browser("只读乙")
+    page = client.get("/projects", headers={"accept": "text/html"})
+    assert page.headers["cache-control"] == "no-store"
+    assert (
+        "cache-control" not in client.get("/static/admit.css").headers
+        or client.get("/static/admit.css").headers["cache-control"] != "no-store"
+    )
+    secure = TestClient(site.client.app, base_url="https://testserver", follow_redirects=False)
+    csrf = _csrf(secure.get("/login").text)
+    answer = secure.post("/login", data={"name": "只读乙", "password": PASSWORD, "csrf": csrf})
+    assert answer.status_code == 303 and "secure" in answer.headers["set-cookie"].lower()
+    plain = TestClient(site.client.app, follow_redirects=False)
+    csrf = _csrf(plain.get("/login").text)
+    assert "secure" not in plain.post("/login", data={"name": "只读乙", "password": PASSWORD, "csrf": csrf}).headers["set-cookie"].lower()

@@ -61,10 +61,13 @@ def serve(admit: Admit, host: str, port: int, allow_remote: bool, forwarded_allo
         raise UsageError(problem)
     ledger = admit.ledger(create=True)
     app = create_app(admit, secret)
-    click.echo(f"admit serve：http://{host}:{port}/ （台账 {ledger.where}；按 Ctrl-C 停止）", err=True)
+    shown = f"[{host}]" if ":" in host else host  # an IPv6 address in a URL is bracketed
+    click.echo(f"admit serve：http://{shown}:{port}/ （台账 {ledger.where}；按 Ctrl-C 停止）", err=True)
     # A forwarded address is believed only from the proxies named: otherwise any client could
     # pick its own address and escape the sign-in limit.
-    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, date_header=False,
+    # A connection idle for 5 s between requests is closed (a slow client holds no worker for
+    # long); the proxy's own read timeouts bound a request that is sent slowly (docs/web.md).
+    uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False, date_header=False, timeout_keep_alive=5,
                 proxy_headers=forwarded_allow_ips is not None, forwarded_allow_ips=forwarded_allow_ips or "")  # fmt: skip
 
 

@@ -106,6 +106,13 @@ async def _security_headers(request: Request, call_next: Callable[[Request], Awa
         response = await call_next(request)
     except HTTPProblem as problem:  # raised by the body limit while streaming
         response = problem_response(request, problem)
+    if not request.url.path.startswith("/static/"):
+        response.headers["Cache-Control"] = "no-store"  # a page or file of the ledger is never kept by a browser or proxy
+    if request.url.scheme == "https":  # behind the TLS proxy (its X-Forwarded-Proto believed via --forwarded-allow-ips)
+        response.raw_headers = [
+            (name, value + b"; Secure" if name == b"set-cookie" and b"secure" not in value.lower() else value)
+            for name, value in response.raw_headers
+        ]
     return secured(response)
 
 
