@@ -78,8 +78,9 @@ def create_app(admit: Admit, secret: str | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         jobs.shutdown()  # the worker process of screenings and PDFs ends with the server
-        for upload in state.uploads.values():  # and no uploaded file outlives it
-            shutil.rmtree(upload.folder, ignore_errors=True)
+        folders = [u.folder for u in state.uploads.values()] + [i.folder for i in state.imports.values()]
+        for folder in folders:  # and no uploaded file outlives it
+            shutil.rmtree(folder, ignore_errors=True)
 
     app = FastAPI(title="admit", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.admit = state

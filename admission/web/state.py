@@ -27,6 +27,20 @@ class Upload:
 
 
 @dataclass
+class PendingImport:
+    """A 台账 workbook uploaded for a preview, waiting for its confirmation (an hour at most)."""
+
+    folder: Path
+    name: str
+    owner: int
+    kept_at: float = field(default_factory=time.monotonic)
+
+    @property
+    def path(self) -> Path:
+        return self.folder / "book.xlsx"
+
+
+@dataclass
 class State:
     """What the application holds: the office's :class:`Admit`, and short-lived caches."""
 
@@ -34,6 +48,7 @@ class State:
     failures: OrderedDict[tuple[str, str], deque[float]] = field(default_factory=OrderedDict)
     tokens: OrderedDict[str, tuple[User, float]] = field(default_factory=OrderedDict)
     uploads: OrderedDict[str, Upload] = field(default_factory=OrderedDict)
+    imports: dict[str, PendingImport] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property

@@ -8,7 +8,6 @@ import secrets
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,25 +21,10 @@ from admission.ledger.views import LIST_HEADERS, list_table
 from admission.web.deps import XLSX_TYPE, ApiChecked, AppState, FormChecked, Listed, Reviewer, SignedIn, download, flash, render
 from admission.web.problems import HTTPProblem
 from admission.web.routers.projects import listed_projects
-from admission.web.state import State
+from admission.web.state import PendingImport, State
 
 router = APIRouter()
 PREVIEW_SECONDS = 3600  # an upload waits an hour for its confirmation, then its file is removed
-
-
-@dataclass
-class PendingImport:
-    folder: Path
-    name: str
-    owner: int
-    kept_at: float = field(default_factory=time.monotonic)
-
-    @property
-    def path(self) -> Path:
-        return self.folder / "book.xlsx"
-
-
-_pending: dict[str, PendingImport] = {}
 
 
 def _receive(upload: UploadFile) -> tuple[Path, str]:
@@ -61,8 +45,8 @@ def _outcome_json(outcome: ImportOutcome, dry_run: bool) -> dict[str, Any]:
 def _expire(state: State) -> None:
     now = time.monotonic()
     with state.lock:
-        old = [key for key, pending in _pending.items() if now - pending.kept_at > PREVIEW_SECONDS]
-        dropped = [_pending.pop(key) for key in old]
+        old = [key for key, pending in state.imports.items() if now - pending.kept_at > PREVIEW_SECONDS]
+        dropped = [state.imports.pop(key) for key in old]
     for pending in dropped:
         shutil.rmtree(pending.folder, ignore_errors=True)
 
@@ -85,7 +69,7 @@ def import_preview(request: Request, state: AppState, _user: SignedIn, _csrf: Fo
         raise
     key = secrets.token_urlsafe(16)
     with state.lock:
-        _pending[key] = PendingImport(folder, name, user.id)
+        state.imports[key] = PendingImport(folder, name, user.id)
     preview = {
         "name": name,
         "key": key,
@@ -98,10 +82,10 @@ def import_preview(request: Request, state: AppState, _user: SignedIn, _csrf: Fo
 @router.post("/ledger/import/{key}", include_in_schema=False)
 def import_confirm(request: Request, key: str, state: AppState, _user: SignedIn, _csrf: FormChecked, user: Reviewer) -> Response:
     with state.lock:
-        pending = _pending.get(key)
+        pending = state.imports.get(key)
         if pending is None or pending.owner != user.id:
             raise HTTPProblem(404, "没有这次导入（可能已过期），请重新上传")
-        del _pending[key]
+        del state.imports[key]
     try:
         outcome = import_book(state.ledger, pending.path, state.admit.rulebook, user.name, date.today(), named=pending.name)
     finally:

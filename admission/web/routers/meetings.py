@@ -66,7 +66,7 @@ def meeting_page(request: Request, year: int, number: int, state: AppState, user
 async def meeting_results_form(request: Request, year: int, number: int, state: AppState, _user: SignedIn, _csrf: FormChecked,
                                user: Reviewer) -> Response:  # fmt: skip
     """Every agenda row's result saved at once (rows left blank are left as they are)."""
-    detail = meeting_of(state, year, number)
+    detail = await run_in_threadpool(meeting_of, state, year, number)  # the database, never on the event loop
     form = await request.form()
     decided = []
     for item in detail["items"]:
