@@ -9,7 +9,8 @@ sample, and `--csv` of the same screening for the workbook writer), with its pea
 - a workbook with one styled blank cell at XFD1048576 (was about half an hour);
 - `"area_mu": 1e-1000000` and `"floor_area_m2": 1e999999999` (minutes, and 43 s / 8.8 GB);
 - `admit check /dev/zero` (was 17 GB);
-- a 1 MB file of unknown keys and a 60 MB one (5,000,000 keys took 332 s and 12.5 GB).
+- a 1 MB file of unknown keys and a 60 MB one (5,000,000 keys took 332 s and 12.5 GB);
+- a decompression-bomb workbook for `screen` and `ledger import` (1 MB read as 2.1 GB).
 """
 
 from __future__ import annotations
@@ -75,6 +76,14 @@ def main() -> None:
         sheet["XFD1048576"].font = Font(bold=True)
         loaded.save(workbook)
         measure("screen, a styled blank cell at XFD1048576", [*ADMIT, "screen", "--json", *AS_OF, str(workbook)], {0}, 30)
+
+        import zipfile
+
+        bomb = base / "bomb.xlsx"  # about 200 KB that inflates to 210 MB of shared strings (was 2.1 GB per MB read)
+        with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+            archive.writestr("xl/sharedStrings.xml", b" " * (210 * 1024 * 1024))
+        measure("screen, a decompression bomb (refused before parsing)", [*ADMIT, "screen", "--json", *AS_OF, str(bomb)], {2}, 5)
+        measure("ledger import, the same bomb", [*ADMIT, "ledger", "import", str(bomb), "--db", str(base / "b.db")], {2}, 5)
 
         folder = base / "intake"
         folder.mkdir()
