@@ -770,3 +770,54 @@ def test_the_api_screens_uploads_makes_a_meetings_packet_and_takes_results_stric
                     b"[" * 5000 + b"]" * 5000):  # fmt: skip
         answer = site.client.post(path, content=hostile, headers=reviewer)
         assert answer.status_code == 422, (hostile[:40], answer.text[:200])
+
+
+# --- every route of the application, generated from the app itself (no hand-kept list) ------------
+
+OPEN_PATHS = {"/login", "/static/{name}", "/openapi.json"}
+ACCOUNT_PATHS = ("/admin", "/account", "/api/users", "/api/me/", "/logout")
+READ_ONLY_FOR_VIEWER = {"/account/password", "/api/me/password", "/logout", "/api/check", "/screen", "/api/screen"}
+
+
+def _routes() -> list[tuple[str, str]]:
+    """Every (method, path) the application serves: the routers ``create_app`` includes."""
+    from fastapi.routing import APIRoute
+
+    from admission.web.routers import ROUTERS
+
+    found = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                found += [(method, route.path) for method in sorted(route.methods or ()) if method != "HEAD"]
+    return found
+
+
+def _filled(path: str) -> str:
+    values = {"case_id": OWN, "year": "2026", "number": "1", "kind": "pdf", "key": "no-such-key", "name": "只读乙", "action": "disable",
+              "which": "intake", "form_key": "contract", "index": "0"}  # fmt: skip
+    return re.sub(r"\{(\w+)\}", lambda m: values.get(m.group(1), "x"), path)
+
+
+def test_every_route_is_closed_to_anonymous_users_admins_stay_in_their_pages_and_viewers_change_nothing(site: Site) -> None:
+    app: Any = site.client.app
+    routes = _routes()
+    assert len(routes) > 40, "the matrix covers the whole application"
+    anonymous = TestClient(app, follow_redirects=False)
+    assert run("user", "add", "矩阵管理员", "--role", "admin", "--password-stdin", "--db", site.db, stdin=PASSWORD + "\n")[0] == 0
+    admin, admin_csrf = site.browser("矩阵管理员")
+    viewer, viewer_csrf = site.browser("只读乙")
+    for method, path in routes:
+        url = _filled(path)
+        if path not in OPEN_PATHS:
+            answer = anonymous.request(method, url, headers={"accept": "text/html"})
+            assert answer.status_code in (303, 401, 403), (method, path, answer.status_code)  # 403: CSRF refused first
+            if answer.status_code == 303:
+                assert answer.headers["location"].startswith("/login"), (method, path)
+        if path != "/" and path not in OPEN_PATHS and not path.startswith(ACCOUNT_PATHS):
+            answer = admin.request(method, url, data={"csrf": admin_csrf}, headers={"accept": "text/html"})
+            assert answer.status_code == 403, ("admin", method, path, answer.status_code)
+        if method == "POST" and path not in READ_ONLY_FOR_VIEWER and path != "/login":
+            answer = viewer.request(method, url, data={"csrf": viewer_csrf}, headers={"accept": "text/html", "x-csrf-token": viewer_csrf})
+            assert answer.status_code in (403, 404, 422), ("viewer", method, path, answer.status_code)
+            assert answer.status_code != 422 or path.startswith("/api/"), ("a viewer's change must be refused by role", path)

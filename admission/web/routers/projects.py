@@ -302,9 +302,12 @@ def record_results(state: State, user: User, case_id: str, year: int, typed: dic
 
 @router.post("/projects/{case_id}/results")
 def results_form(
-    request: Request, case_id: str, state: AppState, user: SignedIn, _csrf: FormChecked, year: int = Form(...),
+    request: Request, case_id: str, state: AppState, user: SignedIn, _csrf: FormChecked, year: str = Form(""),
     tax: str = Form(""), output: str = Form(""), fixed_assets: str = Form(""),
 ) -> Response:  # fmt: skip
-    record_results(state, user, case_id, year, {"tax": tax, "output": output, "fixed_assets": fixed_assets}, "admit serve")
-    flash(request, f"已登记 {year} 年履约数据")
+    changeable(state, user, case_id)  # who may, before what was typed is looked at
+    if not year.strip().isdigit() or len(year.strip()) != 4:
+        raise HTTPProblem(422, "履约数据不能登记", [{"path": "年度", "message": f"应为四位年度，如 2025，实际为 {year!r}"}])
+    record_results(state, user, case_id, int(year), {"tax": tax, "output": output, "fixed_assets": fixed_assets}, "admit serve")
+    flash(request, f"已登记 {year.strip()} 年履约数据")
     return RedirectResponse(f"/projects/{case_id}", status_code=303)
