@@ -556,7 +556,7 @@ def test_every_user_changes_their_own_password_and_the_cli_resets_one(site: Site
 def test_a_refused_upload_leaves_nothing_and_one_users_uploads_never_evict_anothers(site: Site) -> None:
     import tempfile
 
-    from admission.web.routers.screening import KEPT_UPLOADS
+    from admission.ledger.screenings import PER_USER as KEPT_UPLOADS
 
     def leftovers() -> set[str]:
         return {p.name for p in Path(tempfile.gettempdir()).glob("admit-upload-*")}
@@ -821,3 +821,18 @@ def test_every_route_is_closed_to_anonymous_users_admins_stay_in_their_pages_and
             answer = viewer.request(method, url, data={"csrf": viewer_csrf}, headers={"accept": "text/html", "x-csrf-token": viewer_csrf})
             assert answer.status_code in (403, 404, 422), ("viewer", method, path, answer.status_code)
             assert answer.status_code != 422 or path.startswith("/api/"), ("a viewer's change must be refused by role", path)
+
+
+def test_a_screening_is_kept_in_the_database_across_a_restart_for_its_owner_only(site: Site, tmp_path: Path) -> None:
+    client, csrf = site.browser("审查员甲")
+    body = (SAMPLES_DIR / "industrial-approve.json").read_bytes()
+    key = client.post("/screen", data={"csrf": csrf}, files=[("files", ("十一月材料.json", body, "application/json"))]).headers["location"]
+    restarted = create_app(Admit(ledger=open_ledger(site.db), rulebook=load_rulebook(RULES_DIR)), secret="test-secret")
+    again = Site(site.db, TestClient(restarted, follow_redirects=False), site.tokens)
+    same, _ = again.browser("审查员甲")
+    page = same.get(key, headers={"accept": "text/html"})
+    assert page.status_code == 200 and "十一月材料.json" in page.text, "the results outlive the server"
+    packet = same.get(f"{key}/packet.pdf")
+    assert packet.status_code == 200 and packet.content.startswith(b"%PDF"), "and so do the uploaded files"
+    other, _ = again.browser("只读乙")
+    assert other.get(key, headers={"accept": "text/html"}).status_code == 404

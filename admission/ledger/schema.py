@@ -214,3 +214,23 @@ api_tokens = sa.Table(
     sa.Column("token_hash", sa.Text, nullable=False),  # argon2id of the secret part; the token is shown once
     sa.Column("created_at", sa.String(32), nullable=False),
 )
+
+# Screenings of `admit serve` (会前预审 uploads): kept per user in the database for a day, so that
+# a restart or another user's uploads never lose them; not ledger facts (no events).
+screenings = sa.Table(
+    "screenings",
+    metadata,
+    sa.Column("key", sa.String(32), primary_key=True),
+    sa.Column("owner", sa.Integer, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("created_at", sa.String(32), nullable=False, index=True),
+    sa.Column("names", sa.Text, nullable=False),  # JSON: the uploaded files' own names, in order
+    sa.Column("results", sa.Text, nullable=False),  # JSON: the screening's results
+)
+screening_files = sa.Table(
+    "screening_files",
+    metadata,
+    sa.Column("key", sa.String(32), sa.ForeignKey("screenings.key", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("suffix", sa.String(8), nullable=False),
+    sa.Column("content", sa.LargeBinary, nullable=False),
+)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import secrets
 import shutil
 import tempfile
-import time
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -18,6 +17,7 @@ from admission.app import XLSX
 from admission.intake.batch import failed_rules, problem_place, summary
 from admission.ledger.accounts import User
 from admission.ledger.applications import record_applications
+from admission.ledger.screenings import KeptScreening, keep_screening, screening_of
 from admission.vocabulary import INVALID_LABEL, VERDICTS
 from admission.web import jobs
 from admission.web.deps import XLSX_TYPE, AppState, FormChecked, Reviewer, SignedIn, document_type, download, flash, render
@@ -25,31 +25,53 @@ from admission.web.problems import HTTPProblem
 from admission.web.state import State, Upload
 
 router = APIRouter(include_in_schema=False)
-KEPT_UPLOADS = 20  # per user: one user's uploads never evict another's screening
-KEPT_SECONDS = 24 * 3600  # a screening is kept a day, then its files are removed
 
 
 def _keep(state: State, upload: Upload) -> str:
-    """Keep a screening for its owner: a day, and at most ``KEPT_UPLOADS`` of that user's own (the
-    oldest of theirs goes first); what is dropped has its files removed at once."""
+    """Keep a screening for its owner in the ledger database (a day, at most ``PER_USER`` of that
+    user's own: see ``ledger.screenings``) and its files in memory's cache; what the database
+    drops has its files removed at once."""
     key = secrets.token_urlsafe(16)
-    now = time.monotonic()
+    files = [(Path(p).suffix, Path(p).read_bytes()) for p in upload.sources]
+    names = [upload.names[p] for p in upload.sources]
+    dropped = keep_screening(state.ledger, key, upload.owner, KeptScreening(names, files, upload.results))
     with state.lock:
         state.uploads[key] = upload
-        expired = [k for k, u in state.uploads.items() if now - u.kept_at > KEPT_SECONDS]
-        own = [k for k, u in state.uploads.items() if u.owner == upload.owner]
-        expired += own[: max(0, len(own) - KEPT_UPLOADS)]
-        dropped = [state.uploads.pop(k) for k in dict.fromkeys(expired) if k in state.uploads]
-    for old in dropped:
+        gone = [state.uploads.pop(k) for k in dropped if k in state.uploads]
+        while len(state.uploads) > CACHED_UPLOADS:  # the cache only: the database still has them
+            gone.append(state.uploads.popitem(last=False)[1])
+    for old in gone:
         shutil.rmtree(old.folder, ignore_errors=True)
     return key
 
 
+CACHED_UPLOADS = 200  # screenings with their files on disk at once; the rest are read back from the database
+
+
 def upload_of(key: str, user: SignedIn, state: AppState) -> Upload:
-    """The signed-in user's own screening ``key``; 404 for anyone else's or an expired one."""
-    upload = state.uploads.get(key)
-    if upload is None or upload.owner != user.id:
+    """The signed-in user's own screening ``key`` (after a restart too: read back from the
+    database, its files put in a new private folder); 404 for anyone else's or an expired one."""
+    with state.lock:
+        upload = state.uploads.get(key)
+    if upload is not None and upload.owner == user.id:
+        return upload
+    kept = screening_of(state.ledger, key, user.id) if len(key) <= 32 else None
+    if kept is None:
         raise HTTPProblem(404, "没有这次预审结果（可能已过期），请重新上传")
+    folder = Path(tempfile.mkdtemp(prefix="admit-upload-"))
+    paths = []
+    for index, (suffix, content) in enumerate(kept.files):
+        target = folder / f"{index:03d}{suffix}"
+        target.write_bytes(content)
+        paths.append(str(target))
+    upload = Upload(folder, user.id, kept.results, paths, dict(zip(paths, kept.names, strict=True)))
+    with state.lock:
+        earlier = state.uploads.get(key)  # another request read it back meanwhile: keep one folder
+        if earlier is None:
+            state.uploads[key] = upload
+    if earlier is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+        return earlier
     return upload
 
 
