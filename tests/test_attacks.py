@@ -4,6 +4,7 @@ it defeats: the sign-in limit, sessions, bogus tokens, bounded tables and dates,
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from starlette.testclient import TestClient
 
 from admission.web.deps import LOGIN_ATTEMPTS, MAX_FAILURE_KEYS, TOKEN_ATTEMPTS, take_attempt
 
-from . import test_web
+from . import test_browser, test_web
 from .test_web import PASSWORD, Site, _csrf, run
 
 site = test_web.site  # the same signed-in site, on SQLite and PostgreSQL
@@ -165,3 +166,33 @@ def test_authenticated_answers_are_not_cached_and_the_cookie_is_secure_over_http
     plain = TestClient(site.client.app, follow_redirects=False)
     csrf = _csrf(plain.get("/login").text)
     assert "secure" not in plain.post("/login", data={"name": "只读乙", "password": PASSWORD, "csrf": csrf}).headers["set-cookie"].lower()
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+browser_server = test_browser.server  # a real `admit serve` (uvicorn) on a loopback port, in this process
+
+
+def test_unauthenticated_load_leaves_the_server_process_bounded_measured(browser_server: str) -> None:
+    """150 failed sign-ins with distinct 1 MB names (+138 MB kept for good before) and 100 bogus
+    bearer tokens: the server's memory grows by less than 50 MB and it answers within a minute."""
+    import httpx2 as httpx
+
+    with httpx.Client(base_url=browser_server, timeout=60) as client:
+        for _ in range(20):
+            client.get("/login")
+        before, start = _rss_mb(), time.monotonic()
+        for n in range(150):
+            csrf = _csrf(client.get("/login").text)
+            answer = client.post("/login", data={"name": f"{n}" + "名" * 350_000, "password": "x", "csrf": csrf})
+            assert answer.status_code in (400, 401)
+        codes = [client.get("/api/projects", headers={"Authorization": f"Bearer 1.bogus{n}"}).status_code for n in range(100)]
+    elapsed, grown = time.monotonic() - start, _rss_mb() - before
+    print(f"unauthenticated load: {elapsed:.1f} s, server process grew {grown:.1f} MB")
+    assert set(codes) <= {401, 429} and codes.count(429) >= 100 - TOKEN_ATTEMPTS
+    assert grown < 50 and elapsed < 60
