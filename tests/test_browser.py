@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -185,3 +186,118 @@ def test_the_pages_pass_axe_core_at_both_widths(server: str, tmp_path: Path) -> 
         finally:
             browser.close()
     assert found == [], "\n".join(found)
+
+
+def test_a_week_of_the_office_without_a_terminal(server: str, tmp_path: Path) -> None:
+    """After `admit serve` starts, every role's week in the browser: the admin makes an account;
+    a reviewer imports the 台账 (preview, then confirm), enters a land contract, runs a meeting
+    (results saved at once, the packet downloaded), downloads the 通报 and the 履约核查 with its
+    notices and marks a finding in place on a filtered list; the district user records a result;
+    the viewer reads. Screenshots at 1366 and 390 px."""
+    from playwright.sync_api import sync_playwright
+
+    from .conftest import SAMPLES_DIR
+    from .test_ledger import book
+
+    db = str(tmp_path / "admit.db")
+    run("user", "add", "管理员", "--role", "admin", "--password-stdin", "--db", db, stdin=PASSWORD + "\n")
+    valid = [str(p) for p in sorted(SAMPLES_DIR.glob("*.json")) if not p.name.startswith("invalid")]
+    run("ledger", "add", *valid, "--db", db, "--as-of", "2026-11-21")
+    run("ledger", "agenda", "--meeting-no", "2", "--meeting-date", "2026-11-10", "JM-2026-0101", "--db", db)
+    ledger_book = book(tmp_path / "十一月台账.xlsx", {"项目台账": [
+        {"案件编号": "JM-2026-0101", "供地日期": date(2023, 2, 1), "交地日期": date(2023, 3, 1)}]})  # fmt: skip
+    shots = tmp_path / "week"
+    shots.mkdir()
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        try:
+            for width, height in ((1366, 768), (390, 844)):
+                page = browser.new_page(viewport={"width": width, "height": height}, accept_downloads=True)
+                try:
+                    _week(page, server, width, shots, ledger_book)
+                except Exception:
+                    page.screenshot(path=str(shots / f"{width}-failed.png"), full_page=True)
+                    raise
+                finally:
+                    page.close()
+        finally:
+            browser.close()
+
+
+def _week(page: Any, server: str, width: int, shots: Path, ledger_book: Path) -> None:
+    """One width's pass of the office's week (see the test below)."""
+
+    def sign_in(name: str, password: str = PASSWORD) -> None:
+        page.context.clear_cookies()
+        page.goto(f"{server}/login")
+        page.fill("input[name=name]", name)
+        page.fill("input[name=password]", password)
+        page.click("form[action='/login'] button")
+        page.wait_for_load_state()
+
+    def shot(name: str) -> None:
+        page.screenshot(path=str(shots / f"{width}-{name}.png"), full_page=True)
+
+    sign_in("管理员")
+    viewer = f"只读{width}"
+    page.fill("form[action='/admin/users'] input[name=name]", viewer)
+    page.select_option("form[action='/admin/users'] select[name=role]", "viewer")
+    page.fill("form[action='/admin/users'] input[name=password]", "viewer-pass-9")
+    page.click("form[action='/admin/users'] button")
+    page.wait_for_selector("p.flash")
+    assert f"已新建账户：{viewer}" in page.inner_text("p.flash")
+    shot("admin")
+
+    sign_in("审查员甲")
+    page.goto(f"{server}/ledger/import")
+    page.set_input_files("input[name=file]", str(ledger_book))
+    page.click("form[action='/ledger/import'] button")
+    page.wait_for_selector("text=尚未写入台账")
+    shot("import-preview")
+    page.click("text=确认导入")
+    page.wait_for_selector("p.flash")
+    assert "已导入 十一月台账.xlsx" in page.inner_text("p.flash")
+    page.goto(f"{server}/projects/JM-2026-0101")
+    page.click("#contract summary")
+    page.fill("#contract input[name='出让价款（万元）']", "3000")
+    page.fill("#contract input[name='约定开工日期']", "2023-09-01")
+    page.fill("#contract input[name='约定竣工日期']", "2024-06-30")
+    page.click("#contract button")
+    page.wait_for_selector("p.flash")
+    page.goto(f"{server}/meetings/2026/2")
+    page.select_option("select[name='result:JM-2026-0101']", "通过")
+    page.click("text=保存全部审议结果")
+    page.wait_for_selector("p.flash")
+    assert "1 项有变化" in page.inner_text("p.flash") or "0 项有变化" in page.inner_text("p.flash")
+    with page.expect_download() as packet:
+        page.click("a[href$='/packet.pdf']")
+    assert pdf_text(Path(packet.value.path())).count("JM-2026-0101") >= 1
+    shot("meeting")
+    with page.expect_download() as notices:
+        page.goto(f"{server}/monitor?as_of=2026-11-21&kind=late_start")
+        page.click("a[href*='/monitor/file'][href$='format=pdf']")
+    assert "履约核查通知书" in pdf_text(Path(notices.value.path()))
+    page.select_option("tr[id^='f-JM-2026-0101-late_start'] select[name=status]", "notified")
+    page.click("tr[id^='f-JM-2026-0101-late_start'] form button")
+    page.wait_for_selector("p.flash")
+    assert "kind=late_start" in page.url and "as_of=2026-11-21" in page.url, "back on the same filtered list"
+    shot("monitor")
+    with page.expect_download() as report:
+        page.goto(f"{server}/reports/annual?year=2026")
+        page.click("a[href*='/reports/annual/file'][href$='format=docx']")
+    assert Path(report.value.path()).read_bytes().startswith(b"PK")
+
+    sign_in("新会专员")
+    page.goto(f"{server}/projects/JM-2026-0101")
+    page.fill("form[action$='/results'] input[name=tax]", "2500")
+    page.click("form[action$='/results'] button")
+    page.wait_for_selector("p.flash")
+    assert "年履约数据" in page.inner_text("p.flash")
+    shot("district")
+
+    sign_in(viewer, "viewer-pass-9")
+    page.goto(f"{server}/projects")
+    assert "JM-2026-0101" in page.inner_text("main")
+    assert page.locator("text=导入台账工作簿").count() == 0, "a viewer is offered no change"
+    shot("viewer")
