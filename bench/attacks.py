@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, Report, tree_rss_mb
-from bench.web import ADMIT, free_port, prepare
+from bench.common import Report, tree_rss_mb
+from bench.web import prepare, running_server
 
 
 def main() -> None:
@@ -34,21 +33,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         db = str(Path(scratch) / "admit.db")
         prepare(db, Path(scratch), 2)
-        port = free_port()
-        server = subprocess.Popen([*ADMIT, "serve", "--db", db, "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            for _ in range(100):
-                try:
-                    httpx.get(f"{base}/login", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with running_server(db) as (base, pid):
             client = httpx.Client(base_url=base, timeout=120)
             for _ in range(50):  # warm: the baseline is the server after ordinary use
                 client.get("/login")
-            before = tree_rss_mb(server.pid)
+            before = tree_rss_mb(pid)
             start = time.perf_counter()
             for n in range(args.names):
                 page = client.get("/login").text
@@ -56,14 +45,11 @@ def main() -> None:
                 assert csrf
                 client.post("/login", data={"name": f"{n}" + "名" * 350_000, "password": "x", "csrf": csrf.group(1)})
             names_time = time.perf_counter() - start
-            after_names = tree_rss_mb(server.pid)
+            after_names = tree_rss_mb(pid)
             start = time.perf_counter()
             codes = [client.get("/api/projects", headers={"Authorization": f"Bearer 1.bogus{n}"}).status_code for n in range(args.tokens)]
             tokens_time = time.perf_counter() - start
-            after_tokens = tree_rss_mb(server.pid)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+            after_tokens = tree_rss_mb(pid)
     report.line("baseline: server RSS after 50 sign-in pages", before, "MB")
     grown = after_names - before
     report.line(f"{args.names} failed sign-ins with ~1 MB names: growth", grown, "MB", "< 50 MB", grown < 50)

@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -22,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, Report, applications
+from bench.common import Report, applications
 from bench.screen import write_workbook
-from bench.web import ADMIT, PASSWORD, free_port, prepare
+from bench.web import PASSWORD, prepare, running_server
 
 
 def _client(base: str, name: str):  # type: ignore[no-untyped-def]
@@ -56,19 +55,7 @@ def main() -> None:
         folder = Path(scratch)
         db = str(folder / "admit.db")
         prepare(db, folder, 3)
-        port = free_port()
-        server = subprocess.Popen([*ADMIT, "serve", "--db", db, "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
-                                  stderr=subprocess.DEVNULL)  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            import httpx2 as httpx
-
-            for _ in range(100):
-                try:
-                    httpx.get(f"{base}/login", timeout=1)
-                    break
-                except httpx.HTTPError:
-                    time.sleep(0.1)
+        with running_server(db) as (base, _):
             small, big = folder / "small.xlsx", folder / "big.xlsx"
             write_workbook(small, applications(args.rows))
             write_workbook(big, applications(args.projects))
@@ -95,9 +82,6 @@ def main() -> None:
                 _screen(clerk, clerk_csrf, small.read_bytes())
                 during.append(time.perf_counter() - start)
                 thread.join()
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
     report.line(f"baseline: {args.rows}-row screening alone, median", statistics.median(alone), "s")
     value = statistics.median(during)
     report.line(f"{args.rows}-row screening during a {args.projects}-project packet, median", value, "s", "< 3 s", value < 3)

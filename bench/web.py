@@ -14,6 +14,7 @@ latency of page views and /api/check under 300 ms. Baseline in the same run: `GE
 from __future__ import annotations
 
 import argparse
+import contextlib
 import random
 import re
 import socket
@@ -24,6 +25,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -100,21 +102,31 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values, default=0.0)
 
 
-def measure(label: str, db: str, folder: Path, args: argparse.Namespace, report: Report) -> None:
-    prepare(db, folder, args.users)
+@contextlib.contextmanager
+def running_server(db: str) -> Iterator[tuple[str, int]]:
+    """``admit serve`` on a free loopback port, answering: its base URL and process id; stopped after."""
+    import httpx2 as httpx
+
     port = free_port()
-    command = [*ADMIT, "serve", "--db", db, "--port", str(port)]
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([*ADMIT, "serve", "--db", db, "--port", str(port)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     try:
-        import httpx2 as httpx
-
         for _ in range(100):
             try:
                 httpx.get(f"{base}/login", timeout=1)
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
+        yield base, server.pid
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def measure(label: str, db: str, folder: Path, args: argparse.Namespace, report: Report) -> None:
+    prepare(db, folder, args.users)
+    with running_server(db) as (base, _):
         book = folder / f"{label}.xlsx"
         write_workbook(book, applications(50))
         workbook = book.read_bytes()
@@ -131,9 +143,6 @@ def measure(label: str, db: str, folder: Path, args: argparse.Namespace, report:
             thread.start()
         for thread in threads:
             thread.join()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     total = sum(len(v) for v in timings.values())
     report.line(f"{label}: requests in {args.seconds} s ({args.users} users)", total, "requests", "> 0", total > 0)
     report.line(f"{label}: errors", len(errors), "", "0", not errors)
