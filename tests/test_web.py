@@ -594,6 +594,10 @@ def test_a_meeting_page_takes_every_result_at_once_in_agenda_order_and_gives_the
     # One refused result (an unknown one) records none of them.
     bad = client.post("/meetings/2026/7/results", data={"csrf": csrf, f"result:{agenda[2]}": "通过", f"result:{agenda[0]}": "大概通过"})
     assert bad.status_code == 422 and "大概通过" in bad.text
+    # The same page again, what was typed kept, the message on the refused row.
+    assert "保存全部审议结果" in bad.text and 'class="field-error"' in bad.text
+    row = bad.text[bad.text.index(f"result:{agenda[2]}") :]
+    assert row[: row.index("</select>")].count("<option selected>通过</option>") == 1
     assert json.loads(run("ledger", "show", agenda[2], "--json", "--db", site.db)[1])["resolutions"] == []
     packet = client.get("/meetings/2026/7/packet.pdf")
     assert packet.status_code == 200 and "2026年第7次会议材料.pdf" in unquote(packet.headers["content-disposition"])

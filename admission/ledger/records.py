@@ -327,10 +327,19 @@ def record_resolutions(
     ledger: Ledger, number: int, held_on: date, decided: list[tuple[str, str, str | None]], *, actor: str, source: str, today: date
 ) -> int:
     """A meeting's results entered together (案件编号, 审议结果, 附加条件 each), in one transaction:
-    all are recorded or, when one is refused, none. How many changed."""
+    all are recorded or, when one is refused, none (the refusal names every refused row by its
+    案件编号). How many changed."""
+    refused: list[tuple[str, str]] = []
     with ledger.change(actor) as change:
-        return sum(1 for case_id, result, conditions in decided
-                   if resolution_in(change, number, held_on, case_id, result, conditions, source, today, False))  # fmt: skip
+        changed = 0
+        for case_id, result, conditions in decided:
+            try:
+                changed += resolution_in(change, number, held_on, case_id, result, conditions, source, today, False)
+            except ChangeRefused as error:  # every refusal named by its row (案件编号), then none recorded
+                refused += [(case_id, f"{header}：{message}") for header, message in error.problems]
+        if refused:
+            raise ChangeRefused(refused)
+        return changed
 
 
 def set_agenda(

@@ -10,6 +10,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from admission.dates import parse_iso_date
+from admission.errors import ChangeRefused
+from admission.ledger.accounts import User
 from admission.ledger.queries import recent_meetings
 from admission.ledger.records import record_resolution, record_resolutions, set_agenda
 from admission.ledger.views import list_page, meeting_detail
@@ -57,9 +59,17 @@ def meeting_of(state: State, year: int, number: int) -> dict[str, Any]:
 @router.get("/meetings/{year}/{number}", response_class=HTMLResponse)
 def meeting_page(request: Request, year: int, number: int, state: AppState, user: SignedIn) -> HTMLResponse:
     """One meeting: its agenda in order, every item's result entered on one form, the packet."""
-    detail = meeting_of(state, year, number)
-    visible = [i for i in detail["items"] if user.sees(i["district"])]
-    return render(request, state, user, "meeting.html.j2", m=detail, items=visible, results=RESULTS)
+    return _meeting_page(request, state, user, meeting_of(state, year, number))
+
+
+def _meeting_page(request: Request, state: State, user: User, detail: dict[str, Any], status: int = 200,
+                  errors: dict[str, str] | None = None, typed: dict[str, tuple[str, str]] | None = None) -> HTMLResponse:  # fmt: skip
+    """The meeting's page; a refused form shown again with what was typed and each message on its row."""
+    items = [i for i in detail["items"] if user.sees(i["district"])]
+    if typed:
+        items = [{**i, "result": typed[i["id"]][0] or i["result"], "conditions": typed[i["id"]][1]} if i["id"] in typed else i
+                 for i in items]  # fmt: skip
+    return render(request, state, user, "meeting.html.j2", status=status, m=detail, items=items, results=RESULTS, errors=errors or {})
 
 
 @router.post("/meetings/{year}/{number}/results")
@@ -75,8 +85,15 @@ async def meeting_results_form(request: Request, year: int, number: int, state: 
             conditions = str(form.get(f"conditions:{item['id']}", "")).strip() or None
             decided.append((item["id"], result, conditions))
     held_on = date.fromisoformat(detail["held_on"])
-    changed = await run_in_threadpool(record_resolutions, state.ledger, number, held_on, decided, actor=user.name, source="admit serve",
-                                      today=date.today())  # fmt: skip
+    try:
+        changed = await run_in_threadpool(record_resolutions, state.ledger, number, held_on, decided, actor=user.name,
+                                          source="admit serve", today=date.today())  # fmt: skip
+    except ChangeRefused as error:
+        errors: dict[str, str] = {}
+        for case_id, message in error.problems:
+            errors[case_id] = f"{errors[case_id]}；{message}" if case_id in errors else message
+        typed = {case_id: (result, conditions or "") for case_id, result, conditions in decided}
+        return await run_in_threadpool(_meeting_page, request, state, user, detail, 422, errors, typed)
     flash(request, f"已保存 {year} 年第 {number} 次会议审议结果：{changed} 项有变化")
     return RedirectResponse(f"/meetings/{year}/{number}", status_code=303)
 
