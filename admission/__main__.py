@@ -3,19 +3,23 @@
 Ctrl-C while click, pydantic and the rule engine were still being imported used to print a
 Python traceback, and SIGTERM ended the process without any clean-up (``.tmp`` debris beside
 the outputs). The handlers are installed before anything heavy is imported; see ``interrupts``.
+Imports themselves hold the signals until they finish: pydantic builds its validators in Rust,
+which turns an exception raised inside it (our ``Interrupted``) into a ``SchemaError`` and a
+traceback. A signal during an import is delivered the moment the import is done.
 """
 
 from __future__ import annotations
 
 import sys
 
-from admission.interrupts import exit_code_of, install_signal_handlers
+from admission.interrupts import exit_code_of, held_signals, install_signal_handlers
 
 
 def run() -> None:
     install_signal_handlers()
     try:
-        from admission.cli import main  # imported after the handlers: see the module docstring
+        with held_signals():  # an import is never interrupted half-way: see the module docstring
+            from admission.cli import main
 
         main()
     except KeyboardInterrupt as interrupt:  # during start-up, before the commands' own handling

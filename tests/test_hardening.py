@@ -27,9 +27,11 @@ from click.testing import CliRunner
 from openpyxl import Workbook, load_workbook
 
 from admission.cli import main
+from admission.cli.shell import _LazyCommands
 from admission.intake.batch import CHUNK, evaluate_all, worker_count
 from admission.intake.sources import Item
 from admission.intake.workbook import COLUMNS, EXAMPLE_ROW
+from admission.interrupts import Interrupted, install_signal_handlers
 from admission.rules.rulebook import load_rulebook
 
 from .conftest import REVIEW_DATE, ROOT, SAMPLES_DIR
@@ -473,6 +475,24 @@ def test_ctrl_c_during_start_up_prints_no_traceback() -> None:
         assert "Traceback" not in err, err
         # -2: the signal came before the interpreter had set up any handler (silent, too).
         assert process.returncode in (0, 130, -signal.SIGINT)
+
+
+def test_a_signal_during_a_command_import_waits_for_the_import() -> None:
+    """A command module is imported whole, then the signal is delivered: pydantic builds its
+    validators in Rust and once turned our Interrupted, raised half-way, into a SchemaError
+    traceback (tests/signal_on_import.py signals itself while it is being imported)."""
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    install_signal_handlers()
+    try:
+        commands = _LazyCommands({}, {"probe": "tests.signal_on_import:probe"})
+        with pytest.raises(Interrupted) as raised:
+            commands["probe"]
+        assert raised.value.signal_number == signal.SIGTERM
+        assert sys.modules["tests.signal_on_import"].finished  # the import ran to its end first
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        sys.modules.pop("tests.signal_on_import", None)
 
 
 def _small_files() -> None:

@@ -18,7 +18,7 @@ import click
 from admission.cli.help_zh import ChineseContext, install
 from admission.documents.files import check_outputs, write_files
 from admission.errors import AdmitError, InvalidInput, InvalidRulebook, OutputError, Problem
-from admission.interrupts import exit_code_of
+from admission.interrupts import exit_code_of, held_signals
 from admission.text import safe
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -125,7 +125,8 @@ class _LazyCommands(MutableMapping[str, click.Command]):
     def __getitem__(self, name: str) -> click.Command:
         if name not in self.loaded and name in self.lazy:
             module, _, attribute = self.lazy[name].partition(":")
-            command = getattr(importlib.import_module(module), attribute)
+            with held_signals():  # an interrupted import becomes pydantic's SchemaError: see __main__
+                command = getattr(importlib.import_module(module), attribute)
             if not isinstance(command, click.Command):
                 raise TypeError(f"{self.lazy[name]} is not a click command")
             self.loaded[name] = command
