@@ -28,6 +28,7 @@ from admission.rules.tools import (
     rule_requirement,
     ruleset_table,
     run_cases,
+    supervision_lines,
     term_lines,
     verdict_text,
 )
@@ -77,6 +78,10 @@ def rules_list(admit: Admit, project_type: str | None, as_json: bool, as_of: dat
             click.echo(terminal_style(f"履约条款 · {selected.version.version}（追偿违约责任，见 admit monitor）", "title"))
             for label, text in term_lines(selected.version.monitoring):
                 click.echo(f"  {pad(label, 36)}{text}")
+            click.echo("")
+            click.echo(terminal_style(f"督办与考核 · {selected.version.version}（见 admit supervise、admit report targets）", "title"))
+            for label, text in supervision_lines(selected.version.supervision):
+                click.echo(f"  {pad(label, 36)}{text}")
         tiers = selected.version.tiers
         click.echo("")
         click.echo(terminal_style(f"{selected.ruleset.label} · {selected.version.version} · {date_zh(on)} 适用", "title"))
@@ -96,16 +101,25 @@ def rules_list(admit: Admit, project_type: str | None, as_json: bool, as_of: dat
 def rules_show(admit: Admit, rule_id: str, version_name: str | None) -> None:
     """查看一条规则：各版本、各区域分类的门槛，依据，以及所用指标的计算公式。
 
-    规则可写中文名称（亩均税收）或规则编号（tax_per_mu）；写“履约条款”（或 monitoring）时查看履约条款。
+    规则可写中文名称（亩均税收）或规则编号（tax_per_mu）；写“履约条款”（或 monitoring）时查看履约条款，
+    写“督办与考核”（或 supervision）时查看督办期限、亮灯和考核计分的参数。
 
     \b
     示例：
       admit rules show 亩均税收
       admit rules show 履约条款
+      admit rules show 督办与考核
       admit rules show 容积率 --version JM-2022
     """
 
     rulebook = admit.rulebook
+    if rule_id in ("supervision", "督办与考核"):
+        for version in rulebook.versions:
+            if version_name in (None, version.version):
+                click.echo(terminal_style(f"督办与考核 · {version.version}（{version.period_text()}）", "title"))
+                for label, text in supervision_lines(version.supervision):
+                    click.echo(f"  {pad(label, 36)}{text}")
+        return
     if rule_id in ("monitoring", "履约条款"):
         for version in rulebook.versions:
             if version_name not in (None, version.version):

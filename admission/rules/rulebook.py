@@ -178,6 +178,37 @@ class MonitoringTerms(_Strict):
     source_delay: Annotated[str, Field(min_length=1)] = "《闲置土地处置办法》第八条：因政府原因未按约定交地造成的延迟不计入企业责任"
 
 
+Months = Annotated[int, Field(ge=0, le=120)]
+
+
+class Deadlines(_Strict):
+    """督办 deadlines in calendar months, each from its anchor (supervision contract). 未挂网 uses
+    ``monitoring.listing_due_months`` (one number for the 月通报 and the 督办), 未交地 the land
+    contract's 约定交地日期 when there is one, 未开工 and 未竣工 the agreed dates (extensions honoured)."""
+
+    unsigned: Months = 3  # 未签约: months after the passing meeting
+    unregistered: Months = 3  # 未注册: after 签约
+    unsupplied: Months = 3  # 未供地: after 挂网
+    undelivered: Months = 1  # 未交地: after 供地, when the contract names no 约定交地日期
+    unstarted: Months = 6  # 未开工: after 交地, when no agreed start is recorded
+    not_in_production: Months = 6  # 未投产: after 竣工
+
+
+class SupervisionTerms(_Strict):
+    """月通报、季督促、年考核: the bands of the lights, the scoring, the 督办 deadlines. Versioned with
+    the rest of the book (the version in force on a report's as-of date applies); they decide no
+    verdict, so they are left out of the rule sets' digests."""
+
+    yellow_points: Number = Decimal(10)  # a target this many percentage points behind 序时进度 turns yellow
+    red_points: Number = Decimal(30)  # … and this many, red
+    score_cap: Number = Decimal(1)  # a target beaten scores min(完成率, score_cap) × its weight
+    praise_top: Annotated[int, Field(ge=0, le=100)] = 3  # 通报表扬: the districts ranked 1 to this
+    interview_score: Number = Decimal(60)  # 约谈: a district whose total is below this
+    red_after_months: Months = 3  # a project overdue longer than this is red
+    reply_days: Annotated[int, Field(ge=1, le=365)] = 10  # a 督办 round's reply deadline, in days
+    deadlines: Deadlines = Deadlines()
+
+
 class Version(_Strict):
     version: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     title: str
@@ -192,6 +223,7 @@ class Version(_Strict):
     special_review: SpecialReview | None = None
     plausibility: Plausibility = Plausibility()
     monitoring: MonitoringTerms = MonitoringTerms()
+    supervision: SupervisionTerms = SupervisionTerms()
     rulesets: Annotated[dict[str, RuleSet], Field(min_length=1)]
 
     def in_force(self, on: date) -> bool:
@@ -218,7 +250,7 @@ class SelectedRuleSet:
     @cached_property
     def digest(self) -> str:
         """SHA-256 of the rule data that decides: the version's shared parts and this rule set."""
-        shared = self.version.model_dump(mode="json", exclude={"rulesets", "district_aliases"})
+        shared = self.version.model_dump(mode="json", exclude={"rulesets", "district_aliases", "supervision"})
         payload = {"version": shared, "type": self.type, "ruleset": self.ruleset.model_dump(mode="json")}
         canonical = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
         return "sha256:" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -280,6 +312,12 @@ class Rulebook:
 
     def version(self, name: str) -> Version | None:
         return next((v for v in self.versions if v.version == name), None)
+
+    def version_on(self, day: date) -> Version:
+        """The version whose terms apply on ``day`` for what is not one project's (supervision):
+        the latest that took effect by then, else the earliest."""
+        started = [v for v in self.versions if v.effective_from <= day]
+        return started[-1] if started else self.versions[0]
 
 
 # --- loading and checking ----------------------------------------------------------------------
@@ -369,6 +407,7 @@ def _version_problems(version: Version) -> list[tuple[str, str]]:
         found.append(("monitoring.penalty_cap_share", "应大于 0、不超过 10（1 即出让价款的 100%）"))
     if terms.reclaim_days < terms.idle_land_days:
         found.append(("monitoring.reclaim_days", "建议收回的天数不应少于征缴闲置费的天数"))
+    found.extend(_supervision_problems(version.supervision))
     for type_name, ruleset in version.rulesets.items():
         known = PROJECT_TYPES.get(type_name)
         if type_name == OTHER_TYPE or (known is not None and ruleset.label != known):
@@ -382,6 +421,17 @@ def _version_problems(version: Version) -> list[tuple[str, str]]:
             if ids.count(rule.id) > 1:
                 found.append((f"{key}.id", f"规则编号 {rule.id} 在同一规则集中重复"))
             found.extend((f"{key}.{k}", m) for k, m in _rule_problems(rule, levels, review))
+    return found
+
+
+def _supervision_problems(terms: SupervisionTerms) -> list[tuple[str, str]]:
+    found = []
+    if not (0 < terms.yellow_points < terms.red_points <= 100):
+        found.append(("supervision.red_points", "应满足 0 < yellow_points < red_points ≤ 100（百分点）"))
+    if not (1 <= terms.score_cap <= 2):
+        found.append(("supervision.score_cap", "应在 1 与 2 之间（1 即超额完成不加分）"))
+    if not (0 <= terms.interview_score <= 1000):
+        found.append(("supervision.interview_score", "应在 0 与 1000 之间"))
     return found
 
 

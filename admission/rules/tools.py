@@ -18,7 +18,7 @@ from admission.review.decision import Decision, decide
 from admission.review.validation import prepare
 from admission.review.wording import FindingCells, format_value
 from admission.rules.indicators import INDICATORS
-from admission.rules.rulebook import MonitoringTerms, Rule, Rulebook, SelectedRuleSet, Version, load_rulebook
+from admission.rules.rulebook import MonitoringTerms, Rule, Rulebook, SelectedRuleSet, SupervisionTerms, Version, load_rulebook
 from admission.vocabulary import VERDICTS
 
 
@@ -66,6 +66,7 @@ def listing_json(rulebook: Rulebook, on: date, project_type: str | None) -> dict
                 "types": list(v.rulesets),
                 "special_review": v.special_review is not None,
                 "monitoring": v.monitoring.model_dump(mode="json"),
+                "supervision": v.supervision.model_dump(mode="json"),
             }
             for v in rulebook.versions
         ],
@@ -182,6 +183,29 @@ TERM_LABELS = {
 }
 
 
+SUPERVISION_LABELS = {
+    "yellow_points": ("目标落后序时进度（黄灯，百分点）", "个百分点"),
+    "red_points": ("目标落后序时进度（红灯，百分点）", "个百分点"),
+    "score_cap": ("自评得分上限（完成率封顶）", ""),
+    "praise_top": ("年考核通报表扬名次", "名"),
+    "interview_score": ("年考核约谈分数线（低于）", "分"),
+    "red_after_months": ("项目逾期转红灯", "个月"),
+    "reply_days": ("督办通知反馈期限", "日"),
+}
+DEADLINE_LABELS = {
+    "unsigned": "未签约：过会后", "unregistered": "未注册：签约后", "unsupplied": "未供地：挂网后",
+    "undelivered": "未交地：供地后（未约定时）", "unstarted": "未开工：交地后（未约定时）",
+    "not_in_production": "未投产：竣工后",
+}  # fmt: skip
+
+
+def supervision_lines(terms: SupervisionTerms) -> list[tuple[str, str]]:
+    """The 督办 and 考核 terms of a version as (label, value), for ``rules list``, ``show`` and ``diff``."""
+    lines = [(label, f"{plain(Decimal(getattr(terms, key)))} {unit}".rstrip()) for key, (label, unit) in SUPERVISION_LABELS.items()]
+    lines += [(f"督办期限 {label}", f"{getattr(terms.deadlines, key)} 个月") for key, label in DEADLINE_LABELS.items()]
+    return lines
+
+
 def _share_text(value: Decimal) -> str:
     permille = value * 1000
     if permille == permille.to_integral_value() and 0 < permille < 10:
@@ -212,6 +236,14 @@ def _term_changes(old: Version, new: Version) -> list[Change]:
                 else ("提高" if getattr(new.monitoring, key) > getattr(old.monitoring, key) else "降低")
             )
             changes.append(Change("履约条款", "", f"monitoring.{key}", label, "—", old_text, new_text, direction))
+    return changes
+
+
+def _supervision_changes(old: Version, new: Version) -> list[Change]:
+    changes = []
+    for (label, old_text), (_, new_text) in zip(supervision_lines(old.supervision), supervision_lines(new.supervision), strict=True):
+        if old_text != new_text:
+            changes.append(Change("督办与考核", "", "supervision", label, "—", old_text, new_text, "调整"))
     return changes
 
 
@@ -280,6 +312,7 @@ def diff(old: dict[str, SelectedRuleSet], new: dict[str, SelectedRuleSet]) -> li
         changes += _special_review_changes(before, after)
         changes += _plausibility_changes(before, after)
         changes += _term_changes(before, after)
+        changes += _supervision_changes(before, after)
     for project_type in list(dict.fromkeys([*old, *new])):
         if project_type not in old or project_type not in new:
             present = new if project_type in new else old
