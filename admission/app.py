@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -272,3 +272,91 @@ class Admit:
         in_force = [v for v in self.rulebook.versions if v.in_force(as_of)] or list(self.rulebook.versions)
         days = in_force[0].monitoring.notice_days
         return self.documents(formats, lambda: findings_html(result, as_of, self.templates_dir, days), xlsx=lambda: findings_xlsx(result))
+
+    # --- supervision: targets, 考核, 督办 -------------------------------------------------------
+
+    def targets_report(self, year: int, as_of: date, district: str | None = None, as_recorded: str | None = None) -> dict[str, Any]:
+        """The 绩效自评表: the targets of 全市 (or a district) for ``year``, measured as of a date."""
+        from admission.ledger.history import state
+        from admission.supervision.targets import targets_report
+
+        refuse_period(year, as_of)
+        with self.ledger().reading() as connection:
+            return targets_report(state(connection, as_recorded), self.rulebook, year, as_of, district)
+
+    def assessment(self, year: int, as_of: date, as_recorded: str | None = None) -> dict[str, Any]:
+        """The districts' 年考核: scores, ranks, 通报表扬 and 约谈."""
+        from admission.ledger.history import state
+        from admission.supervision.targets import assessment
+
+        refuse_period(year, as_of)
+        with self.ledger().reading() as connection:
+            return assessment(state(connection, as_recorded), self.rulebook, year, as_of)
+
+    def targets_documents(self, report: dict[str, Any], formats: Collection[str], issued: date) -> Documents:
+        from admission.supervision.outputs import targets_html, targets_xlsx
+
+        return self.documents(formats, lambda: targets_html(report, self.templates_dir, issued), xlsx=lambda: targets_xlsx(report))
+
+    def assessment_documents(self, result: dict[str, Any], formats: Collection[str], issued: date) -> Documents:
+        from admission.supervision.outputs import assessment_html, assessment_xlsx
+
+        return self.documents(formats, lambda: assessment_html(result, self.templates_dir, issued), xlsx=lambda: assessment_xlsx(result))
+
+    def chase(self, as_of: date, district: str | None = None, as_recorded: str | None = None) -> dict[str, Any]:
+        """The projects to chase (督办) as of a date, their lights and items, and the open rounds."""
+        from admission.ledger.history import state
+        from admission.supervision.chase import chase
+
+        refuse_as_of(as_of, "督办日期")
+        with self.ledger().reading() as connection:
+            return chase(state(connection, as_recorded), self.rulebook, as_of, district)
+
+    def chase_documents(self, result: dict[str, Any], formats: Collection[str]) -> Documents:
+        from admission.supervision.outputs import chase_xlsx
+
+        return self.documents(formats, xlsx=lambda: chase_xlsx(result))
+
+    def issue_supervision(self, district: str, as_of: date, actor: str, source: str) -> dict[str, Any]:
+        """Record a 督办 round to ``district`` for its overdue items as of ``as_of``; the notice."""
+        from admission.ledger.history import state
+        from admission.ledger.supervision import issue_round
+        from admission.supervision.chase import chase
+        from admission.supervision.outputs import issue_items
+
+        refuse_as_of(as_of, "督办日期")
+        ledger = self.ledger()
+        terms = self.rulebook.version_on(as_of).supervision
+        with ledger.reading() as connection:
+            snapshot = state(connection)
+            items = issue_items(chase(snapshot, self.rulebook, as_of, district))
+            issued_this_year = sum(1 for r in snapshot.rounds if r.issued_on.year == as_of.year)
+        number = self.office.supervision_number_for(as_of, issued_this_year + 1)
+        round_id = issue_round(ledger, number, as_of, district, as_of + timedelta(days=terms.reply_days), items, actor=actor, source=source)
+        return self.notice(round_id)
+
+    def notice(self, round_id: int, as_recorded: str | None = None) -> dict[str, Any]:
+        """One 督办通知 as recorded: its number, district, reply deadline and items."""
+        from admission.errors import UsageError
+        from admission.ledger.history import state
+        from admission.supervision.outputs import notice_view
+
+        with self.ledger().reading() as connection:
+            snapshot = state(connection, as_recorded)
+        found = next((r for r in snapshot.rounds if r.id == round_id), None)
+        if found is None:
+            raise UsageError(f"没有编号为 {round_id} 的督办通知")
+        return notice_view(snapshot, found)
+
+    def notice_documents(self, notice: dict[str, Any], formats: Collection[str]) -> Documents:
+        from admission.supervision.outputs import notice_html
+
+        return self.documents(formats, lambda: notice_html(notice, self.templates_dir, self.office))
+
+
+def refuse_as_of(as_of: date, what: str) -> None:
+    """A date of something that has happened (a 督办, a check): not after today."""
+    if as_of > date.today():
+        from admission.errors import UsageError
+
+        raise UsageError(f"{what} {as_of.isoformat()} 晚于今天")

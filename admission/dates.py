@@ -3,6 +3,7 @@ UTC instants, the office reads Beijing time."""
 
 from __future__ import annotations
 
+import calendar
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 
@@ -59,3 +60,11 @@ def beijing_time(utc_iso: str) -> str:
 def beijing_date(utc_iso: str) -> date:
     """The office's calendar day of a recorded time."""
     return datetime.fromisoformat(utc_iso).astimezone(BEIJING).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """``months`` calendar months after ``day``: the same day of that month, or its last day when
+    it has no such day (2024-01-31 + 1 month = 2024-02-29)."""
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

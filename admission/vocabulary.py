@@ -127,6 +127,12 @@ EVENT_KINDS: dict[str, str] = {
     "user_enabled": "启用账户",
     "password_set": "设置密码",
     "tokens_revoked": "收回接口令牌",
+    "target_set": "设定目标任务",
+    "target_corrected": "更正目标任务",
+    "note_added": "填报进展情况",
+    "supervision_issued": "发出督办通知",
+    "supervision_replied": "督办事项反馈",
+    "supervision_closed": "督办事项办结",
 }
 
 # --- 履约 findings and what was done about them ---------------------------------------------------
@@ -171,3 +177,61 @@ def code_for(text: str, table: dict[str, str]) -> str | None:
 # --- web accounts ------------------------------------------------------------------------------
 
 ROLES: dict[str, str] = {"admin": "系统管理员", "reviewer": "审查员", "district": "区县专员", "viewer": "只读"}
+
+
+# --- supervision (督办与考核) ----------------------------------------------------------------------
+
+CITY = "全市"
+EXPANSION = "增资扩产"  # 项目性质; empty means 新引进
+NATURES = ("新引进", EXPANSION)
+# The indicator catalogue of yearly targets, in the contract's order: code -> its Chinese name.
+TARGET_INDICATORS: dict[str, str] = {
+    "reviewed": "评审项目数",
+    "passed": "过会项目数",
+    "passed_investment_yi": "过会项目投资额（亿元）",
+    "signed": "引进项目数",
+    "signed_investment_yi": "引进项目投资额（亿元）",
+    "attraction": "引进超亿元项目数",
+    "attraction_investment_yi": "引进超亿元项目投资额（亿元）",
+    "manufacturing_investment_yi": "制造业项目投资额（亿元）",
+    "manufacturing_share": "制造业项目投资占比",
+    "key_chain_investment_yi": "重点产业链项目投资额（亿元）",
+    "key_chain_share": "重点产业链项目投资占比",
+    "over_10yi": "投资10亿元以上项目数",
+    "over_50yi": "投资50亿元以上项目数",
+    "expansion": "增资扩产项目数",
+    "expansion_investment_yi": "增资扩产项目投资额（亿元）",
+    "started": "动工项目数",
+    "landing_rate": "落地率",
+    "listed_rate": "挂网率",
+    "supplied_rate": "供地率",
+    "started_rate": "动工率",
+}
+# Shares and rates are not cumulative: no 序时进度, compared with the target directly.
+PROPORTIONS = frozenset({"manufacturing_share", "key_chain_share", "landing_rate", "listed_rate", "supplied_rate", "started_rate"})
+DIRECTIONS: dict[str, str] = {">=": "≥", "<=": "≤"}
+LIGHTS: dict[str, str] = {"green": "绿灯", "yellow": "黄灯", "red": "红灯"}
+# What a 督办 chases, in the order of a project's life: code -> (name, the milestone that ends it).
+CHASE_ITEMS: dict[str, tuple[str, str]] = {
+    "unsigned": ("未签约", "signed_on"),
+    "unregistered": ("未注册", "registered_on"),
+    "unlisted": ("未挂网", "listed_on"),
+    "unsupplied": ("未供地", "supplied_on"),
+    "undelivered": ("未交地", "delivered_on"),
+    "unstarted": ("未开工", "started_on"),
+    "uncompleted": ("未竣工", "completed_on"),
+    "not_in_production": ("未投产", "in_production_on"),
+}
+NOTE_FIELDS: tuple[tuple[str, str], ...] = (
+    ("progress", "目前进展"), ("problems", "存在问题"), ("coordination", "需协调事项"), ("unit", "责任单位"), ("person", "责任人"),
+)  # fmt: skip
+
+
+def indicator_code(text: str) -> str | None:
+    """A catalogue indicator a person named: its code, or its Chinese name with or without spaces
+    and the unit (投资 10 亿元以上项目数, 过会项目投资额)."""
+    squeezed = "".join(text.split())
+    for code, label in TARGET_INDICATORS.items():
+        if squeezed in (code, label, label.split("（")[0]):
+            return code
+    return None

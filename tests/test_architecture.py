@@ -137,6 +137,10 @@ def _at_schema_0002(db: str) -> None:
     that makes the 0003 step fail after its first statement."""
     run("ledger", "add", str(SAMPLES_DIR / "industrial-approve.json"), "--db", db, *AS_OF)
     connection = sqlite3.connect(db)
+    undo_0007 = (
+        "DROP TABLE supervision_actions; DROP TABLE supervision_items; DROP TABLE supervision_rounds;"
+        "DROP TABLE progress_notes; DROP TABLE targets; ALTER TABLE projects DROP COLUMN nature;"
+    )
     undo_0006 = "DROP TABLE screening_files; DROP TABLE screenings;"  # 0005 added a users column: gone with users
     undo_0004 = (
         "DROP TABLE refused_submissions; DROP TABLE terminations; DROP TABLE extensions; DROP TABLE transfers;"
@@ -157,7 +161,7 @@ def _at_schema_0002(db: str) -> None:
         )
     )
     undo_0003 = "DROP TABLE api_tokens; DROP TABLE users; UPDATE alembic_version SET version_num = '0002';"
-    connection.executescript(undo_0006 + undo_0004 + undo_0003 + "CREATE TABLE api_tokens (stray INTEGER);")
+    connection.executescript(undo_0007 + undo_0006 + undo_0004 + undo_0003 + "CREATE TABLE api_tokens (stray INTEGER);")
     connection.commit()
     connection.close()
 

@@ -114,6 +114,14 @@ class Office:
     copy_to: str = "{district}人民政府，{district}自然资源主管部门"  # 抄送 of a notice; {district} is the project's
     report_number: str = "江招联通〔{year}〕　　号"  # 通报's 文号 pattern; {year} is the year it is issued
     report_to: str = "各县（市、区）人民政府，市有关单位："  # 通报's 主送
+    supervision_number: str = "江招联督〔{year}〕{number}号"  # 督办通知's 文号; {number}: the round's number in its year
+    supervision_copy_to: str = "市人民政府办公室"  # 督办通知's 抄送; {district} is the district chased
+
+    def supervision_number_for(self, issued: date, number: int) -> str:
+        return self.number_for(issued, self.supervision_number).replace("{number}", str(number))
+
+    def supervision_copy_to_for(self, district: str) -> str:
+        return self.supervision_copy_to.replace("{district}", district)
 
     def number_for(self, review_date: date, pattern: str | None = None) -> str:
         # str.replace, not str.format: an office's pattern must not reach Python's formatting.
@@ -129,6 +137,8 @@ _OPTIONAL_FIELDS = {
     "copy_to": "履约核查通知书抄送",
     "report_number": "通报文号格式",
     "report_to": "通报主送单位",
+    "supervision_number": "督办通知文号格式",
+    "supervision_copy_to": "督办通知抄送单位",
 }
 
 

@@ -29,8 +29,8 @@ DEFAULT_DB = "admit.db"
 # The schema this version of admit reads and writes, and the older ones it can upgrade from.
 # (tests/test_ledger.py checks these against the Alembic scripts, which alembic itself is too
 # slow to import for every `admit ledger show`.)
-SCHEMA_REVISION = "0006"
-OLDER_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+SCHEMA_REVISION = "0007"
+OLDER_REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 _WRITER_LOCK = 0x61646D6974  # "admit": PostgreSQL advisory lock key for writers
 _BUSY_SECONDS = 60
 

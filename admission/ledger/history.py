@@ -35,9 +35,14 @@ from admission.ledger.schema import (
     events,
     extensions,
     meetings,
+    progress_notes,
     projects,
     resolutions,
     revisions,
+    supervision_actions,
+    supervision_items,
+    supervision_rounds,
+    targets,
     terminations,
     transfers,
     yearly_results,
@@ -82,8 +87,25 @@ class Snapshot:
     transfers: dict[str, list[Record]] = field(default_factory=dict)  # by project, in effective order
     terminations: dict[str, Record] = field(default_factory=dict)
     extensions: dict[str, list[Record]] = field(default_factory=dict)  # by project, in recorded order
+    # Supervision: the targets in force (the latest recorded per year, region and indicator), each
+    # project's progress notes (by 填报日期, then recorded order), and every 督办 round with its
+    # items, each item with its replies and closing (``actions``), all as recorded by R.
+    targets: list[Record] = field(default_factory=list)
+    notes: dict[str, list[Record]] = field(default_factory=dict)
+    rounds: list[Record] = field(default_factory=list)
 
     # --- reads the reports and the monitor share ------------------------------------------------
+
+    def extensions_by(self, project_id: str, on: date | None) -> tuple[tuple[str, date], ...]:
+        """The project's approved extensions in force by ``on`` (approved by then; without an
+        approval date, recorded by then), in the order approved: (开工 | 竣工 | 达产, the new date)."""
+        return tuple((e.step, e.to_date) for e in self.extensions.get(project_id, [])
+                     if on is None or (e.approved_on or beijing_date(e.recorded_at)) <= on)  # fmt: skip
+
+    def latest_note(self, project_id: str, day: date) -> Record | None:
+        """The project's progress note in force on ``day``: the latest whose 填报日期 is by then."""
+        found = [n for n in self.notes.get(project_id, []) if n.noted_on <= day]
+        return found[-1] if found else None
 
     def district_on(self, project_id: str, day: date) -> str:
         """The district a project counts in on ``day``: the one a transfer (流转) effective by then
@@ -250,7 +272,36 @@ def state(connection: Connection, recorded_by: str | None = None, only: str | No
             snapshot.terminations[row.project_id] = Record(row._mapping)
 
     snapshot.statuses = _statuses(connection, known, only)
+    _supervision(snapshot, known, only)
     return snapshot
+
+
+def _supervision(snapshot: Snapshot, known: Any, only: str | None) -> None:
+    """Targets, notes and 督办 rounds as recorded by R (append-only records: filtered, never undone)."""
+    connection = snapshot.connection
+    in_force: dict[tuple[int, str, str], Record] = {}
+    if only is None:
+        for row in connection.execute(sa.select(targets).order_by(targets.c.id)):
+            if known(row.recorded_at):
+                in_force[(row.year, row.region, row.indicator)] = Record(row._mapping)
+    snapshot.targets = [t for t in in_force.values() if not t.withdrawn]
+    query = sa.select(progress_notes).order_by(progress_notes.c.noted_on, progress_notes.c.id)
+    for row in connection.execute(query if only is None else query.where(progress_notes.c.project_id == only)):
+        if known(row.recorded_at):
+            snapshot.notes.setdefault(row.project_id, []).append(Record(row._mapping))
+    rounds = {
+        row.id: Record({**row._mapping, "items": []}) for row in connection.execute(sa.select(supervision_rounds)) if known(row.recorded_at)
+    }
+    items: dict[tuple[int, int], Record] = {}
+    item_query = sa.select(supervision_items).order_by(supervision_items.c.round_id, supervision_items.c.position)
+    for row in connection.execute(item_query if only is None else item_query.where(supervision_items.c.project_id == only)):
+        if row.round_id in rounds:
+            items[(row.round_id, row.position)] = item = Record({**row._mapping, "actions": []})
+            rounds[row.round_id]["items"].append(item)
+    for row in connection.execute(sa.select(supervision_actions).order_by(supervision_actions.c.id)):
+        if known(row.recorded_at) and (row.round_id, row.position) in items:
+            items[(row.round_id, row.position)]["actions"].append(Record(row._mapping))
+    snapshot.rounds = sorted((r for r in rounds.values() if r["items"]), key=lambda r: (r.issued_on, r.id))
 
 
 def _recorded(bound: str | None) -> Any:

@@ -25,6 +25,7 @@ projects = sa.Table(
     sa.Column("chain", sa.String(40)),
     sa.Column("total_investment", Amount),
     sa.Column("land_source", sa.String(8), nullable=False, server_default="新增供地"),
+    sa.Column("nature", sa.String(8)),  # 项目性质: 新引进 (empty) or 增资扩产
     sa.Column("signed_on", sa.Date),
     sa.Column("registered_on", sa.Date),
     sa.Column("listed_on", sa.Date),
@@ -233,4 +234,79 @@ screening_files = sa.Table(
     sa.Column("position", sa.Integer, primary_key=True),
     sa.Column("suffix", sa.String(8), nullable=False),
     sa.Column("content", sa.LargeBinary, nullable=False),
+)
+
+# --- supervision (督办与考核): targets, progress notes, 督办 rounds. Append-only records, each with
+# its recorded time, so a target report or a 督办 list as recorded by R reads what was known then.
+
+# A yearly target (年度目标任务) of the city (region 全市) or a district. Setting a target again is
+# a new record that supersedes the last (a changed value needs a reason, as every correction does).
+targets = sa.Table(
+    "targets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("year", sa.Integer, nullable=False, index=True),
+    sa.Column("region", sa.String(40), nullable=False),  # 全市 or a district
+    sa.Column("indicator", sa.String(40), nullable=False),  # a code of the catalogue (vocabulary.TARGET_INDICATORS)
+    sa.Column("direction", sa.String(2), nullable=False),  # >= | <=
+    sa.Column("target", Amount, nullable=False),  # exact decimal text; a share or rate as a fraction (0.7)
+    sa.Column("weight", Amount),  # 权重 (for scoring); none: not scored
+    sa.Column("explanation", sa.Text),  # 未达标原因, as the office writes it
+    sa.Column("withdrawn", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("reason", sa.Text),  # why a target was changed or withdrawn
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+)
+
+# A dated progress note (进展情况) of a project: the latest by 填报日期 as of D is the one shown.
+progress_notes = sa.Table(
+    "progress_notes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False, index=True),
+    sa.Column("noted_on", sa.Date, nullable=False),  # 填报日期
+    sa.Column("progress", sa.Text),  # 目前进展
+    sa.Column("problems", sa.Text),  # 存在问题
+    sa.Column("coordination", sa.Text),  # 需协调事项
+    sa.Column("unit", sa.String(100)),  # 责任单位
+    sa.Column("person", sa.String(100)),  # 责任人
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+)
+
+# A 督办 round: one 督办通知 to one district, with one item per overdue project and milestone.
+supervision_rounds = sa.Table(
+    "supervision_rounds",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),  # the notice number NOTICE
+    sa.Column("number", sa.String(100), nullable=False),  # 文号
+    sa.Column("issued_on", sa.Date, nullable=False),
+    sa.Column("district", sa.String(40), nullable=False),
+    sa.Column("reply_due", sa.Date, nullable=False),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
+)
+supervision_items = sa.Table(
+    "supervision_items",
+    metadata,
+    sa.Column("round_id", sa.Integer, sa.ForeignKey("supervision_rounds.id"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),  # ITEM: 1, 2, … in the notice's table
+    sa.Column("project_id", sa.String(64), sa.ForeignKey("projects.id"), nullable=False, index=True),
+    sa.Column("item", sa.String(24), nullable=False),  # a code of vocabulary.CHASE_ITEMS
+    sa.Column("due_on", sa.Date, nullable=False),
+    sa.Column("light", sa.String(8), nullable=False),  # at issue
+    sa.Column("note", sa.Text),  # the latest progress note at issue, as the notice printed it
+)
+# A district's reply to an item (反馈) or its closing (办结), effective on its date.
+supervision_actions = sa.Table(
+    "supervision_actions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("round_id", sa.Integer, sa.ForeignKey("supervision_rounds.id"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),  # reply | close
+    sa.Column("acted_on", sa.Date, nullable=False),
+    sa.Column("text", sa.Text),
+    sa.Column("recorded_at", sa.String(32), nullable=False),
+    sa.Column("recorded_by", sa.String(100), nullable=False),
 )

@@ -117,13 +117,22 @@ class EffectiveDates:
 
     @classmethod
     def of(cls, facts: ProjectFacts, delivered: date | None, as_of: date) -> EffectiveDates:
+        return cls.moved(facts.agreed_delivery, (facts.agreed_start, facts.agreed_completion, facts.agreed_full_production),
+                         facts.extensions, delivered, as_of)  # fmt: skip
+
+    @classmethod
+    def moved(
+        cls, agreed_delivery: date | None, agreed: tuple[date | None, date | None, date | None],
+        extensions: tuple[tuple[str, date], ...], delivered: date | None, as_of: date,
+    ) -> EffectiveDates:  # fmt: skip
+        """``S'``, ``C'``, ``K'`` from the agreed (start, completion, 达产) dates: moved by the days the
+        land was delivered late (by ``as_of`` when not yet delivered) and by approved extensions."""
         handed = min(delivered, as_of) if delivered is not None else as_of
-        reference = facts.agreed_delivery or facts.agreed_start
+        reference = agreed_delivery or agreed[0]
         delay = max(0, (handed - reference).days) if reference is not None else 0
-        start, completion, full = (d + timedelta(days=delay) if d is not None else None
-                                   for d in (facts.agreed_start, facts.agreed_completion, facts.agreed_full_production))  # fmt: skip
+        start, completion, full = (d + timedelta(days=delay) if d is not None else None for d in agreed)
         extended: list[str] = []
-        for step, approved in facts.extensions:  # an extension of the start moves the completion by as much
+        for step, approved in extensions:  # an extension of the start moves the completion by as much
             if step == "开工" and start is not None and approved > start:
                 completion = completion + (approved - start) if completion is not None else None
                 start = approved

@@ -10,7 +10,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from admission.dates import beijing_date
 from admission.errors import ChangeRefused
 from admission.ledger.database import Ledger
 from admission.ledger.history import Connection, Snapshot, state
@@ -64,11 +63,7 @@ def gather(
                 terms=version.monitoring if version else MonitoringTerms(), years=figures,
                 enterprise=str(application.get("applicant", {}).get("name", "")), agreed_delivery=row.agreed_delivery_on,
                 delivered=row.delivered_on, supplied=row.supplied_on,
-                extensions=tuple(
-                    (e.step, e.to_date)
-                    for e in snapshot.extensions.get(row.id, [])
-                    if on is None or (e.approved_on or beijing_date(e.recorded_at)) <= on
-                ),
+                extensions=snapshot.extensions_by(row.id, on),
             )
         )  # fmt: skip
     return facts, warnings

@@ -7,6 +7,7 @@ and averages and maxima to 2 decimals, rates and shares to 4. The averages are r
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -66,8 +67,34 @@ def annual(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, distr
 
     With ``district``, every project figure is that district's own (the meetings are the city's).
     """
-    first, last = date(year, 1, 1), date(year, 12, 31)
-    held = snapshot.meetings_between(first, last)
+    last = date(year, 12, 31)
+    year_facts = resolved_in_year(snapshot, year, last, district, as_of)
+    figures = _figures(rulebook, year, as_of, len(year_facts.meetings), len(year_facts.last_resolution), year_facts.passed,
+                       year_facts.projects, year_facts.resolved)  # fmt: skip
+    if district is not None:
+        figures["district"] = district
+        figures["by_district"] = [d for d in figures["by_district"] if d["district"] == district]
+    figures["later_corrections"] = snapshot.corrections_after(min(last, as_of))
+    return figures
+
+
+@dataclass(frozen=True)
+class YearFacts:
+    """A year's meetings and what they resolved, for one district or the city (reports.md): the
+    meetings, the resolutions in force at them, each reviewed project's last one, the passed
+    projects with their resolved figures, and every project as of the as-of date."""
+
+    meetings: list[Any]
+    resolved: list[Any]
+    last_resolution: dict[str, Any]
+    passed: list[Passed]
+    projects: dict[str, Any]
+
+
+def resolved_in_year(snapshot: Snapshot, year: int, until: date, district: str | None, as_of: date) -> YearFacts:
+    """The meetings of ``year`` held by ``until`` and their resolutions, the projects counted in
+    ``district`` (or all) on ``as_of``; the annual report and the targets read the same."""
+    held = snapshot.meetings_between(date(year, 1, 1), until)
     resolved = snapshot.resolutions_of([m.id for m in held])
     project_rows = snapshot.projects_by_id(district=district, on=as_of)
     resolved = [row for row in resolved if row.project_id in project_rows]
@@ -75,12 +102,7 @@ def annual(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, distr
     passed_refs = {pid: row.revision for pid, row in last_resolution.items() if row.result in PASSED}
     contents = snapshot.revision_applications(passed_refs)
     passed = [_passed(project_rows[pid], contents[pid]) for pid in sorted(passed_refs)]
-    figures = _figures(rulebook, year, as_of, len(held), len(last_resolution), passed, project_rows, resolved)
-    if district is not None:
-        figures["district"] = district
-        figures["by_district"] = [d for d in figures["by_district"] if d["district"] == district]
-    figures["later_corrections"] = snapshot.corrections_after(min(last, as_of))
-    return figures
+    return YearFacts(held, resolved, last_resolution, passed, project_rows)
 
 
 def _passed(project: Any, application: dict[str, Any]) -> Passed:
@@ -160,12 +182,19 @@ def _figures(
     }
 
 
+def signed_in(all_projects: Iterable[Any], year: int, as_of: date) -> list[Any]:
+    """The projects signed (签约) in ``year`` by ``as_of``, any size."""
+    return [p for p in all_projects if p.signed_on is not None and p.signed_on.year == year and p.signed_on <= as_of]
+
+
+def attraction_cohort(all_projects: Iterable[Any], year: int, as_of: date) -> list[Any]:
+    """招商成效: the projects signed in ``year`` by ``as_of`` with a total investment of 1 亿元 or more."""
+    signed = signed_in(all_projects, year, as_of)
+    return [p for p in signed if p.total_investment is not None and Fraction(p.total_investment) >= ATTRACTION_MIN]
+
+
 def _attraction(all_projects: list[Any], year: int, as_of: date) -> dict[str, Any]:
-    signed = [
-        p for p in all_projects
-        if p.signed_on is not None and p.signed_on.year == year and p.signed_on <= as_of and p.total_investment is not None
-        and Fraction(p.total_investment) >= ATTRACTION_MIN
-    ]  # fmt: skip
+    signed = attraction_cohort(all_projects, year, as_of)
 
     def group(members: list[Any]) -> dict[str, Any]:
         return {"count": len(members), "investment_yi": _number(_yi(sum((Fraction(p.total_investment) for p in members), Fraction(0))))}

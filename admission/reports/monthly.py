@@ -15,6 +15,7 @@ import re
 from datetime import date
 from typing import Any
 
+from admission.dates import add_months
 from admission.ledger.history import Record, Snapshot
 from admission.monitoring.ledger import monitor
 from admission.rules.rulebook import MonitoringTerms, Rulebook
@@ -34,12 +35,6 @@ def parse_month(text: str) -> tuple[int, int] | None:
 
 def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
-
-
-def _add_months(day: date, months: int) -> date:
-    total = day.year * 12 + day.month - 1 + months
-    year, month = divmod(total, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def monthly(snapshot: Snapshot, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
@@ -124,7 +119,7 @@ def _not_listed(
             continue
         version = rulebook.version(versions.get((row.project_id, row.revision), ""))
         months = (version.monitoring if version else MonitoringTerms()).listing_due_months
-        due = _add_months(row.held_on, months)
+        due = add_months(row.held_on, months)
         if due <= as_of and (project.listed_on is None or project.listed_on > as_of):
             found.append({"project": row.project_id, "name": project.name, "district": project.district,
                           "meeting_date": row.held_on.isoformat(), "due": due.isoformat(), "months": months})  # fmt: skip

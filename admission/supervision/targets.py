@@ -1,0 +1,175 @@
+"""Targets (年度目标任务): the indicator catalogue computed from the ledger, each target's completion
+against 序时进度, its light and score; the 绩效自评表 (``report targets``) and the district 年考核
+(``report assessment``). Everything is read from one snapshot (as of D, as recorded by R).
+
+The catalogue's figures are those of ``reports.md`` (the annual 通报), with the meetings and
+milestones counted up to the as-of date, so a target report in June says what June knew.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from admission.ledger.history import Record, Snapshot
+from admission.numbers import json_number, round_half_up
+from admission.reports.annual import FUNNEL, OVER_10YI, OVER_50YI, WAN_PER_YI, attraction_cohort, resolved_in_year, signed_in
+from admission.rules.rulebook import Rulebook, SupervisionTerms
+from admission.supervision.measures import ahead_points, completion, light, ranks, schedule, score
+from admission.vocabulary import CITY, EXPANSION, NEW_LAND, PROPORTIONS, TARGET_INDICATORS
+
+AMOUNT_PLACES, SHARE_PLACES = 2, 4
+
+
+def _wan(projects: Iterable[Any]) -> Fraction:
+    return sum((Fraction(p.total_investment) for p in projects if p.total_investment is not None), Fraction(0))
+
+
+def _share(part: Fraction | int, whole: Fraction | int) -> Fraction:
+    return Fraction(part) / Fraction(whole) if whole else Fraction(0)
+
+
+def _by(day: date | None, as_of: date) -> bool:
+    return day is not None and day <= as_of
+
+
+def indicator_values(snapshot: Snapshot, year: int, as_of: date, district: str | None) -> dict[str, Fraction]:
+    """Every catalogue indicator of ``year`` for the city (None) or one district, as of ``as_of``,
+    exact (amounts in 亿元; shares and rates as fractions of 1). A district's figures are its
+    projects' as of ``as_of`` (transfers honoured)."""
+    facts = resolved_in_year(snapshot, year, min(date(year, 12, 31), as_of), district, as_of)
+    signed = signed_in(facts.projects.values(), year, as_of)
+    cohort = attraction_cohort(facts.projects.values(), year, as_of)
+    manufacturing = [p for p in signed if (p.industry_code or "").startswith("C")]
+    key_chain = [p for p in signed if p.chain]
+    expansion = [p for p in signed if p.nature == EXPANSION]
+    land = [p for p in facts.passed if p.land_source == NEW_LAND]
+    reached = {key: sum(1 for p in land if _by(p.milestones[key], as_of)) for key, _, _ in FUNNEL}
+    started = sum(1 for p in cohort if _by(p.started_on, as_of))
+    signed_total = _wan(signed)
+    return {
+        "reviewed": Fraction(len(facts.last_resolution)),
+        "passed": Fraction(len(facts.passed)),
+        "passed_investment_yi": sum((p.total for p in facts.passed), Fraction(0)) / WAN_PER_YI,
+        "signed": Fraction(len(signed)),
+        "signed_investment_yi": signed_total / WAN_PER_YI,
+        "attraction": Fraction(len(cohort)),
+        "attraction_investment_yi": _wan(cohort) / WAN_PER_YI,
+        "manufacturing_investment_yi": _wan(manufacturing) / WAN_PER_YI,
+        "manufacturing_share": _share(_wan(manufacturing), signed_total),
+        "key_chain_investment_yi": _wan(key_chain) / WAN_PER_YI,
+        "key_chain_share": _share(_wan(key_chain), signed_total),
+        "over_10yi": Fraction(sum(1 for p in signed if p.total_investment is not None and Fraction(p.total_investment) >= OVER_10YI)),
+        "over_50yi": Fraction(sum(1 for p in signed if p.total_investment is not None and Fraction(p.total_investment) >= OVER_50YI)),
+        "expansion": Fraction(len(expansion)),
+        "expansion_investment_yi": _wan(expansion) / WAN_PER_YI,
+        "started": Fraction(started),
+        "landing_rate": _share(started, len(cohort)),
+        "listed_rate": _share(reached["listed"], len(land)),
+        "supplied_rate": _share(reached["land_supplied"], len(land)),
+        "started_rate": _share(reached["started"], len(land)),
+    }
+
+
+def shown_value(indicator: str, value: Fraction) -> Decimal:
+    """An indicator's value as the JSON and the tables give it: counts whole, amounts in 亿元 to 2
+    decimals, shares and rates to 4, rounded half-up once from the exact value."""
+    if indicator in PROPORTIONS:
+        return round_half_up(value, SHARE_PLACES)
+    if indicator.endswith("_yi"):
+        return round_half_up(value, AMOUNT_PLACES)
+    return round_half_up(value, 0)
+
+
+def _number(value: Decimal | None) -> int | float | None:
+    return None if value is None else json_number(value)
+
+
+def target_row(target: Record, actual: Fraction, progress: Fraction, terms: SupervisionTerms) -> dict[str, Any]:
+    """One target measured: 完成值, 完成率, points ahead, light and score, as the JSON gives them."""
+    goal = Fraction(target.target)
+    proportion = target.indicator in PROPORTIONS
+    rate = completion(actual, goal, target.direction)
+    weight = Fraction(target.weight) if target.weight is not None else None
+    yellow, red = Fraction(terms.yellow_points), Fraction(terms.red_points)
+    scored = score(rate, weight, Fraction(terms.score_cap))
+    return {
+        "region": target.region,
+        "indicator": target.indicator,
+        "label": TARGET_INDICATORS[target.indicator],
+        "direction": target.direction,
+        "target": json_number(Decimal(target.target)),
+        "actual": _number(shown_value(target.indicator, actual)),
+        "completion": _number(round_half_up(rate, 4)),
+        "ahead_points": _number(ahead_points(actual, goal, rate, progress, proportion, target.direction)),
+        "light": light(actual, goal, rate, progress, proportion, target.direction, yellow, red),
+        "weight": _number(Decimal(target.weight)) if target.weight is not None else None,
+        "score": _number(scored),
+        "reason": target.explanation if rate < 1 else None,
+        "proportion": proportion,
+    }
+
+
+def _ordered(rows: list[Record]) -> list[Record]:
+    order = list(TARGET_INDICATORS)
+    return sorted(rows, key=lambda t: order.index(t.indicator))
+
+
+def targets_report(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, district: str | None = None) -> dict[str, Any]:
+    """``admit report targets --json``: the targets of 全市 (or of ``district``) for ``year`` as of
+    ``as_of``, each measured; ``total_score`` sums the scores (the 绩效自评表's 自评分数)."""
+    region = district or CITY
+    terms = rulebook.version_on(as_of).supervision
+    progress = schedule(year, as_of)
+    wanted = _ordered([t for t in snapshot.targets if t.year == year and t.region == region])
+    values = indicator_values(snapshot, year, as_of, district) if wanted else {}
+    rows = [target_row(t, values[t.indicator], progress, terms) for t in wanted]
+    total = sum((Decimal(str(r["score"])) for r in rows if r["score"] is not None), Decimal(0))
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "region": region,
+        "schedule": _number(round_half_up(progress, 4)),
+        "targets": rows,
+        "total_weight": _number(sum((Decimal(str(r["weight"])) for r in rows if r["weight"] is not None), Decimal(0))),
+        "total_score": _number(total.quantize(Decimal("0.01"))),
+    }
+
+
+def assessment(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date) -> dict[str, Any]:
+    """``admit report assessment --json``: each district's weighted targets scored, its total (the
+    sum of its rounded scores), the ranks (ties share one), 通报表扬 and 约谈. A district without a
+    weighted target is not assessed (it is named in ``unassessed``)."""
+    terms = rulebook.version_on(as_of).supervision
+    progress = schedule(year, as_of)
+    scored: list[dict[str, Any]] = []
+    unassessed = []
+    for district in rulebook.districts:
+        wanted = _ordered([t for t in snapshot.targets if t.year == year and t.region == district and t.weight is not None])
+        if not wanted:
+            unassessed.append(district)
+            continue
+        values = indicator_values(snapshot, year, as_of, district)
+        rows = [target_row(t, values[t.indicator], progress, terms) for t in wanted]
+        total = sum((Decimal(str(r["score"])) for r in rows), Decimal(0)).quantize(Decimal("0.01"))
+        scored.append({"district": district, "total": total, "targets": rows})
+    places = ranks([d["total"] for d in scored])
+    order = rulebook.districts
+    ranked = [{"district": d["district"], "score": json_number(d["total"]), "rank": rank, "targets": d["targets"]}
+              for d, rank in zip(scored, places, strict=True)]  # fmt: skip
+    districts = sorted(ranked, key=lambda d: (d["rank"], order.index(d["district"])))
+    interview_line = terms.interview_score
+    return {
+        "year": year,
+        "as_of": as_of.isoformat(),
+        "schedule": _number(round_half_up(progress, 4)),
+        "districts": districts,
+        "praise": [d["district"] for d in districts if terms.praise_top and d["rank"] <= terms.praise_top],
+        "interview": [d["district"] for d in districts if Decimal(str(d["score"])) < interview_line],
+        "unassessed": unassessed,
+        "praise_top": terms.praise_top,
+        "interview_score": json_number(interview_line),
+    }
