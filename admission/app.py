@@ -348,6 +348,15 @@ class Admit:
             raise UsageError(f"没有编号为 {round_id} 的督办通知")
         return notice_view(snapshot, found)
 
+    def leader_book(self, as_of: date, as_recorded: str | None = None) -> bytes:
+        """The leader's 台账 (one row per project, milestones, light and latest progress) as a workbook."""
+        from admission.ledger.history import state
+        from admission.supervision.leader import leader_book
+
+        refuse_as_of(as_of, "统计截止日期")
+        with self.ledger().reading() as connection:
+            return leader_book(state(connection, as_recorded), self.rulebook, as_of)
+
     def notice_documents(self, notice: dict[str, Any], formats: Collection[str]) -> Documents:
         from admission.supervision.outputs import notice_html
 

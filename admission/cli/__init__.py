@@ -21,6 +21,8 @@ COMMANDS = {
     "ledger": "admission.cli.ledger:ledger",
     "monitor": "admission.cli.monitor:monitor",
     "report": "admission.cli.report:report",
+    "targets": "admission.cli.supervision:targets_group",
+    "supervise": "admission.cli.supervision:supervise",
     "serve": "admission.cli.web:serve",
     "user": "admission.cli.web:user",
 }

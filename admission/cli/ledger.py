@@ -24,6 +24,7 @@ COMMANDS = {
     "transfer": f"{_CHANGES}:ledger_transfer",
     "terminate": f"{_CHANGES}:ledger_terminate",
     "extend": f"{_CHANGES}:ledger_extend",
+    "note": f"{_CHANGES}:ledger_note",
     "backup": f"{_VIEWS}:ledger_backup",
 }
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from admission.app import Admit
-from admission.cli.options import as_of_option, by_option, date_option, json_option, uses_admit
+from admission.cli.options import as_of_option, as_of_option_saying, by_option, date_option, json_option, uses_admit
 from admission.cli.shell import command, emit_json, notice, reports_errors, terminal_style, write_blank
 from admission.documents.files import check_outputs, write_files
 from admission.errors import UsageError
@@ -30,6 +30,7 @@ from admission.ledger.records import (
     terminate,
     transfer,
 )
+from admission.ledger.supervision import add_note
 from admission.text import safe
 from admission.vocabulary import DEVIATION
 
@@ -118,18 +119,54 @@ def ledger_import(admit: Admit, book: Path, as_json: bool, dry_run: bool, actor:
 
 @command("export")
 @click.argument("book", type=click.Path(path_type=Path, dir_okay=False))
-@uses_admit(rules=False, db=True)
+@click.option("--leader", is_flag=True, help="导出领导台账（每个项目一行，含灯号和最新进展，可打印）。")
+@as_of_option_saying("领导台账的统计截止日期（默认今天）。")
+@uses_admit(db=True)
 @reports_errors
-def ledger_export(admit: Admit, book: Path) -> None:
-    """把整个台账导出为台账工作簿（与导入格式相同，导出后再导入不产生变化）。
+def ledger_export(admit: Admit, book: Path, leader: bool, as_of: date | None) -> None:
+    """把整个台账导出为台账工作簿（与导入格式相同，导出后再导入不产生变化）；加 --leader 时导出领导台账。
+
+    领导台账：每个项目一行，含基本情况、审查结论、审议结果、各环节日期、灯号和最新进展，可直接打印。
 
     \b
     示例：
       admit ledger export 台账.xlsx
+      admit ledger export --leader 领导台账.xlsx --as-of 2026-11-30
     """
     check_outputs([book])
+    if leader:
+        write_files({book: admit.leader_book(as_of or date.today())})
+        click.echo(f"已导出领导台账：{book}")
+        return
     write_files({book: export_book(admit.ledger())})
     click.echo(f"已导出台账：{book}")
+
+
+@command("note")
+@click.argument("case_id")
+@date_option("--on", "填报日期（默认今天）。")
+@click.option("--progress", default=None, help="目前进展。")
+@click.option("--problems", default=None, help="存在问题。")
+@click.option("--coordination", default=None, help="需协调事项。")
+@click.option("--unit", default=None, help="责任单位。")
+@click.option("--person", default=None, help="责任人。")
+@uses_admit(db=True)
+@by_option
+@reports_errors
+def ledger_note(
+    admit: Admit, case_id: str, on: date | None, progress: str | None, problems: str | None, coordination: str | None, unit: str | None,
+    person: str | None, actor: str,
+) -> None:  # fmt: skip
+    """填报项目进展情况（目前进展、存在问题、需协调事项、责任单位、责任人）；新的填报取代旧的，旧的留在历史中。
+
+    \b
+    示例：
+      admit ledger note JM-2026-0173 --progress "已完成土地挂网" --problems "供电线路待迁改"
+      admit ledger note JM-2026-0173 --coordination "请市供电局协调" --unit 新会区投资促进局 --on 2026-12-01
+    """
+    fields = {"progress": progress, "problems": problems, "coordination": coordination, "unit": unit, "person": person}
+    changed = add_note(admit.ledger(), case_id, on or date.today(), fields, actor=actor, today=date.today(), source="admit ledger note")
+    click.echo(f"{'已登记进展情况' if changed else '与当日已登记的进展情况相同，未变化'}：{case_id}")
 
 
 @command("template")

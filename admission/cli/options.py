@@ -44,6 +44,11 @@ def as_of_option_saying(help_text: str = "审查日期；申请未填受理日�
 as_of_option = as_of_option_saying()
 
 
+def default_as_of(year: int) -> date:
+    """A year's target reports default to its last day, or to today while the year is under way."""
+    return min(date(year, 12, 31), date.today())
+
+
 def parse_recorded_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     """``--as-recorded R``: a date (the end of that day, Beijing time) or an ISO time, as a UTC instant."""
     if value is None:

@@ -8,13 +8,22 @@ from pathlib import Path
 import click
 
 from admission.app import Admit
-from admission.cli.options import as_of_option_saying, as_recorded_option, date_option, json_option, output_option, uses_admit
+from admission.cli.options import (
+    as_of_option_saying,
+    as_recorded_option,
+    date_option,
+    default_as_of,
+    json_option,
+    output_option,
+    uses_admit,
+)
 from admission.cli.shell import AdmitGroup, emit_json, reports_errors, save, targets
 from admission.dates import BEIJING, today_in_beijing
 from admission.documents.files import check_outputs
 from admission.errors import UsageError
 from admission.reports.monthly import parse_month
 from admission.reports.outputs import annual_paragraph, monthly_lines
+from admission.supervision.outputs import assessment_lines, targets_lines
 
 report_json_option = json_option("以 JSON 输出全部数字。")
 pdf_option = output_option("pdf", "写出通报 PDF（公文格式，含图表）。")
@@ -35,7 +44,7 @@ def issued_on(as_recorded: str | None) -> date:
 
 @click.group(cls=AdmitGroup)
 def report() -> None:
-    """通报：年度过会项目总体情况通报、月通报（数字全部来自台账）。"""
+    """通报：年度过会项目总体情况通报、月通报、绩效自评表、年考核（数字全部来自台账）。"""
 
 
 @report.command("annual")
@@ -124,4 +133,91 @@ def report_monthly(
         emit_json(figures)
         return
     for line in monthly_lines(figures):
+        click.echo(line)
+
+
+@report.command("targets")
+@click.option("--year", type=click.IntRange(1990, 9999), required=True, help="年度，如 2024。")
+@click.option("--district", default=None, help="只看这一区域的目标任务（默认全市）。")
+@as_of_option_saying("统计截止日期（默认今天与年末中较早的一天）。")
+@as_recorded_option
+@issued_option
+@report_json_option
+@pdf_option
+@docx_option
+@xlsx_option
+@html_option
+@report_admit
+@reports_errors
+def report_targets(
+    admit: Admit,
+    year: int,
+    district: str | None,
+    as_of: date | None,
+    as_recorded: str | None,
+    issued: date | None,
+    as_json: bool,
+    pdf_path: Path | None,
+    docx_path: Path | None,
+    xlsx_path: Path | None,
+    html_path: Path | None,
+) -> None:
+    """绩效自评表：年度目标任务的预期值、实现值、完成率、序时进度、灯号、权重、自评分数与未达标原因。
+
+    \b
+    示例：
+      admit report targets --year 2024
+      admit report targets --year 2024 --pdf 绩效自评表.pdf --docx 绩效自评表.docx --xlsx 绩效自评表.xlsx
+      admit report targets --year 2026 --district 新会区 --as-of 2026-09-30
+    """
+    outputs = targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path)
+    check_outputs(outputs.values())
+    report_data = admit.targets_report(year, as_of or default_as_of(year), admit.district(district), as_recorded)
+    save(admit.targets_documents(report_data, outputs.keys(), issued or issued_on(as_recorded)), outputs)
+    if as_json:
+        emit_json(report_data)
+        return
+    for line in targets_lines(report_data):
+        click.echo(line)
+
+
+@report.command("assessment")
+@click.option("--year", type=click.IntRange(1990, 9999), required=True, help="年度，如 2024。")
+@as_of_option_saying("统计截止日期（默认今天与年末中较早的一天）。")
+@as_recorded_option
+@issued_option
+@report_json_option
+@pdf_option
+@docx_option
+@xlsx_option
+@html_option
+@report_admit
+@reports_errors
+def report_assessment(
+    admit: Admit,
+    year: int,
+    as_of: date | None,
+    as_recorded: str | None,
+    issued: date | None,
+    as_json: bool,
+    pdf_path: Path | None,
+    docx_path: Path | None,
+    xlsx_path: Path | None,
+    html_path: Path | None,
+) -> None:
+    """年考核：各区域计分目标的得分、总分与排名，通报表扬和约谈名单。
+
+    \b
+    示例：
+      admit report assessment --year 2024
+      admit report assessment --year 2024 --pdf 年考核.pdf --docx 年考核.docx --xlsx 年考核.xlsx
+    """
+    outputs = targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path)
+    check_outputs(outputs.values())
+    result = admit.assessment(year, as_of or default_as_of(year), as_recorded)
+    save(admit.assessment_documents(result, outputs.keys(), issued or issued_on(as_recorded)), outputs)
+    if as_json:
+        emit_json(result)
+        return
+    for line in assessment_lines(result):
         click.echo(line)

@@ -40,18 +40,25 @@ from admission.ledger.records import (
     year_in,
     year_problems,
 )
-from admission.ledger.schema import extensions, meetings, projects, resolutions, transfers, yearly_results
+from admission.ledger.schema import extensions, meetings, progress_notes, projects, resolutions, targets, transfers, yearly_results
+from admission.ledger.supervision import note_in, note_problems, target_entry, target_in
 from admission.numbers import number_problem
 from admission.rules.rulebook import Rulebook
 from admission.text import excerpt
 from admission.vocabulary import (
+    CITY,
     CONTRACT_DATES,
     CONTRACT_FIELDS,
+    DIRECTIONS,
     LAND_SOURCES,
     MILESTONES,
+    NATURES,
     NEW_LAND,
+    NOTE_FIELDS,
     PROJECT_TYPES,
+    PROPORTIONS,
     RESULTS,
+    TARGET_INDICATORS,
     project_type_code,
     type_label,
 )
@@ -81,6 +88,7 @@ PROJECT_COLUMNS: tuple[BookColumn, ...] = (
     BookColumn("案件编号", "id", "case_id", "必填", 16),
     *IDENTITY,
     BookColumn("用地来源", "land_source", "text", "新增供地（默认）或 自有用地（不挂网、供地、交地）"),
+    BookColumn("项目性质", "nature", "text", "新引进（默认）或 增资扩产", 10, 8),
     *(BookColumn(label, key, "date", "日期，如 2026-11-28；不得晚于导入当日") for key, label in MILESTONES),
     BookColumn("出让价款（万元）", "land_price", "amount", "大于 0", 16),
     *(BookColumn(label, key, "date", "土地出让合同 / 监管协议约定的日期") for key, label in CONTRACT_DATES),
@@ -125,6 +133,22 @@ CORRECTION_COLUMNS: tuple[BookColumn, ...] = (
     BookColumn("更正后", "value", "text", "新值；审议结果可填“撤销”，其他可填“清除”", 20, 2000),
     BookColumn("更正原因", "reason", "text", "必填", 30, 2000),
 )
+TARGET_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("年度", "year", "integer", "如 2024"),
+    BookColumn("区域", "region", "text", "全市或区域名称"),
+    BookColumn("指标", "indicator", "text", "目标任务指标，如 评审项目数、引进超亿元项目投资额（亿元）、落地率", 30),
+    BookColumn("目标值", "target", "text", "数字；占比、比率可写 70%", 12, 20),
+    BookColumn("方向", "direction", "text", "≥（默认，不低于）或 ≤（不高于）", 8, 2),
+    BookColumn("权重", "weight", "text", "计分权重；不计分的目标不填", 8, 20),
+    BookColumn("未达标原因", "explanation", "text", "未完成目标时填写，列入绩效自评表", 30, 2000),
+    BookColumn("更正原因", "reason", "text", "更改已登记的目标值、方向或权重时必填", 20, 2000),
+)
+NOTE_COLUMNS: tuple[BookColumn, ...] = (
+    BookColumn("案件编号", "id", "case_id", "必填", 16),
+    BookColumn("填报日期", "noted_on", "date", "必填；不得晚于导入当日"),
+    *(BookColumn(label, key, "text", "目前进展、存在问题、需协调事项至少填一项", 30, 2000) for key, label in NOTE_FIELDS[:3]),
+    *(BookColumn(label, key, "text", "选填", 16, 100) for key, label in NOTE_FIELDS[3:]),
+)
 SHEETS: dict[str, tuple[BookColumn, ...]] = {
     "项目台账": PROJECT_COLUMNS,
     "会议审议": MEETING_COLUMNS,
@@ -132,6 +156,8 @@ SHEETS: dict[str, tuple[BookColumn, ...]] = {
     "项目流转": TRANSFER_COLUMNS,
     "延期": EXTENSION_COLUMNS,
     "更正": CORRECTION_COLUMNS,
+    "目标任务": TARGET_COLUMNS,
+    "进展情况": NOTE_COLUMNS,
 }
 YES = "是"
 
@@ -380,7 +406,8 @@ class _Applier:
             if number == 1:
                 return
             apply = {"项目台账": self._project, "会议审议": self._resolution, "履约数据": self._results, "项目流转": self._transfer,
-                     "延期": self._extension, "更正": self._correction}[sheet]  # fmt: skip
+                     "延期": self._extension, "更正": self._correction, "目标任务": self._target,
+                     "进展情况": self._note}[sheet]  # fmt: skip
             changed = apply(values, source)
         except ChangeRefused as error:
             self.outcome.refused.append(Refusal(self.path, sheet, number, case_id, name, error.problems))
@@ -502,6 +529,23 @@ class _Applier:
             raise ChangeRefused([("会议编号", f"{case_id} 在该次会议没有在用的审议结果可更正")])
         return str(current.result)
 
+    def _target(self, values: dict[str, Any], source: str) -> bool:
+        entry = target_entry(values.get("year"), values.get("region"), values.get("indicator"), values.get("target"),
+                             values.get("direction"), values.get("weight"), values.get("explanation"), self.rulebook.districts,
+                             self.today)  # fmt: skip
+        return target_in(self.change, entry, values.get("reason"), source)
+
+    def _note(self, values: dict[str, Any], source: str) -> bool:
+        case_id = self._require_id(values)
+        fields = {key: values.get(key) for key, _ in NOTE_FIELDS}
+        noted_on = values.get("noted_on")
+        problems = note_problems(noted_on, fields, self.today)
+        if case_id not in self._projects:
+            problems.insert(0, ("案件编号", f"{case_id} 不在台账中"))
+        if problems or noted_on is None:
+            raise ChangeRefused(problems)
+        return note_in(self.change, case_id, noted_on, fields, source)
+
     def _results(self, values: dict[str, Any], source: str) -> bool:
         case_id = self._require_id(values)
         year = values.get("year")
@@ -568,6 +612,19 @@ def export_sheets(connection: sa.Connection) -> list[Sheet]:
         [row.project_id, row.year, *(Decimal(v) if v is not None else None for v in (row.tax, row.output, row.fixed_assets))]
         for row in connection.execute(sa.select(yearly_results).order_by(yearly_results.c.project_id, yearly_results.c.year))
     ]
+    in_force: dict[tuple[int, str, str], Any] = {}
+    for row in connection.execute(sa.select(targets).order_by(targets.c.id)):
+        in_force[(row.year, row.region, row.indicator)] = row
+    target_rows: list[list[Value]] = [
+        [row.year, row.region, TARGET_INDICATORS[row.indicator], _target_text(row.target, row.indicator), DIRECTIONS[row.direction],
+         row.weight, row.explanation, None]
+        for key, row in sorted(in_force.items()) if not row.withdrawn
+    ]  # fmt: skip
+    latest_notes: dict[tuple[str, date], Any] = {}
+    for row in connection.execute(sa.select(progress_notes).order_by(progress_notes.c.id)):
+        latest_notes[(row.project_id, row.noted_on)] = row  # re-importing a day's latest note changes nothing
+    note_rows: list[list[Value]] = [[pid, day, *(row._mapping[key] for key, _ in NOTE_FIELDS)]
+                                    for (pid, day), row in sorted(latest_notes.items())]  # fmt: skip
     formats = {i: "yyyy-mm-dd" for i, c in enumerate(PROJECT_COLUMNS) if c.kind == "date"}
     return [
         Sheet("项目台账", [c.header for c in PROJECT_COLUMNS], project_rows, number_formats=formats),
@@ -575,7 +632,14 @@ def export_sheets(connection: sa.Connection) -> list[Sheet]:
         Sheet("履约数据", [c.header for c in RESULT_COLUMNS], result_rows),
         Sheet("项目流转", [c.header for c in TRANSFER_COLUMNS], transfer_rows, number_formats={1: "yyyy-mm-dd"}),
         Sheet("延期", [c.header for c in EXTENSION_COLUMNS], extension_rows, number_formats={2: "yyyy-mm-dd", 5: "yyyy-mm-dd"}),
+        Sheet("目标任务", [c.header for c in TARGET_COLUMNS], target_rows),
+        Sheet("进展情况", [c.header for c in NOTE_COLUMNS], note_rows),
     ]
+
+
+def _target_text(stored: str, indicator: str) -> str:
+    """A target as the 目标任务 sheet writes it: a share or a rate as a percentage (70%)."""
+    return f"{(Decimal(stored) * 100).normalize():f}%" if indicator in PROPORTIONS else stored
 
 
 def export_book(ledger: Ledger) -> bytes:
@@ -600,6 +664,9 @@ def template_bytes(rulebook: Rulebook) -> bytes:
         "项目类型": list(PROJECT_TYPES.values()),
         "用地来源": list(LAND_SOURCES),
         "审议结果": list(RESULTS),
+        "区域": [CITY, *rulebook.districts],
+        "方向": list(DIRECTIONS.values()),
+        "项目性质": list(NATURES),
     }
     for sheet_name, columns in SHEETS.items():
         sheet = workbook.create_sheet(sheet_name)

@@ -50,6 +50,7 @@ from admission.vocabulary import (
     LAND_MILESTONES,
     LAND_SOURCES,
     MILESTONES,
+    NATURES,
     NEW_LAND,
     ORDERED_MILESTONES,
     OWN_LAND,
@@ -92,6 +93,8 @@ def progress_problems(stored: dict[str, Any] | None, fields: dict[str, Any], tod
     land_source = merged.get("land_source") or NEW_LAND
     if "land_source" in fields and fields["land_source"] not in LAND_SOURCES:
         problems.append(("用地来源", f"应为 {' 或 '.join(LAND_SOURCES)}，实际为“{excerpt(fields['land_source'])}”"))
+    if "nature" in fields and fields["nature"] not in NATURES:
+        problems.append(("项目性质", f"应为 {' 或 '.join(NATURES)}，实际为“{excerpt(fields['nature'])}”"))
     labels = dict(MILESTONES)
     for key, label in MILESTONES:
         if key in fields and fields[key] > today:
