@@ -46,10 +46,10 @@ def ahead_text(row: dict[str, Any]) -> str:
     """快于序时进度 3.2 个百分点 / 慢于 … / 与序时进度持平 (for shares: 高于目标 …)."""
     points = Decimal(str(row["ahead_points"]))
     if row["proportion"]:
-        return "达到目标" if points >= 0 else f"低于目标{trimmed(-points)}个百分点"
+        return "达到目标" if points >= 0 else f"低于目标 {-points:.1f} 个百分点"
     if points == 0:
         return "与序时进度持平"
-    return f"{'快于' if points > 0 else '慢于'}序时进度{trimmed(abs(points))}个百分点"
+    return f"{'快于' if points > 0 else '慢于'}序时进度 {abs(points):.1f} 个百分点"
 
 
 def _target_cells(row: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Build the 2022 sample ledger: synthetic raw records whose report reproduces Jiangmen's published 2022 figures.
 
-    python samples/ledger-2022/build.py        # writes 申请汇总表.xlsx and 台账.xlsx beside this file
+    python samples/ledger-2022/build.py        # writes 申请汇总表.xlsx, 台账.xlsx and 目标任务.xlsx beside this file
 
 (The applications are an intake workbook, not JSON files, so that `admit screen samples/` still
 means the single-application samples.)
@@ -197,6 +197,24 @@ def build(target: Path = HERE) -> None:
         meetings_sheet.append([meeting + 1, MEETING_DATES[meeting], case_id, result, None])
     meetings_sheet.append([20, date(2021, 12, 20), "JM-2021-0999", "通过", None])
     workbook.save(target / "台账.xlsx")
+    write_targets(target / "目标任务.xlsx")
+
+
+def write_targets(path: Path) -> None:
+    """The 2022 targets the city published (引进项目 300 个、计划投资额 1675 亿元), as a 目标任务 sheet:
+    ``admit ledger import 目标任务.xlsx`` records them, ``admit report targets --year 2022`` measures them."""
+    from openpyxl import Workbook
+
+    from admission.ledger.book import TARGET_COLUMNS
+
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = "目标任务"
+    sheet.append([c.header for c in TARGET_COLUMNS])
+    sheet.append([2022, "全市", "引进超亿元项目数", 300, "≥", None, None, None])
+    sheet.append([2022, "全市", "引进超亿元项目投资额（亿元）", 1675, "≥", None, None, None])
+    workbook.save(path)
 
 
 def _milestones(case_id: str, index: int, met: date) -> dict[str, Any]:
