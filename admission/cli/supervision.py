@@ -74,7 +74,13 @@ def targets_set(
 @uses_admit(db=True)
 @reports_errors
 def targets_list(admit: Admit, year: int, district: str | None, as_of: date | None, as_recorded: str | None, as_json: bool) -> None:
-    """列出一个年度的目标任务及其完成情况（与 admit report targets 相同）。"""
+    """列出一个年度的目标任务及其完成情况（与 admit report targets 相同）。
+
+    \b
+    示例：
+      admit targets list --year 2024
+      admit targets list --year 2024 --district 新会区 --json
+    """
     report = admit.targets_report(year, as_of or default_as_of(year), admit.district(district), as_recorded)
     if as_json:
         emit_json(report)
@@ -168,7 +174,12 @@ def supervise_issue(
 @reports_errors
 def supervise_notice(admit: Admit, notice_id: int, pdf_path: Path | None, docx_path: Path | None, html_path: Path | None,
                      as_json: bool) -> None:  # fmt: skip
-    """重新写出一份已发出的督办通知（内容与发出时相同）。"""
+    """重新写出一份已发出的督办通知（内容与发出时相同）。
+
+    \b
+    示例：
+      admit supervise notice 1 --pdf 督办通知.pdf --docx 督办通知.docx
+    """
     outputs = targets(pdf=pdf_path, docx=docx_path, html=html_path)
     check_outputs(outputs.values())
     notice = admit.notice(notice_id)

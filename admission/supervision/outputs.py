@@ -144,6 +144,7 @@ def notice_html(notice: dict[str, Any], templates: Path | None, office: Office) 
         "office": office,
         "number": notice["number"],
         "addressee": f"{district}人民政府：",
+        "you": "你市" if district.endswith("市") else "你区",
         "issued_zh": _day(notice["issued_on"]),
         "reply_due_zh": _day(notice["reply_due"]),
         "project_count": len({i["project"] for i in notice["items"]}),
