@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from collections.abc import Iterator
 from types import FrameType
 
@@ -25,7 +26,17 @@ class Interrupted(KeyboardInterrupt):
         self.signal_number = signal_number
 
 
+# Signals that arrived while the main thread held them (None: not holding). Blocking with
+# pthread_sigmask alone is not enough once other threads exist (a thread pool, the engine's
+# timers): the kernel then hands a process signal to a thread that does not block it, and Python
+# runs our handler in the main thread anyway. So the handler itself defers while held.
+_deferred: list[int] | None = None
+
+
 def _raise_interrupted(signal_number: int, frame: FrameType | None) -> None:
+    if _deferred is not None:
+        _deferred.append(signal_number)
+        return
     raise Interrupted(signal_number)
 
 
@@ -41,8 +52,16 @@ def exit_code_of(interrupt: BaseException) -> int:
 @contextlib.contextmanager
 def held_signals() -> Iterator[None]:
     """SIGINT and SIGTERM wait until the block is done (they are delivered right after)."""
+    global _deferred
+    outermost = threading.current_thread() is threading.main_thread() and _deferred is None
+    if outermost:
+        _deferred = []
     previous = signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a blocked signal is handled here, and deferred
+        if outermost:
+            pending, _deferred = _deferred, None
+            if pending:
+                raise Interrupted(pending[0])

@@ -216,7 +216,8 @@ def test_template_is_empty_and_its_lists_refuse_typos(tmp_path: Path) -> None:
     path = tmp_path / "台账.xlsx"
     assert run("ledger", "template", str(path))[0] == 0
     workbook = load_workbook(path)
-    assert workbook.sheetnames == ["项目台账", "会议审议", "履约数据", "项目流转", "延期", "更正"]  # ledger contract v2
+    # ledger contract v2, and the supervision contract's two sheets
+    assert workbook.sheetnames == ["项目台账", "会议审议", "履约数据", "项目流转", "延期", "更正", "目标任务", "进展情况"]
     validations = [v for sheet in workbook for v in sheet.data_validations.dataValidation]
     assert validations and all(v.showErrorMessage for v in validations)
     assert run("ledger", "template", str(path))[0] == 73  # never over an existing file

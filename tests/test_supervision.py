@@ -506,3 +506,19 @@ def test_rules_show_and_diff_the_supervision_terms(tmp_path: Path) -> None:
     edit_rules(proposed, "JM-2022.toml", "yellow_points = 10 ", "yellow_points = 40 ")
     code, _, err = run("rules", "validate", str(proposed))
     assert code == 2 and "supervision.red_points" in (err + _)
+
+
+def test_the_2024_sample_is_what_its_script_builds(tmp_path: Path) -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_2024", SAMPLE_2024 / "build.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.build(tmp_path)
+    for book in ("申请汇总表.xlsx", "台账.xlsx"):
+        ours, theirs = load_workbook(tmp_path / book), load_workbook(SAMPLE_2024 / book)
+        assert ours.sheetnames == theirs.sheetnames
+        for sheet in ours.sheetnames:
+            rebuilt = [[c.value for c in row] for row in ours[sheet].iter_rows()]
+            assert rebuilt == [[c.value for c in row] for row in theirs[sheet].iter_rows()], (book, sheet)

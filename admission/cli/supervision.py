@@ -31,7 +31,7 @@ supervise_admit = uses_admit(db=True, templates=True, fonts=True)
 
 @click.group("targets", cls=AdmitGroup)
 def targets_group() -> None:
-    """年度目标任务：录入全市和各区域的目标值、方向、权重（完成情况见 admit report targets）。"""
+    """年度目标任务：录入全市和各区域的目标值、方向与权重，查看完成情况。"""
 
 
 @targets_group.command("set")

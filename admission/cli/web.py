@@ -36,7 +36,7 @@ def is_loopback(host: str) -> bool:
 @uses_admit(db=True, templates=True, fonts=True)
 @reports_errors
 def serve(admit: Admit, host: str, port: int, allow_remote: bool, forwarded_allow_ips: str | None) -> None:
-    """启动网页端与 JSON 接口（审查员、区县专员、只读三种角色；账户用 admit user 管理）。
+    """启动网页端与 JSON 接口（系统管理员、审查员、区县专员、只读四种角色；账户用 admit user 管理）。
 
     默认只在 127.0.0.1 上监听：admit serve 本身不提供 HTTPS，对外服务请放在 nginx 等反向代理之后。
     会话签名密钥取环境变量 ADMIT_SESSION_SECRET（多进程或重启后保持登录时需要），否则每次启动随机生成。

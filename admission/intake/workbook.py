@@ -342,7 +342,7 @@ def _unread_values(unknown: dict[int, tuple[str, str]], cells: tuple[Any, ...]) 
 
 
 # The 台账 workbook's sheets (admission.ledger.book.SHEETS; a test keeps the two the same).
-LEDGER_SHEET_NAMES = ("项目台账", "会议审议", "履约数据", "项目流转", "延期", "更正")
+LEDGER_SHEET_NAMES = ("项目台账", "会议审议", "履约数据", "项目流转", "延期", "更正", "目标任务", "进展情况")
 HEADER_SEARCH_ROWS = 10  # a 汇总表 has a title row or two (and a date line) above its header
 
 
