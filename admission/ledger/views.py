@@ -26,6 +26,7 @@ from admission.vocabulary import (
     EVENT_KINDS,
     LAND_MILESTONES,
     MILESTONES,
+    NOTE_FIELDS,
     PASSED,
     PROJECT_TYPES,
     RESULTS,
@@ -172,6 +173,11 @@ def project_detail(connection: sa.Connection, case_id: str, recorded_by: str | N
         "yearly_results": [
             {"year": y, "tax": r.tax, "output": r.output, "fixed_assets": r.fixed_assets}
             for y, r in sorted(snapshot.yearly[case_id].items())
+        ],
+        "notes": [
+            {"on": n.noted_on.isoformat(), **{key: n[key] for key, _ in NOTE_FIELDS}, "recorded_at": n.recorded_at,
+             "recorded_by": n.recorded_by}
+            for n in snapshot.notes.get(case_id, [])
         ],
         "events": [_event(e) for e in event_rows],
     }

@@ -128,7 +128,17 @@ def _not_listed(
 
 def monthly_report(snapshot: Snapshot, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
     """The ``admit report monthly --json`` object: the month's figures and whom to chase at its end."""
+    from admission.supervision.chase import chase as chased
+    from admission.supervision.targets import targets_report
+
     figures = monthly(snapshot, rulebook, year, month, district)
-    chase = monitor(snapshot, rulebook, month_end(year, month), district)
-    figures["to_chase"] = {"monitor": chase["findings"], "monitor_summary": chase["summary"], "not_listed": figures.pop("not_listed")}
+    last = month_end(year, month)
+    chase = monitor(snapshot, rulebook, last, district)
+    lights = chased(snapshot, rulebook, last, district)
+    figures["to_chase"] = {"monitor": chase["findings"], "monitor_summary": chase["summary"], "not_listed": figures.pop("not_listed"),
+                           "lights": {"counts": lights["counts"], "projects": lights["projects"]}}  # fmt: skip
+    # Each region's targets to date against 序时进度 (supervision contract), where it has any.
+    regions = [district] if district else [None, *rulebook.districts]
+    measured = [targets_report(snapshot, rulebook, year, last, region) for region in regions]
+    figures["targets"] = [report for report in measured if report["targets"]]
     return figures

@@ -18,6 +18,8 @@ from admission.dates import date_zh
 from admission.documents.sheets import AMOUNT_FORMAT, COUNT_FORMAT, RATE_FORMAT, Formatted, Sheet, Value, workbook_bytes, xlsx_bytes
 from admission.documents.templating import office_settings, render_document
 from admission.numbers import grouped, percent, trimmed
+from admission.supervision.outputs import monthly_target_text, target_cells
+from admission.vocabulary import LIGHTS
 
 CJK_FONT = "Noto Sans CJK SC"
 STEPS = (("listed", "挂网"), ("land_supplied", "供地"), ("land_delivered", "交地"), ("started", "开工"))
@@ -298,6 +300,24 @@ def monthly_lines(m: dict[str, Any]) -> list[str]:
     for p in chase["not_listed"]:
         overdue = f"{p['meeting_date']} 过会，满 {p['months']} 个月（{p['due']}）仍未挂网"
         lines.append(f"    {p['district']}  {p['project']}  {p['name']}：{overdue}")
+    return lines + supervision_lines(m)
+
+
+def supervision_lines(m: dict[str, Any]) -> list[str]:
+    """五、目标任务 against 序时进度 and 六、红黄灯项目: the supervision contract's additions."""
+    lines = []
+    if m.get("targets"):
+        schedule = percent(Decimal(str(m["targets"][0]["schedule"])), 1)
+        lines.append(f"五、目标任务完成情况（序时进度 {schedule}）：")
+        for report in m["targets"]:
+            lines.append(f"    {report['region']}：" + "；".join(monthly_target_text(row) for row in report["targets"]))
+    lights = m["to_chase"].get("lights")
+    if lights:
+        counts = lights["counts"]
+        lines.append(f"六、红黄灯项目：红灯 {counts['red']} 个，黄灯 {counts['yellow']} 个。")
+        for p in lights["projects"]:
+            items = "、".join(f"{i['label']}逾期 {i['overdue_days']} 天" for i in p["items"])
+            lines.append(f"    [{p['light_label']}] {p['district']}  {p['project']}  {p['name']}：{items}")
     return lines
 
 
@@ -321,8 +341,16 @@ def monthly_html(m: dict[str, Any], templates: Path | None, issued: date) -> str
         "milestone_names": [k for k in m["milestones"][0] if k != "district"] if m["milestones"] else [],
         "findings": [{**f, "amount_text": _amount_text(f["amount_wan"])} for f in m["to_chase"]["monitor"]],
         "not_listed": [{**p, "meeting_date_zh": _day(p["meeting_date"])} for p in m["to_chase"]["not_listed"]],
+        "targets": monthly_targets(m),
+        "schedule_text": percent(Decimal(str(m["targets"][0]["schedule"])), 1) if m.get("targets") else "",
+        "lights": m["to_chase"].get("lights") or {"counts": {}, "projects": []},
     }
     return render_document(templates, "monthly.html.j2", context)
+
+
+def monthly_targets(m: dict[str, Any]) -> list[dict[str, Any]]:
+    """The month's target rows as the 月通报's table shows them."""
+    return [{**cells, "region": report["region"]} for report in m.get("targets", []) for cells in map(target_cells, report["targets"])]
 
 
 def monthly_xlsx(m: dict[str, Any]) -> bytes:
@@ -340,10 +368,23 @@ def monthly_xlsx(m: dict[str, Any]) -> bytes:
     ]  # fmt: skip
     for p in m["to_chase"]["not_listed"]:
         chase.append([p["district"], p["project"], p["name"], "过会满期未挂网", None, None, f"{p['meeting_date']} 过会"])
+    target_rows: list[list[Value]] = [
+        [r["region"], r["label"], r["direction_sign"], Decimal(str(r["target"])), Decimal(str(r["actual"])), Decimal(str(r["completion"])),
+         Decimal(str(r["ahead_points"])), r["light_label"]]
+        for r in monthly_targets(m)
+    ]  # fmt: skip
+    light_rows: list[list[Value]] = [
+        [p["district"], p["project"], p["name"], p["light_label"], i["label"], date.fromisoformat(i["due"]), i["overdue_days"],
+         LIGHTS[i["light"]]]
+        for p in (m["to_chase"].get("lights") or {"projects": []})["projects"] for i in p["items"]
+    ]  # fmt: skip
     return xlsx_bytes([
         Sheet("受理申请", ("区域", "案件编号", "项目名称", "受理日期", "审查结论"), apps),
         Sheet("会议审议", ("会议", "日期", "区域", "案件编号", "项目名称", "审议结果", "与审查结论不一致"), resolutions),
         Sheet("项目进度", ("区域", *names), progress),
         Sheet("督办事项", ("区域", "案件编号", "项目名称", "事项", "年度", "金额（万元）", "处理情况"), chase,
               number_formats={5: AMOUNT_FORMAT}),
+        Sheet("目标任务", ("区域", "指标", "方向", "目标值", "完成值", "完成率", "快于序时进度（百分点）", "灯号"), target_rows,
+              number_formats={5: RATE_FORMAT}),
+        Sheet("红黄灯项目", ("区域", "案件编号", "项目名称", "项目灯号", "逾期事项", "应完成日期", "逾期天数", "事项灯号"), light_rows),
     ])  # fmt: skip

@@ -52,13 +52,20 @@ def ahead_text(row: dict[str, Any]) -> str:
     return f"{'快于' if points > 0 else '慢于'}序时进度 {abs(points):.1f} 个百分点"
 
 
-def _target_cells(row: dict[str, Any]) -> dict[str, Any]:
+def target_cells(row: dict[str, Any]) -> dict[str, Any]:
     proportion, code = row["proportion"], row["indicator"]
     return {**row, "direction_sign": DIRECTIONS[row["direction"]], "target_text": figure_text(row["target"], proportion, code),
             "actual_text": figure_text(row["actual"], proportion, code), "completion_text": completion_text(row),
             "ahead_text": ahead_text(row), "light_label": LIGHTS[row["light"]],
             "weight_text": trimmed(Decimal(str(row["weight"]))) if row["weight"] is not None else "—",
             "score_text": f"{Decimal(str(row['score'])):.2f}" if row["score"] is not None else "—"}  # fmt: skip
+
+
+def monthly_target_text(row: dict[str, Any]) -> str:
+    """One target in the 月通报's running text: 评审项目数完成 12（目标 20，60.0%，慢于序时进度 31.7 个百分点，红灯）."""
+    cells = target_cells(row)
+    return (f"{cells['label']}完成 {cells['actual_text']}（目标 {cells['direction_sign']} {cells['target_text']}，"
+            f"{cells['completion_text']}，{cells['ahead_text']}，{cells['light_label']}）")  # fmt: skip
 
 
 # --- the terminal -----------------------------------------------------------------------------------
@@ -70,7 +77,7 @@ def targets_lines(report: dict[str, Any]) -> list[str]:
     if not report["targets"]:
         lines.append(f"台账中没有 {report['year']} 年{report['region']}的目标任务（用 admit targets set 或台账工作簿的“目标任务”表录入）。")
         return lines
-    for row in map(_target_cells, report["targets"]):
+    for row in map(target_cells, report["targets"]):
         score = f"，权重 {row['weight_text']}，得分 {row['score_text']}" if row["weight"] is not None else ""
         goal = f"目标 {row['direction_sign']} {row['target_text']}，完成 {row['actual_text']}"
         lines.append(f"  [{row['light_label']}] {row['label']}：{goal}，完成率 {row['completion_text']}，{row['ahead_text']}{score}")
@@ -160,7 +167,7 @@ def notice_html(notice: dict[str, Any], templates: Path | None, office: Office) 
 
 def targets_html(report: dict[str, Any], templates: Path | None, issued: date) -> str:
     office = office_settings(templates)
-    rows = [_target_cells(r) for r in report["targets"]]
+    rows = [target_cells(r) for r in report["targets"]]
     context = {
         "title": f"{report['year']}年度{'' if report['region'] == CITY else report['region']}招商引资工作目标任务完成情况自评表",
         "office": office,
@@ -178,7 +185,7 @@ def targets_html(report: dict[str, Any], templates: Path | None, issued: date) -
 
 
 def _district_cells(d: dict[str, Any]) -> dict[str, Any]:
-    return {**d, "score_text": f"{Decimal(str(d['score'])):.2f}", "targets": [_target_cells(t) for t in d["targets"]]}
+    return {**d, "score_text": f"{Decimal(str(d['score'])):.2f}", "targets": [target_cells(t) for t in d["targets"]]}
 
 
 def _verdict(result: dict[str, Any], district: str) -> str:

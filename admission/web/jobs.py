@@ -193,4 +193,12 @@ def report_document(office: Office, which: str, figures: dict[str, Any], kind: s
         return admit.annual_documents(figures, {kind}, day)[kind]
     if which == "monthly":
         return admit.monthly_documents(figures, {kind}, day)[kind]
+    if which == "targets":
+        return admit.targets_documents(figures, {kind}, day)[kind]
+    if which == "assessment":
+        return admit.assessment_documents(figures, {kind}, day)[kind]
+    if which == "notice":
+        return admit.notice_documents(figures, {kind})[kind]
+    if which == "chase":
+        return admit.chase_documents(figures, {kind})[kind]
     return admit.monitor_documents(figures, day, {kind})[kind]

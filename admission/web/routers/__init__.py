@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from admission.web.routers import accounts, api, ledger_book, meetings, projects, reports, screening, site
+from admission.web.routers import accounts, api, ledger_book, meetings, projects, reports, screening, site, supervision
 
 ROUTERS: tuple[APIRouter, ...] = (
     site.router,
@@ -14,5 +14,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     projects.router,
     meetings.router,
     reports.router,
+    supervision.router,
     api.router,
+    supervision.api,
 )

@@ -28,6 +28,7 @@ from admission.web.deps import (
     take_attempt,
 )
 from admission.web.problems import HTTPProblem
+from admission.web.routers.supervision import home_todo
 
 router = APIRouter(include_in_schema=False)
 STATIC = {"admit.css": "text/css; charset=utf-8", "admit.js": "text/javascript; charset=utf-8"}
@@ -120,4 +121,4 @@ def home(request: Request, state: AppState, user: SignedIn) -> Response:
         rows = project_rows(ledger_state(connection), Filters(district=user.own_district))
     stages = {stage: sum(1 for r in rows if r["stage"] == stage) for stage in STAGES}
     deviations = [r for r in rows if r["deviation"]]
-    return render(request, state, user, "home.html.j2", total=len(rows), stages=stages, deviations=deviations)
+    return render(request, state, user, "home.html.j2", total=len(rows), stages=stages, deviations=deviations, todo=home_todo(state, user))
