@@ -522,3 +522,29 @@ def test_the_2024_sample_is_what_its_script_builds(tmp_path: Path) -> None:
         for sheet in ours.sheetnames:
             rebuilt = [[c.value for c in row] for row in ours[sheet].iter_rows()]
             assert rebuilt == [[c.value for c in row] for row in theirs[sheet].iter_rows()], (book, sheet)
+
+
+@pytest.mark.parametrize(
+    ("statement", "named"),
+    [
+        ("UPDATE targets SET target = '1' WHERE id = 1", "目标任务"),
+        ("UPDATE progress_notes SET progress = '已开工' WHERE id = 1", "进展情况"),
+        ("UPDATE supervision_items SET light = 'green' WHERE position = 1", "督办事项"),
+        ("DELETE FROM supervision_actions", "督办反馈与办结"),
+    ],
+)
+def test_ledger_verify_names_a_supervision_record_edited_without_an_event(tmp_path: Path, statement: str, named: str) -> None:
+    import sqlite3
+
+    db = str(tmp_path / "a.db")
+    load_2024(db)
+    assert run("supervise", "issue", "--district", "新会区", "--db", db, "--as-of", "2024-12-31")[0] == 0
+    assert run("supervise", "reply", "1", "1", "--text", "已办理", "--on", "2025-01-02", "--db", db)[0] == 0
+    code, out, _ = run("ledger", "verify", "--db", db)
+    assert code == 0, out
+    connection = sqlite3.connect(db)
+    connection.execute(statement)
+    connection.commit()
+    connection.close()
+    code, out, err = run("ledger", "verify", "--db", db)
+    assert code == 1 and f"{named}记录与变更事件不符" in out + err

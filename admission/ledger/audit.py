@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -32,14 +32,20 @@ from admission.ledger.schema import (
     events,
     extensions,
     meetings,
+    progress_notes,
     projects,
     resolutions,
     revisions,
+    supervision_actions,
+    supervision_items,
+    supervision_rounds,
+    targets,
     terminations,
     transfers,
     users,
     yearly_results,
 )
+from admission.vocabulary import NOTE_FIELDS
 
 Connection = sa.Connection
 
@@ -105,10 +111,11 @@ class _Expected:
     moves: dict[str, list[tuple[str, str]]]  # project -> (effective date, to district), in order
     ended: dict[str, str]  # project -> termination date
     extended: list[tuple[str, str, str]]  # (project, step, new date), in order
+    supervision: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)  # table -> its rows, in order
 
 
 def _expected(connection: Connection) -> _Expected:
-    said = _Expected({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, [])
+    said = _Expected({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, [], {})
     stream = connection.execution_options(yield_per=2000).execute(sa.select(events).order_by(events.c.seq))
     try:
         for row in stream:
@@ -151,6 +158,51 @@ def _apply(said: _Expected, kind: str, project: str | None, detail: dict[str, An
         said.users[detail["user"]] = {"role": detail["role"], "district": detail["district"], "disabled": False}
     elif kind in ("user_disabled", "user_enabled"):
         said.users.setdefault(detail["user"], {})["disabled"] = kind == "user_disabled"
+    elif kind in SUPERVISION_EVENTS:
+        _apply_supervision(said.supervision, kind, pid, detail)
+
+
+SUPERVISION_EVENTS = ("target_set", "target_corrected", "note_added", "supervision_issued", "supervision_replied", "supervision_closed")
+_TARGET_VALUES = ("direction", "target", "weight", "explanation")
+
+
+def _apply_supervision(said: dict[str, list[tuple[Any, ...]]], kind: str, project: str, detail: dict[str, Any]) -> None:
+    """Targets, notes and 督办 rounds are only ever inserted: each event says the row it added."""
+    if kind in ("target_set", "target_corrected"):
+        key = (detail["year"], detail["region"], detail["indicator"])
+        earlier = [row for row in said.get("targets", []) if row[:3] == key]
+        values = dict(zip(_TARGET_VALUES, earlier[-1][3:], strict=True)) if earlier else {}
+        values.update({k: detail[k] for k in _TARGET_VALUES if k in detail})
+        values.update({k: change["after"] for k, change in detail.get("changes", {}).items()})
+        said.setdefault("targets", []).append((*key, *(values.get(k) for k in _TARGET_VALUES)))
+    elif kind == "note_added":
+        said.setdefault("notes", []).append((project, detail["on"], *(detail.get(k) for k, _ in NOTE_FIELDS)))
+    elif kind == "supervision_issued":
+        said.setdefault("rounds", []).append((detail["round"], detail["number"], detail["on"], detail["district"], detail["reply_due"]))
+        said.setdefault("items", []).extend((detail["round"], i["position"], i["project"], i["item"], i["due"], i["light"])
+                                            for i in detail["items"])  # fmt: skip
+    else:
+        action = "reply" if kind == "supervision_replied" else "close"
+        said.setdefault("actions", []).append((detail["round"], detail["position"], action, detail["on"], detail.get("text")))
+
+
+def _supervision_rows(connection: Connection) -> dict[str, list[tuple[Any, ...]]]:
+    """The same rows as the tables hold them, in the order they were inserted."""
+    found: dict[str, list[tuple[Any, ...]]] = {}
+    for row in connection.execute(sa.select(targets).order_by(targets.c.id)):
+        found.setdefault("targets", []).append((row.year, row.region, row.indicator, *(getattr(row, k) for k in _TARGET_VALUES)))
+    for row in connection.execute(sa.select(progress_notes).order_by(progress_notes.c.id)):
+        found.setdefault("notes", []).append((row.project_id, row.noted_on.isoformat(), *(row._mapping[k] for k, _ in NOTE_FIELDS)))
+    for row in connection.execute(sa.select(supervision_rounds).order_by(supervision_rounds.c.id)):
+        found.setdefault("rounds", []).append((row.id, row.number, row.issued_on.isoformat(), row.district, row.reply_due.isoformat()))
+    for row in connection.execute(sa.select(supervision_items).order_by(supervision_items.c.round_id, supervision_items.c.position)):
+        found.setdefault("items", []).append((row.round_id, row.position, row.project_id, row.item, row.due_on.isoformat(), row.light))
+    for row in connection.execute(sa.select(supervision_actions).order_by(supervision_actions.c.id)):
+        found.setdefault("actions", []).append((row.round_id, row.position, row.kind, row.acted_on.isoformat(), row.text))
+    return found
+
+
+SUPERVISION_TABLES = {"targets": "目标任务", "notes": "进展情况", "rounds": "督办通知", "items": "督办事项", "actions": "督办反馈与办结"}
 
 
 def _plain(key: str, value: Any) -> Any:
@@ -195,6 +247,10 @@ def _record_mismatches(connection: Connection) -> Iterator[str]:
     ended = {row.project_id: row.effective_on.isoformat() for row in connection.execute(sa.select(terminations))}
     if ended != said.ended:
         yield "项目终止记录与变更事件不符"
+    stored = _supervision_rows(connection)
+    for table, label in SUPERVISION_TABLES.items():
+        if stored.get(table, []) != said.supervision.get(table, []):
+            yield f"{label}记录与变更事件不符"
     for row in connection.execute(sa.select(users)):
         expected = said.users.get(row.name)
         if expected is None or row.role != expected.get("role") or row.district != expected.get("district"):
