@@ -175,7 +175,7 @@ def ledger_note(
 @uses_admit()
 @reports_errors
 def ledger_template(admit: Admit, book: Path, force: bool) -> None:
-    """写出一份空白的台账工作簿（项目台账、会议审议、履约数据、项目流转、延期、更正六个工作表，列标题说明与防止输错的下拉列表）。
+    """写出一份空白的台账工作簿（项目台账、会议审议、履约数据、项目流转、延期、更正、目标任务、进展情况八个工作表，列标题说明与防止输错的下拉列表）。
 
     \b
     示例：
