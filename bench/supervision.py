@@ -55,11 +55,13 @@ def write_book(path: Path, count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=50_000)
+    parser.add_argument("--workdir", type=Path, default=None, help="build the ledger here once and reuse it on later runs")
     args = parser.parse_args()
     report = Report()
     with tempfile.TemporaryDirectory() as scratch:
-        base = Path(scratch)
-        db = build_ledger(base, args.count, write_book)
+        base = args.workdir or Path(scratch)
+        base.mkdir(parents=True, exist_ok=True)
+        db = str(base / "admit.db") if (base / "admit.db").exists() else build_ledger(base, args.count, write_book)
         baseline = median([run_measured([*ADMIT, "ledger", "list", "--json", "--db", db])[0] for _ in range(3)])
         report.line(f"baseline: ledger list --json over {args.count:,} projects (median of 3)", baseline, "s")
         as_of = ["--as-of", "2026-12-07"]

@@ -251,7 +251,11 @@ def state(connection: Connection, recorded_by: str | None = None, only: str | No
         for row in connection.execute(of(revisions).order_by(revisions.c.project_id, revisions.c.number))
         if known(row.recorded_at)
     ]  # fmt: skip
-    for row in connection.execute(of(decisions).order_by(decisions.c.id)):
+    # The columns the snapshot keeps, not the decision objects themselves (their JSON is most of the
+    # ledger's bytes: reading it for 50,000 projects cost seconds on every report).
+    decided = sa.select(decisions.c.project_id, decisions.c.revision, decisions.c.made_at, decisions.c.verdict,
+                        decisions.c.rulebook_version).order_by(decisions.c.id)  # fmt: skip
+    for row in connection.execute(decided if only is None else decided.where(decisions.c.project_id == only)):
         if known(row.made_at):
             snapshot.decisions[(row.project_id, row.revision)] = (row.verdict, row.rulebook_version)
     snapshot.meetings = {row.id: Record(row._mapping) for row in connection.execute(sa.select(meetings))}

@@ -15,11 +15,11 @@ from fractions import Fraction
 from typing import Any
 
 from admission.ledger.history import Snapshot
-from admission.numbers import json_number, rate, round_half_up, yi_value
+from admission.numbers import exact_product, exact_sum, json_number, largest_ratio, rate, round_half_up, yi_value
 from admission.rules.rulebook import Rulebook
 from admission.vocabulary import PASSED, PROJECT_TYPES, VERDICTS, type_label
 
-MU_PER_M2 = Fraction(15, 10000)
+MU_PER_M2 = Decimal("0.0015")
 WAN_PER_YI = 10000
 ATTRACTION_MIN = 10000  # 万元: 1 亿元, included
 OVER_10YI = 100000
@@ -43,7 +43,8 @@ def _number(value: Decimal) -> int | float:
 
 @dataclass(frozen=True)
 class Passed:
-    """One passed project, with the figures of the revision its resolution was made on."""
+    """One passed project, with the figures of the revision its resolution was made on (exact
+    decimals: summed exactly with ``exact_sum``, divided as Fractions)."""
 
     project: str
     name: str
@@ -51,11 +52,11 @@ class Passed:
     type: str
     land_source: str
     milestones: dict[str, date | None]
-    total: Fraction
-    fixed: Fraction
-    tax: Fraction
-    land_mu: Fraction
-    floor_mu: Fraction  # floor area × 0.0015
+    total: Decimal
+    fixed: Decimal
+    tax: Decimal
+    land_mu: Decimal
+    floor_mu: Decimal  # floor area × 0.0015
 
 
 def _in(day: date | None, as_of: date) -> bool:
@@ -107,12 +108,13 @@ def resolved_in_year(snapshot: Snapshot, year: int, until: date, district: str |
 
 def _passed(project: Any, application: dict[str, Any]) -> Passed:
     land = application["land"]
-    land_mu = Fraction(str(land["area_mu"])) if "area_mu" in land else Fraction(str(land["area_m2"])) * MU_PER_M2
+    land_mu = Decimal(str(land["area_mu"])) if "area_mu" in land else exact_product(Decimal(str(land["area_m2"])), MU_PER_M2)
     return Passed(
         project.id, project.name, project.district, project.type, project.land_source,
         {key: getattr(project, column) for key, column, _ in FUNNEL},
-        Fraction(str(application["investment"]["total_wan"])), Fraction(str(application["investment"]["fixed_assets_wan"])),
-        Fraction(str(application["commitments"]["annual_tax_wan"])), land_mu, Fraction(str(application["floor_area_m2"])) * MU_PER_M2,
+        Decimal(str(application["investment"]["total_wan"])), Decimal(str(application["investment"]["fixed_assets_wan"])),
+        Decimal(str(application["commitments"]["annual_tax_wan"])), land_mu,
+        exact_product(Decimal(str(application["floor_area_m2"])), MU_PER_M2),
     )  # fmt: skip
 
 
@@ -121,13 +123,14 @@ def _figures(
     project_rows: dict[str, Any], resolved: list[Any],
 ) -> dict[str, Any]:  # fmt: skip
     all_projects = list(project_rows.values())
-    land = sum((p.land_mu for p in passed), Fraction(0))
+    land = Fraction(exact_sum(p.land_mu for p in passed))
 
-    def average(values: list[Fraction]) -> int | float:
-        return _number(round_half_up(sum(values, Fraction(0)) / land, 2)) if land else 0
+    def average(values: list[Decimal]) -> int | float:
+        return _number(round_half_up(Fraction(exact_sum(values)) / land, 2)) if land else 0
 
-    def maximum(values: list[Fraction]) -> int | float:
-        return _number(round_half_up(max(values), 2)) if values else 0
+    def maximum(pairs: list[tuple[Decimal, Decimal]]) -> int | float:
+        largest = largest_ratio(pairs)
+        return _number(round_half_up(largest, 2)) if largest is not None else 0
 
     cohort = [p for p in passed if p.land_source == "新增供地"]
     funnel = {key: sum(1 for p in cohort if _in(p.milestones[key], as_of)) for key, _, _ in FUNNEL}
@@ -143,7 +146,7 @@ def _figures(
         here = [p for p in passed if p.district == district]
         land_here = [p for p in here if p.land_source == "新增供地"]
         by_district.append(
-            {"district": district, "passed": len(here), "passed_investment_yi": _number(_yi(sum((p.total for p in here), Fraction(0)))),
+            {"district": district, "passed": len(here), "passed_investment_yi": _number(_yi(Fraction(exact_sum(p.total for p in here)))),
              "listed": sum(1 for p in land_here if _in(p.milestones["listed"], as_of)),
              "started": sum(1 for p in land_here if _in(p.milestones["started"], as_of)),
              "attraction": _attraction([p for p in all_projects if p.district == district], year, as_of)}
@@ -151,7 +154,7 @@ def _figures(
     types = sorted({p.type for p in passed}, key=lambda t: TYPE_ORDER.index(t) if t in TYPE_ORDER else len(TYPE_ORDER))
     by_type = [
         {"type": t, "label": type_label(t), "passed": sum(1 for p in passed if p.type == t),
-         "passed_investment_yi": _number(_yi(sum((p.total for p in passed if p.type == t), Fraction(0))))}
+         "passed_investment_yi": _number(_yi(Fraction(exact_sum(p.total for p in passed if p.type == t))))}
         for t in types
     ]  # fmt: skip
     return {
@@ -160,16 +163,16 @@ def _figures(
         "meetings": meeting_count,
         "reviewed": reviewed,
         "passed": len(passed),
-        "passed_investment_yi": _number(_yi(sum((p.total for p in passed), Fraction(0)))),
+        "passed_investment_yi": _number(_yi(Fraction(exact_sum(p.total for p in passed)))),
         "averages": {
             "plot_ratio": average([p.floor_mu for p in passed]),
             "investment_intensity": average([p.fixed for p in passed]),
             "tax_per_mu": average([p.tax for p in passed]),
         },
         "maxima": {
-            "plot_ratio": maximum([p.floor_mu / p.land_mu for p in passed]),
-            "investment_intensity": maximum([p.fixed / p.land_mu for p in passed]),
-            "tax_per_mu": maximum([p.tax / p.land_mu for p in passed]),
+            "plot_ratio": maximum([(p.floor_mu, p.land_mu) for p in passed]),
+            "investment_intensity": maximum([(p.fixed, p.land_mu) for p in passed]),
+            "tax_per_mu": maximum([(p.tax, p.land_mu) for p in passed]),
         },
         "land_cohort": len(cohort),
         "funnel": funnel,
@@ -190,26 +193,28 @@ def signed_in(all_projects: Iterable[Any], year: int, as_of: date) -> list[Any]:
 def attraction_cohort(all_projects: Iterable[Any], year: int, as_of: date) -> list[Any]:
     """招商成效: the projects signed in ``year`` by ``as_of`` with a total investment of 1 亿元 or more."""
     signed = signed_in(all_projects, year, as_of)
-    return [p for p in signed if p.total_investment is not None and Fraction(p.total_investment) >= ATTRACTION_MIN]
+    return [p for p in signed if p.total_investment is not None and Decimal(p.total_investment) >= ATTRACTION_MIN]
 
 
 def _attraction(all_projects: list[Any], year: int, as_of: date) -> dict[str, Any]:
     signed = attraction_cohort(all_projects, year, as_of)
+    totals = {p.id: Decimal(p.total_investment) for p in signed}
+
+    def wan(members: list[Any]) -> Fraction:
+        return Fraction(exact_sum(totals[p.id] for p in members))
 
     def group(members: list[Any]) -> dict[str, Any]:
-        return {"count": len(members), "investment_yi": _number(_yi(sum((Fraction(p.total_investment) for p in members), Fraction(0))))}
+        return {"count": len(members), "investment_yi": _number(_yi(wan(members)))}
 
-    total = sum((Fraction(p.total_investment) for p in signed), Fraction(0))
     key_chain = [p for p in signed if p.chain]
-    key_total = sum((Fraction(p.total_investment) for p in key_chain), Fraction(0))
     started = sum(1 for p in signed if _in(p.started_on, as_of))
     return {
         **group(signed),
         "manufacturing": group([p for p in signed if (p.industry_code or "").startswith("C")]),
         "key_chain": group(key_chain),
-        "key_chain_share": _number(_rate(key_total, total)),
-        "over_10yi": group([p for p in signed if Fraction(p.total_investment) >= OVER_10YI]),
-        "over_50yi": group([p for p in signed if Fraction(p.total_investment) >= OVER_50YI]),
+        "key_chain_share": _number(_rate(wan(key_chain), wan(signed))),
+        "over_10yi": group([p for p in signed if totals[p.id] >= OVER_10YI]),
+        "over_50yi": group([p for p in signed if totals[p.id] >= OVER_50YI]),
         "started": started,
         "landing_rate": _number(_rate(started, len(signed))),
     }

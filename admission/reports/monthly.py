@@ -129,7 +129,7 @@ def _not_listed(
 def monthly_report(snapshot: Snapshot, rulebook: Rulebook, year: int, month: int, district: str | None) -> dict[str, Any]:
     """The ``admit report monthly --json`` object: the month's figures and whom to chase at its end."""
     from admission.supervision.chase import chase as chased
-    from admission.supervision.targets import targets_report
+    from admission.supervision.targets import targets_reports
 
     figures = monthly(snapshot, rulebook, year, month, district)
     last = month_end(year, month)
@@ -138,7 +138,7 @@ def monthly_report(snapshot: Snapshot, rulebook: Rulebook, year: int, month: int
     figures["to_chase"] = {"monitor": chase["findings"], "monitor_summary": chase["summary"], "not_listed": figures.pop("not_listed"),
                            "lights": {"counts": lights["counts"], "projects": lights["projects"]}}  # fmt: skip
     # Each region's targets to date against 序时进度 (supervision contract), where it has any.
-    regions = [district] if district else [None, *rulebook.districts]
-    measured = [targets_report(snapshot, rulebook, year, last, region) for region in regions]
+    regions: list[str | None] = [district] if district else [None, *rulebook.districts]
+    measured = targets_reports(snapshot, rulebook, year, last, regions)
     figures["targets"] = [report for report in measured if report["targets"]]
     return figures

@@ -15,8 +15,8 @@ from fractions import Fraction
 from typing import Any
 
 from admission.ledger.history import Record, Snapshot
-from admission.numbers import json_number, round_half_up
-from admission.reports.annual import FUNNEL, OVER_10YI, OVER_50YI, WAN_PER_YI, attraction_cohort, resolved_in_year, signed_in
+from admission.numbers import exact_sum, json_number, round_half_up
+from admission.reports.annual import FUNNEL, OVER_10YI, OVER_50YI, WAN_PER_YI, YearFacts, attraction_cohort, resolved_in_year, signed_in
 from admission.rules.rulebook import Rulebook, SupervisionTerms
 from admission.supervision.measures import ahead_points, completion, light, ranks, schedule, score
 from admission.vocabulary import CITY, EXPANSION, NEW_LAND, PROPORTIONS, TARGET_INDICATORS
@@ -25,7 +25,7 @@ AMOUNT_PLACES, SHARE_PLACES = 2, 4
 
 
 def _wan(projects: Iterable[Any]) -> Fraction:
-    return sum((Fraction(p.total_investment) for p in projects if p.total_investment is not None), Fraction(0))
+    return Fraction(exact_sum(Decimal(p.total_investment) for p in projects if p.total_investment is not None))
 
 
 def _share(part: Fraction | int, whole: Fraction | int) -> Fraction:
@@ -40,20 +40,39 @@ def indicator_values(snapshot: Snapshot, year: int, as_of: date, district: str |
     """Every catalogue indicator of ``year`` for the city (None) or one district, as of ``as_of``,
     exact (amounts in 亿元; shares and rates as fractions of 1). A district's figures are its
     projects' as of ``as_of`` (transfers honoured)."""
-    facts = resolved_in_year(snapshot, year, min(date(year, 12, 31), as_of), district, as_of)
-    signed = signed_in(facts.projects.values(), year, as_of)
-    cohort = attraction_cohort(facts.projects.values(), year, as_of)
+    return indicator_values_by_region(snapshot, year, as_of, [district])[district]
+
+
+Values = dict[str, Fraction]
+
+
+def indicator_values_by_region(snapshot: Snapshot, year: int, as_of: date, regions: list[str | None]) -> dict[str | None, Values]:
+    """The indicators of several regions (None: the city) from one reading of the year: the
+    city's meetings, resolutions and resolved figures are read once and split by the district each
+    project counts in on ``as_of``."""
+    facts = resolved_in_year(snapshot, year, min(date(year, 12, 31), as_of), None, as_of)
+    return {region: _values(facts, year, as_of, region) for region in regions}
+
+
+def _values(facts: YearFacts, year: int, as_of: date, district: str | None) -> dict[str, Fraction]:
+    def here(project: Any) -> bool:
+        return district is None or project.district == district
+
+    all_projects = [p for p in facts.projects.values() if here(p)]
+    signed = signed_in(all_projects, year, as_of)
+    cohort = attraction_cohort(all_projects, year, as_of)
+    passed = [p for p in facts.passed if here(p)]
     manufacturing = [p for p in signed if (p.industry_code or "").startswith("C")]
     key_chain = [p for p in signed if p.chain]
     expansion = [p for p in signed if p.nature == EXPANSION]
-    land = [p for p in facts.passed if p.land_source == NEW_LAND]
+    land = [p for p in passed if p.land_source == NEW_LAND]
     reached = {key: sum(1 for p in land if _by(p.milestones[key], as_of)) for key, _, _ in FUNNEL}
     started = sum(1 for p in cohort if _by(p.started_on, as_of))
     signed_total = _wan(signed)
     return {
-        "reviewed": Fraction(len(facts.last_resolution)),
-        "passed": Fraction(len(facts.passed)),
-        "passed_investment_yi": sum((p.total for p in facts.passed), Fraction(0)) / WAN_PER_YI,
+        "reviewed": Fraction(sum(1 for pid in facts.last_resolution if here(facts.projects[pid]))),
+        "passed": Fraction(len(passed)),
+        "passed_investment_yi": Fraction(exact_sum(p.total for p in passed)) / WAN_PER_YI,
         "signed": Fraction(len(signed)),
         "signed_investment_yi": signed_total / WAN_PER_YI,
         "attraction": Fraction(len(cohort)),
@@ -62,8 +81,8 @@ def indicator_values(snapshot: Snapshot, year: int, as_of: date, district: str |
         "manufacturing_share": _share(_wan(manufacturing), signed_total),
         "key_chain_investment_yi": _wan(key_chain) / WAN_PER_YI,
         "key_chain_share": _share(_wan(key_chain), signed_total),
-        "over_10yi": Fraction(sum(1 for p in signed if p.total_investment is not None and Fraction(p.total_investment) >= OVER_10YI)),
-        "over_50yi": Fraction(sum(1 for p in signed if p.total_investment is not None and Fraction(p.total_investment) >= OVER_50YI)),
+        "over_10yi": Fraction(sum(1 for p in signed if p.total_investment is not None and Decimal(p.total_investment) >= OVER_10YI)),
+        "over_50yi": Fraction(sum(1 for p in signed if p.total_investment is not None and Decimal(p.total_investment) >= OVER_50YI)),
         "expansion": Fraction(len(expansion)),
         "expansion_investment_yi": _wan(expansion) / WAN_PER_YI,
         "started": Fraction(started),
@@ -121,22 +140,29 @@ def _ordered(rows: list[Record]) -> list[Record]:
 def targets_report(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, district: str | None = None) -> dict[str, Any]:
     """``admit report targets --json``: the targets of 全市 (or of ``district``) for ``year`` as of
     ``as_of``, each measured; ``total_score`` sums the scores (the 绩效自评表's 自评分数)."""
-    region = district or CITY
+    return targets_reports(snapshot, rulebook, year, as_of, [district])[0]
+
+
+def targets_reports(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, regions: list[str | None]) -> list[dict[str, Any]]:
+    """The targets report of each region (None: 全市), the year read once for all of them."""
     terms = rulebook.version_on(as_of).supervision
     progress = schedule(year, as_of)
-    wanted = _ordered([t for t in snapshot.targets if t.year == year and t.region == region])
-    values = indicator_values(snapshot, year, as_of, district) if wanted else {}
-    rows = [target_row(t, values[t.indicator], progress, terms) for t in wanted]
-    total = sum((Decimal(str(r["score"])) for r in rows if r["score"] is not None), Decimal(0))
-    return {
-        "year": year,
-        "as_of": as_of.isoformat(),
-        "region": region,
-        "schedule": _number(round_half_up(progress, 4)),
-        "targets": rows,
-        "total_weight": _number(sum((Decimal(str(r["weight"])) for r in rows if r["weight"] is not None), Decimal(0))),
-        "total_score": _number(total.quantize(Decimal("0.01"))),
-    }
+    wanted = {region: _ordered([t for t in snapshot.targets if t.year == year and t.region == (region or CITY)]) for region in regions}
+    values = indicator_values_by_region(snapshot, year, as_of, [r for r in regions if wanted[r]])
+    reports = []
+    for region in regions:
+        rows = [target_row(t, values[region][t.indicator], progress, terms) for t in wanted[region]]
+        total = sum((Decimal(str(r["score"])) for r in rows if r["score"] is not None), Decimal(0))
+        reports.append({
+            "year": year,
+            "as_of": as_of.isoformat(),
+            "region": region or CITY,
+            "schedule": _number(round_half_up(progress, 4)),
+            "targets": rows,
+            "total_weight": _number(sum((Decimal(str(r["weight"])) for r in rows if r["weight"] is not None), Decimal(0))),
+            "total_score": _number(total.quantize(Decimal("0.01"))),
+        })
+    return reports
 
 
 def assessment(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date) -> dict[str, Any]:
@@ -146,14 +172,14 @@ def assessment(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date) -
     terms = rulebook.version_on(as_of).supervision
     progress = schedule(year, as_of)
     scored: list[dict[str, Any]] = []
-    unassessed = []
+    wanted = {district: _ordered([t for t in snapshot.targets if t.year == year and t.region == district and t.weight is not None])
+              for district in rulebook.districts}  # fmt: skip
+    unassessed = [district for district in rulebook.districts if not wanted[district]]
+    values = indicator_values_by_region(snapshot, year, as_of, [d for d in rulebook.districts if wanted[d]])
     for district in rulebook.districts:
-        wanted = _ordered([t for t in snapshot.targets if t.year == year and t.region == district and t.weight is not None])
-        if not wanted:
-            unassessed.append(district)
+        if not wanted[district]:
             continue
-        values = indicator_values(snapshot, year, as_of, district)
-        rows = [target_row(t, values[t.indicator], progress, terms) for t in wanted]
+        rows = [target_row(t, values[district][t.indicator], progress, terms) for t in wanted[district]]
         total = sum((Decimal(str(r["score"])) for r in rows), Decimal(0)).quantize(Decimal("0.01"))
         scored.append({"district": district, "total": total, "targets": rows})
     places = ranks([d["total"] for d in scored])
