@@ -10,6 +10,7 @@ traceback. A signal during an import is delivered the moment the import is done.
 
 from __future__ import annotations
 
+import gc
 import sys
 
 from admission.interrupts import exit_code_of, held_signals, install_signal_handlers
@@ -17,6 +18,9 @@ from admission.interrupts import exit_code_of, held_signals, install_signal_hand
 
 def run() -> None:
     install_signal_handlers()
+    # A command builds tens of thousands of small records and keeps them to the end: collecting the
+    # young generation every 700 allocations then costs a third of a report over 50,000 projects.
+    gc.set_threshold(50_000, 20, 20)
     try:
         with held_signals():  # an import is never interrupted half-way: see the module docstring
             from admission.cli import main

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import cached_property
 from typing import Any
 
 from admission.ledger.history import Snapshot
@@ -41,10 +42,11 @@ def _number(value: Decimal) -> int | float:
     return json_number(value)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Passed:
     """One passed project, with the figures of the revision its resolution was made on (exact
-    decimals: summed exactly with ``exact_sum``, divided as Fractions)."""
+    decimals, read from that revision's application when first asked for: the targets need the
+    total alone; summed exactly with ``exact_sum``, divided as Fractions)."""
 
     project: str
     name: str
@@ -52,11 +54,29 @@ class Passed:
     type: str
     land_source: str
     milestones: dict[str, date | None]
-    total: Decimal
-    fixed: Decimal
-    tax: Decimal
-    land_mu: Decimal
-    floor_mu: Decimal  # floor area × 0.0015
+    application: dict[str, Any]
+
+    @cached_property
+    def total(self) -> Decimal:
+        return Decimal(str(self.application["investment"]["total_wan"]))
+
+    @cached_property
+    def fixed(self) -> Decimal:
+        return Decimal(str(self.application["investment"]["fixed_assets_wan"]))
+
+    @cached_property
+    def tax(self) -> Decimal:
+        return Decimal(str(self.application["commitments"]["annual_tax_wan"]))
+
+    @cached_property
+    def land_mu(self) -> Decimal:
+        land = self.application["land"]
+        return Decimal(str(land["area_mu"])) if "area_mu" in land else exact_product(Decimal(str(land["area_m2"])), MU_PER_M2)
+
+    @cached_property
+    def floor_mu(self) -> Decimal:
+        """The floor area × 0.0015, so that Σ floor ÷ Σ land is the 容积率."""
+        return exact_product(Decimal(str(self.application["floor_area_m2"])), MU_PER_M2)
 
 
 def _in(day: date | None, as_of: date) -> bool:
@@ -107,15 +127,8 @@ def resolved_in_year(snapshot: Snapshot, year: int, until: date, district: str |
 
 
 def _passed(project: Any, application: dict[str, Any]) -> Passed:
-    land = application["land"]
-    land_mu = Decimal(str(land["area_mu"])) if "area_mu" in land else exact_product(Decimal(str(land["area_m2"])), MU_PER_M2)
-    return Passed(
-        project.id, project.name, project.district, project.type, project.land_source,
-        {key: getattr(project, column) for key, column, _ in FUNNEL},
-        Decimal(str(application["investment"]["total_wan"])), Decimal(str(application["investment"]["fixed_assets_wan"])),
-        Decimal(str(application["commitments"]["annual_tax_wan"])), land_mu,
-        exact_product(Decimal(str(application["floor_area_m2"])), MU_PER_M2),
-    )  # fmt: skip
+    milestones = {key: getattr(project, column) for key, column, _ in FUNNEL}
+    return Passed(project.id, project.name, project.district, project.type, project.land_source, milestones, application)
 
 
 def _figures(

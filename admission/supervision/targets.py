@@ -8,7 +8,7 @@ milestones counted up to the as-of date, so a target report in June says what Ju
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter, defaultdict
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -16,16 +16,12 @@ from typing import Any
 
 from admission.ledger.history import Record, Snapshot
 from admission.numbers import exact_sum, json_number, round_half_up
-from admission.reports.annual import FUNNEL, OVER_10YI, OVER_50YI, WAN_PER_YI, YearFacts, attraction_cohort, resolved_in_year, signed_in
+from admission.reports.annual import FUNNEL, OVER_10YI, OVER_50YI, WAN_PER_YI, Passed, attraction_cohort, resolved_in_year, signed_in
 from admission.rules.rulebook import Rulebook, SupervisionTerms
 from admission.supervision.measures import ahead_points, completion, light, ranks, schedule, score
 from admission.vocabulary import CITY, EXPANSION, NEW_LAND, PROPORTIONS, TARGET_INDICATORS
 
 AMOUNT_PLACES, SHARE_PLACES = 2, 4
-
-
-def _wan(projects: Iterable[Any]) -> Fraction:
-    return Fraction(exact_sum(Decimal(p.total_investment) for p in projects if p.total_investment is not None))
 
 
 def _share(part: Fraction | int, whole: Fraction | int) -> Fraction:
@@ -51,40 +47,48 @@ def indicator_values_by_region(snapshot: Snapshot, year: int, as_of: date, regio
     city's meetings, resolutions and resolved figures are read once and split by the district each
     project counts in on ``as_of``."""
     facts = resolved_in_year(snapshot, year, min(date(year, 12, 31), as_of), None, as_of)
-    return {region: _values(facts, year, as_of, region) for region in regions}
+    projects: dict[str | None, list[Any]] = defaultdict(list)
+    for project in facts.projects.values():
+        projects[project.district].append(project)
+    passed: dict[str | None, list[Passed]] = defaultdict(list)
+    for one in facts.passed:
+        passed[one.district].append(one)
+    reviewed = Counter(facts.projects[pid].district for pid in facts.last_resolution)
+    projects[None], passed[None], reviewed[None] = list(facts.projects.values()), facts.passed, len(facts.last_resolution)
+    return {region: _values(projects[region], passed[region], reviewed[region], year, as_of) for region in regions}
 
 
-def _values(facts: YearFacts, year: int, as_of: date, district: str | None) -> dict[str, Fraction]:
-    def here(project: Any) -> bool:
-        return district is None or project.district == district
-
-    all_projects = [p for p in facts.projects.values() if here(p)]
+def _values(all_projects: list[Any], passed: list[Passed], reviewed: int, year: int, as_of: date) -> Values:
     signed = signed_in(all_projects, year, as_of)
     cohort = attraction_cohort(all_projects, year, as_of)
-    passed = [p for p in facts.passed if here(p)]
+    totals = {p.id: Decimal(p.total_investment) for p in signed if p.total_investment is not None}
     manufacturing = [p for p in signed if (p.industry_code or "").startswith("C")]
     key_chain = [p for p in signed if p.chain]
     expansion = [p for p in signed if p.nature == EXPANSION]
     land = [p for p in passed if p.land_source == NEW_LAND]
     reached = {key: sum(1 for p in land if _by(p.milestones[key], as_of)) for key, _, _ in FUNNEL}
     started = sum(1 for p in cohort if _by(p.started_on, as_of))
-    signed_total = _wan(signed)
+
+    def wan(members: list[Any]) -> Fraction:
+        return Fraction(exact_sum(totals.get(p.id, Decimal(0)) for p in members))
+
+    signed_total = wan(signed)
     return {
-        "reviewed": Fraction(sum(1 for pid in facts.last_resolution if here(facts.projects[pid]))),
+        "reviewed": Fraction(reviewed),
         "passed": Fraction(len(passed)),
         "passed_investment_yi": Fraction(exact_sum(p.total for p in passed)) / WAN_PER_YI,
         "signed": Fraction(len(signed)),
         "signed_investment_yi": signed_total / WAN_PER_YI,
         "attraction": Fraction(len(cohort)),
-        "attraction_investment_yi": _wan(cohort) / WAN_PER_YI,
-        "manufacturing_investment_yi": _wan(manufacturing) / WAN_PER_YI,
-        "manufacturing_share": _share(_wan(manufacturing), signed_total),
-        "key_chain_investment_yi": _wan(key_chain) / WAN_PER_YI,
-        "key_chain_share": _share(_wan(key_chain), signed_total),
-        "over_10yi": Fraction(sum(1 for p in signed if p.total_investment is not None and Decimal(p.total_investment) >= OVER_10YI)),
-        "over_50yi": Fraction(sum(1 for p in signed if p.total_investment is not None and Decimal(p.total_investment) >= OVER_50YI)),
+        "attraction_investment_yi": wan(cohort) / WAN_PER_YI,
+        "manufacturing_investment_yi": wan(manufacturing) / WAN_PER_YI,
+        "manufacturing_share": _share(wan(manufacturing), signed_total),
+        "key_chain_investment_yi": wan(key_chain) / WAN_PER_YI,
+        "key_chain_share": _share(wan(key_chain), signed_total),
+        "over_10yi": Fraction(sum(1 for total in totals.values() if total >= OVER_10YI)),
+        "over_50yi": Fraction(sum(1 for total in totals.values() if total >= OVER_50YI)),
         "expansion": Fraction(len(expansion)),
-        "expansion_investment_yi": _wan(expansion) / WAN_PER_YI,
+        "expansion_investment_yi": wan(expansion) / WAN_PER_YI,
         "started": Fraction(started),
         "landing_rate": _share(started, len(cohort)),
         "listed_rate": _share(reached["listed"], len(land)),
