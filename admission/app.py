@@ -293,6 +293,15 @@ class Admit:
         with self.ledger().reading() as connection:
             return assessment(state(connection, as_recorded), self.rulebook, year, as_of)
 
+    def targets_with_assessment(self, year: int, as_of: date, district: str | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The targets of 全市 (or a district) and the 年考核, from one reading of the ledger."""
+        from admission.ledger.history import state
+        from admission.supervision.targets import targets_and_assessment
+
+        refuse_period(year, as_of)
+        with self.ledger().reading() as connection:
+            return targets_and_assessment(state(connection), self.rulebook, year, as_of, district)
+
     def targets_documents(self, report: dict[str, Any], formats: Collection[str], issued: date) -> Documents:
         from admission.supervision.outputs import targets_html, targets_xlsx
 

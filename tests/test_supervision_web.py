@@ -127,3 +127,11 @@ def test_the_supervision_list_downloads_as_a_workbook(office: Site, tmp_path: Pa
     book = load_workbook(io.BytesIO(answer.content))
     assert book.sheetnames == ["督办项目", "督办通知"] and book["督办项目"].max_row > 10
     assert reviewer.get("/supervision/file?format=pdf").status_code == 422
+
+
+def test_a_target_body_of_the_wrong_shape_is_a_chinese_422(office: Site) -> None:
+    for body in ({"year": 2025, "region": 5, "indicator": "passed", "target": 10}, {"year": "二〇二五", "indicator": [1], "target": {}},
+                 {"year": 2025, "indicator": "passed", "target": 10, "direction": 1, "explanation": ["x"]}):  # fmt: skip
+        answer = office.client.post("/api/targets", headers=office.api("reviewer"), json=body)
+        assert answer.status_code == 422 and "Traceback" not in answer.text, (body, answer.text)
+        assert answer.json()["error"]["problems"], answer.text

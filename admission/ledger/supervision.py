@@ -76,10 +76,18 @@ def target_value(text: str, indicator: str) -> Decimal:
     return value
 
 
-def target_entry(year: int | None, region: str | None, indicator: str | None, target: Any, direction: str | None, weight: Any,
-                 explanation: str | None, districts: list[str], today: date) -> TargetEntry:  # fmt: skip
-    """A target typed on the command line, in a form or a 目标任务 row, checked the same way
-    everywhere: each problem named by its column (年度, 区域, 指标, 目标值, 方向, 权重)."""
+def _typed(value: Any) -> str | None:
+    """Text as typed, or None; a number (a cell, a JSON value) as its digits."""
+    if value is None or isinstance(value, bool):
+        return None
+    return value if isinstance(value, str) else str(value) if isinstance(value, (int, Decimal)) else None
+
+
+def target_entry(year: int | None, region: Any, indicator: Any, target: Any, direction: Any, weight: Any, explanation: Any,
+                 districts: list[str], today: date) -> TargetEntry:  # fmt: skip
+    """A target typed on the command line, in a form, a 目标任务 row or a JSON body, checked the
+    same way everywhere: each problem named by its column (年度, 区域, 指标, 目标值, 方向, 权重)."""
+    region, indicator, direction, explanation = _typed(region), _typed(indicator), _typed(direction), _typed(explanation)
     problems: list[tuple[str, str]] = []
     if year is None:
         problems.append(("年度", "必填"))

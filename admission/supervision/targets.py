@@ -147,12 +147,14 @@ def targets_report(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: dat
     return targets_reports(snapshot, rulebook, year, as_of, [district])[0]
 
 
-def targets_reports(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, regions: list[str | None]) -> list[dict[str, Any]]:
+def targets_reports(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date, regions: list[str | None],
+                    values: dict[str | None, Values] | None = None) -> list[dict[str, Any]]:  # fmt: skip
     """The targets report of each region (None: 全市), the year read once for all of them."""
     terms = rulebook.version_on(as_of).supervision
     progress = schedule(year, as_of)
     wanted = {region: _ordered([t for t in snapshot.targets if t.year == year and t.region == (region or CITY)]) for region in regions}
-    values = indicator_values_by_region(snapshot, year, as_of, [r for r in regions if wanted[r]])
+    if values is None:
+        values = indicator_values_by_region(snapshot, year, as_of, [r for r in regions if wanted[r]])
     reports = []
     for region in regions:
         rows = [target_row(t, values[region][t.indicator], progress, terms) for t in wanted[region]]
@@ -169,7 +171,8 @@ def targets_reports(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: da
     return reports
 
 
-def assessment(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date) -> dict[str, Any]:
+def assessment(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date,
+               values: dict[str | None, Values] | None = None) -> dict[str, Any]:  # fmt: skip
     """``admit report assessment --json``: each district's weighted targets scored, its total (the
     sum of its rounded scores), the ranks (ties share one), 通报表扬 and 约谈. A district without a
     weighted target is not assessed (it is named in ``unassessed``)."""
@@ -179,7 +182,8 @@ def assessment(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date) -
     wanted = {district: _ordered([t for t in snapshot.targets if t.year == year and t.region == district and t.weight is not None])
               for district in rulebook.districts}  # fmt: skip
     unassessed = [district for district in rulebook.districts if not wanted[district]]
-    values = indicator_values_by_region(snapshot, year, as_of, [d for d in rulebook.districts if wanted[d]])
+    if values is None:
+        values = indicator_values_by_region(snapshot, year, as_of, [d for d in rulebook.districts if wanted[d]])
     for district in rulebook.districts:
         if not wanted[district]:
             continue
@@ -203,3 +207,10 @@ def assessment(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date) -
         "praise_top": terms.praise_top,
         "interview_score": json_number(interview_line),
     }
+
+
+def targets_and_assessment(snapshot: Snapshot, rulebook: Rulebook, year: int, as_of: date,
+                           district: str | None) -> tuple[dict[str, Any], dict[str, Any]]:  # fmt: skip
+    """The targets of 全市 (or ``district``) and the 年考核 together, the year read once (the targets page)."""
+    values = indicator_values_by_region(snapshot, year, as_of, list(dict.fromkeys([district, *rulebook.districts])))
+    return targets_reports(snapshot, rulebook, year, as_of, [district], values)[0], assessment(snapshot, rulebook, year, as_of, values)

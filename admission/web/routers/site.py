@@ -118,7 +118,9 @@ def home(request: Request, state: AppState, user: SignedIn) -> Response:
     if user.is_admin:
         return RedirectResponse("/admin", status_code=303)
     with state.ledger.reading() as connection:
-        rows = project_rows(ledger_state(connection), Filters(district=user.own_district))
+        snapshot = ledger_state(connection)  # one reading of the ledger for the whole page
+        rows = project_rows(snapshot, Filters(district=user.own_district))
+        todo = home_todo(state, user, snapshot)
     stages = {stage: sum(1 for r in rows if r["stage"] == stage) for stage in STAGES}
     deviations = [r for r in rows if r["deviation"]]
-    return render(request, state, user, "home.html.j2", total=len(rows), stages=stages, deviations=deviations, todo=home_todo(state, user))
+    return render(request, state, user, "home.html.j2", total=len(rows), stages=stages, deviations=deviations, todo=todo)

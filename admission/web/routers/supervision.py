@@ -14,9 +14,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from admission.dates import date_zh, parse_iso_date, today_in_beijing
 from admission.errors import ChangeRefused, UsageError
 from admission.ledger.accounts import User
+from admission.ledger.history import Snapshot
 from admission.ledger.supervision import CLOSE, REPLY, act_on_item, add_note, set_target, target_entry
 from admission.ledger.views import list_page
+from admission.monitoring.ledger import monitor
+from admission.supervision.chase import chase
 from admission.supervision.outputs import target_cells
+from admission.supervision.targets import targets_report
 from admission.vocabulary import CITY, LIGHTS, NOTE_FIELDS, TARGET_INDICATORS
 from admission.web.deps import (
     ApiChecked,
@@ -205,8 +209,12 @@ def supervision_file(state: AppState, user: SignedIn, as_of: str = "", district:
 @router.get("/targets", response_class=HTMLResponse)
 def targets_page(request: Request, state: AppState, user: SignedIn, year: str = "", district: str = "") -> HTMLResponse:
     chosen_year = _year(year)
-    report = targets_result(state, user, chosen_year, district)
-    assessed = None if user.own_district else state.admit.assessment(chosen_year, min(date(chosen_year, 12, 31), date.today()))
+    as_of = min(date(chosen_year, 12, 31), date.today())
+    if user.own_district:  # a district sees its own targets, not the others'
+        report, assessed = targets_result(state, user, chosen_year), None
+    else:
+        report, result = state.admit.targets_with_assessment(chosen_year, as_of, state.admit.district(district or None))
+        assessed = result
     return render(request, state, user, "targets.html.j2", report=report, rows=[target_cells(r) for r in report["targets"]],
                   assessed=assessed, year=chosen_year, district=district, districts=state.admit.rulebook.districts,
                   indicators=TARGET_INDICATORS, city=CITY, typed={}, problems={})  # fmt: skip
@@ -345,17 +353,18 @@ def api_note(case_id: str, state: AppState, _user: SignedIn, _csrf: ApiChecked, 
     return JSONResponse(record_note(state, user, case_id, strict_object(body)))
 
 
-def home_todo(state: State, user: User) -> dict[str, Any]:
+def home_todo(state: State, user: User, snapshot: Snapshot) -> dict[str, Any]:
     """The home page's 待办: red and yellow projects, 督办 items awaiting a reply, findings awaiting
-    data, and this year's targets' lights (a district user's own; a reviewer's for all)."""
+    data, and this year's targets' lights (a district user's own; a reviewer's for all), all from
+    the one snapshot the page reads (its reading connection still open)."""
     today = date.today()
-    chased = chase_result(state, user, today)
+    rulebook, district = state.admit.rulebook, user.own_district
+    chased = chase(snapshot, rulebook, today, district)
     awaiting = [{**i, "notice": r["notice"], "number": r["number"], "reply_due": r["reply_due"]}
                 for r in chased["rounds"] for i in r["items"] if i["state"] in ("awaiting", "late")]  # fmt: skip
-    findings = state.admit.monitor(today, user.own_district)["findings"]
-    missing = [f for f in findings if f["kind"] == "missing_data"]
-    report = targets_result(state, user, today.year, as_of=today)
+    missing = [f for f in monitor(snapshot, rulebook, today, district)["findings"] if f["kind"] == "missing_data"]
+    report = targets_report(snapshot, rulebook, today.year, today, district)
     lights = {code: sum(1 for r in report["targets"] if r["light"] == code) for code in LIGHTS}
-    return {"counts": chased["counts"], "projects": chased["projects"][:10], "awaiting": awaiting, "missing": missing[:10],
-            "missing_count": len(missing), "targets": report, "target_lights": lights}  # fmt: skip
+    return {"counts": chased["counts"], "projects": chased["projects"][:10], "awaiting": awaiting, "missing_count": len(missing),
+            "targets": report, "target_lights": lights}  # fmt: skip
 
