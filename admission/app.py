@@ -184,13 +184,18 @@ class Admit:
 
     def opinion(self, decision: Decision, review_date: date, formats: Collection[str]) -> Documents:
         """The 审查意见 of one decision, in the asked-for formats (PDF, HTML, Word)."""
-        from admission.documents.pdf import use_font_dir
+        from admission.documents.pdf import UndrawableCharacters, use_font_dir
         from admission.documents.views import refuse_undrawable, render_opinion_html
 
         if PDF in formats:
             use_font_dir(self.font_dir)
+        try:
+            return self.documents(formats, lambda: render_opinion_html(decision, review_date, self.templates_dir))
+        except UndrawableCharacters:
+            # Only now the probe that names the field and the character (a second layout): a
+            # normal opinion is laid out once.
             refuse_undrawable(decision, self.templates_dir)
-        return self.documents(formats, lambda: render_opinion_html(decision, review_date, self.templates_dir))
+            raise
 
     def packet(self, items: Iterable[Item], meeting: Meeting, review_date: date, formats: Collection[str]) -> PacketOutcome:
         """The meeting packet (会议材料) of these inputs; invalid ones are listed in it, never fatal."""

@@ -210,7 +210,7 @@ def test_glyph_missing_from_every_font_fails_and_keeps_the_old_file(tmp_path: Pa
     pdf.write_bytes(b"old")
     code, _, err = run("check", *AS_OF, str(write_json(tmp_path / "a.json", app)), "--pdf", str(pdf))
     assert code == 74
-    assert "JM-2026-0101" in err and "U+E000" in err and "字体无法显示" in err
+    assert "JM-2026-0101" in err and "U+E000" in err and "字体无法显示" in err and "项目名称" in err  # the field, named
     assert pdf.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "o.pdf"]
 

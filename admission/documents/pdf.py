@@ -132,11 +132,15 @@ def character_names(characters: str) -> str:
     return "、".join(f"“{c}”（U+{ord(c):04X}）" for c in characters[:10])
 
 
+class UndrawableCharacters(RenderError):
+    """Some character came out as a box (.notdef): the caller may name the field that holds it."""
+
+
 def render_pdf(html: str, template_dirs: list[Path]) -> tuple[bytes, int]:
     """The PDF of ``html`` and its page count; refused if any character came out as a box."""
     check_chinese_font()
     document, data, missing = _drawn(html, template_dirs)
     if missing:
         characters = "".join(dict.fromkeys("".join(missing)))
-        raise RenderError(f"已安装的字体无法显示这些字符，PDF 会出现空框，已停止生成：{character_names(characters)}")
+        raise UndrawableCharacters(f"已安装的字体无法显示这些字符，PDF 会出现空框，已停止生成：{character_names(characters)}")
     return data, len(document.pages)
