@@ -349,8 +349,9 @@ class Admit:
         round_id = issue_round(ledger, number, as_of, district, as_of + timedelta(days=terms.reply_days), items, actor=actor, source=source)
         return self.notice(round_id)
 
-    def notice(self, round_id: int, as_recorded: str | None = None) -> dict[str, Any]:
-        """One 督办通知 as recorded: its number, district, reply deadline and items."""
+    def notice(self, round_id: int, as_recorded: str | None = None, as_of: date | None = None) -> dict[str, Any]:
+        """One 督办通知 as recorded: its number, district, reply deadline and items, with their
+        states and replies as of ``as_of`` (default: the day it was issued)."""
         from admission.errors import UsageError
         from admission.ledger.history import state
         from admission.supervision.outputs import notice_view
@@ -360,7 +361,7 @@ class Admit:
         found = next((r for r in snapshot.rounds if r.id == round_id), None)
         if found is None:
             raise UsageError(f"没有编号为 {round_id} 的督办通知")
-        return notice_view(snapshot, found)
+        return notice_view(snapshot, found, as_of)
 
     def leader_book(self, as_of: date, as_recorded: str | None = None) -> bytes:
         """The leader's 台账 (one row per project, milestones, light and latest progress) as a workbook."""

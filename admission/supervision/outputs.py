@@ -131,11 +131,12 @@ def issue_items(result: dict[str, Any]) -> list[RoundItem]:
     return items
 
 
-def notice_view(snapshot: Snapshot, notice: Record) -> dict[str, Any]:
-    """A recorded 督办 round as its notice shows it (items as issued, states as of its issue day)."""
+def notice_view(snapshot: Snapshot, notice: Record, as_of: date | None = None) -> dict[str, Any]:
+    """A recorded 督办 round as its notice shows it: the items as issued, their states and replies
+    as of ``as_of`` (default: its issue day, as the document printed them)."""
     items = []
     for item in notice["items"]:
-        shown = round_item(snapshot, notice, item, notice.issued_on)
+        shown = round_item(snapshot, notice, item, as_of or notice.issued_on)
         overdue = (notice.issued_on - item.due_on).days
         items.append({**shown, "overdue_days": overdue, "note": item.note, "light_label": LIGHTS[item.light]})
     return {"notice": int(notice.id), "number": notice.number, "issued_on": notice.issued_on.isoformat(), "district": notice.district,

@@ -77,23 +77,15 @@ def assessment_result(state: State, user: User, year: int, as_of: date | None = 
 
 
 def notice_of(state: State, user: User, notice_id: int) -> dict[str, Any]:
-    """A 督办通知 as recorded, and its items' states today; another district's answers as a missing one."""
-    notice = recorded_notice(state, user, notice_id)
-    now = chase_result(state, user, date.today(), notice["district"])
-    states = {(r["notice"], i["position"]): i for r in now["rounds"] for i in r["items"]}
-    for item in notice["items"]:
-        current = states.get((notice_id, item["position"]))
-        if current is not None:
-            item.update(state=current["state"], state_label=current["state_label"], actions=current["actions"])
-        else:
-            item.update(state="closed", state_label="已办结")
-    return notice
+    """A 督办通知 as recorded, its items' states and replies as of today; another district's answers as a missing one."""
+    return recorded_notice(state, user, notice_id, date.today())
 
 
-def recorded_notice(state: State, user: User, notice_id: int) -> dict[str, Any]:
-    """A 督办通知 as issued; another district's answers as a missing one."""
+def recorded_notice(state: State, user: User, notice_id: int, as_of: date | None = None) -> dict[str, Any]:
+    """A 督办通知 as issued (its items' states as of ``as_of``, default its issue day); another
+    district's answers as a missing one."""
     try:
-        notice = state.admit.notice(notice_id)
+        notice = state.admit.notice(notice_id, as_of=as_of)
     except UsageError:
         raise HTTPProblem(404, f"没有编号为 {notice_id} 的督办通知") from None
     if not user.sees(notice["district"]):
