@@ -23,7 +23,7 @@ from admission.ledger.database import Change, Ledger
 from admission.ledger.schema import progress_notes, projects, supervision_actions, supervision_items, supervision_rounds, targets
 from admission.numbers import number_problem
 from admission.text import excerpt
-from admission.vocabulary import CHASE_ITEMS, CITY, NOTE_FIELDS, PROPORTIONS, TARGET_INDICATORS, indicator_code
+from admission.vocabulary import CITY, NOTE_FIELDS, PROPORTIONS, TARGET_INDICATORS, indicator_code
 
 MAX_NOTE = 2000  # characters of one field of a progress note or a reply
 MAX_WEIGHT = Decimal(1000)
@@ -296,9 +296,3 @@ def act_on_item(ledger: Ledger, round_id: int, position: int, kind: str, on: dat
         kind_event = "supervision_replied" if kind == REPLY else "supervision_closed"
         detail = {"round": round_id, "position": position, "item": item.item, "on": on.isoformat(), **({"text": text} if text else {})}
         change.log.record(kind_event, item.project_id, source, detail)
-
-
-def chase_item_code(text: str) -> str | None:
-    """A chase item a person named (未开工 or unstarted)."""
-    return text if text in CHASE_ITEMS else next((code for code, (label, _) in CHASE_ITEMS.items() if label == text), None)
-

@@ -32,20 +32,14 @@ def _by(day: date | None, as_of: date) -> bool:
     return day is not None and day <= as_of
 
 
-def indicator_values(snapshot: Snapshot, year: int, as_of: date, district: str | None) -> dict[str, Fraction]:
-    """Every catalogue indicator of ``year`` for the city (None) or one district, as of ``as_of``,
-    exact (amounts in 亿元; shares and rates as fractions of 1). A district's figures are its
-    projects' as of ``as_of`` (transfers honoured)."""
-    return indicator_values_by_region(snapshot, year, as_of, [district])[district]
-
-
 Values = dict[str, Fraction]
 
 
 def indicator_values_by_region(snapshot: Snapshot, year: int, as_of: date, regions: list[str | None]) -> dict[str | None, Values]:
-    """The indicators of several regions (None: the city) from one reading of the year: the
+    """Every catalogue indicator of ``year`` as of ``as_of`` for several regions (None: the city),
+    exact (amounts in 亿元; shares and rates as fractions of 1), from one reading of the year: the
     city's meetings, resolutions and resolved figures are read once and split by the district each
-    project counts in on ``as_of``."""
+    project counts in on ``as_of`` (transfers honoured)."""
     facts = resolved_in_year(snapshot, year, min(date(year, 12, 31), as_of), None, as_of)
     projects: dict[str | None, list[Any]] = defaultdict(list)
     for project in facts.projects.values():
