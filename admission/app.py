@@ -356,12 +356,12 @@ class Admit:
         from admission.ledger.history import state
         from admission.supervision.outputs import notice_view
 
-        with self.ledger().reading() as connection:
+        with self.ledger().reading() as connection:  # the snapshot reads some of its parts when first asked
             snapshot = state(connection, as_recorded)
-        found = next((r for r in snapshot.rounds if r.id == round_id), None)
-        if found is None:
-            raise UsageError(f"没有编号为 {round_id} 的督办通知")
-        return notice_view(snapshot, found, as_of)
+            found = next((r for r in snapshot.rounds if r.id == round_id), None)
+            if found is None:
+                raise UsageError(f"没有编号为 {round_id} 的督办通知")
+            return notice_view(snapshot, found, as_of)
 
     def leader_book(self, as_of: date, as_recorded: str | None = None) -> bytes:
         """The leader's 台账 (one row per project, milestones, light and latest progress) as a workbook."""

@@ -81,3 +81,16 @@ def field_name(path: str) -> str:
     """A field's name in a sentence (计容建筑面积), the path itself for one the registry lacks."""
     field = BY_PATH.get(path)
     return field.name if field is not None else path
+
+
+def _path(path: str) -> str:
+    """A field's path, checked against the table above when the module loads."""
+    if not any(f.path == path for f in FIELDS):
+        raise ValueError(path)
+    return path
+
+
+# The fields of a resolved revision the reports and the monitor read (``Snapshot.revision_figures``).
+ENTERPRISE, TOTAL_WAN, FIXED_ASSETS_WAN = _path("applicant.name"), _path("investment.total_wan"), _path("investment.fixed_assets_wan")
+ANNUAL_TAX_WAN, AREA_MU, AREA_M2, FLOOR_AREA_M2 = (_path("commitments.annual_tax_wan"), _path("land.area_mu"), _path("land.area_m2"),
+                                                   _path("floor_area_m2"))  # fmt: skip

@@ -10,6 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from admission.contract.fields import ANNUAL_TAX_WAN, ENTERPRISE, FIXED_ASSETS_WAN
 from admission.errors import ChangeRefused
 from admission.ledger.database import Ledger
 from admission.ledger.history import Connection, Snapshot, state
@@ -24,9 +25,9 @@ def _decimal(text: str | None) -> Decimal | None:
     return Decimal(text) if text is not None else None
 
 
-def _committed(contract: str | None, application: Any) -> Decimal:
+def _committed(contract: str | None, applied: Decimal) -> Decimal:
     """A commitment: the 监管协议's when recorded, else the resolved revision's application."""
-    return Decimal(contract) if contract is not None else Decimal(str(application))
+    return Decimal(contract) if contract is not None else applied
 
 
 def gather(
@@ -38,7 +39,7 @@ def gather(
     passed = snapshot.passed_revisions(only, on)
     if not passed:
         return [], []
-    applications = snapshot.revision_applications(passed)
+    applied = snapshot.revision_figures(passed, (FIXED_ASSETS_WAN, ANNUAL_TAX_WAN), (ENTERPRISE,))
     versions = {key: version for key, (_, version) in snapshot.decisions.items()}
     years = snapshot.yearly
     facts: list[ProjectFacts] = []
@@ -47,7 +48,7 @@ def gather(
         if on is not None and snapshot.terminated_by(row.id, on):
             continue
         revision = passed[row.id]
-        application = applications[row.id]
+        committed = applied[row.id]
         version_name = versions.get((row.id, revision))
         version = rulebook.version(version_name) if version_name else None
         if version is None:
@@ -58,10 +59,10 @@ def gather(
                 project=row.id, name=row.name, district=row.district, land_source=row.land_source, land_price=_decimal(row.land_price),
                 agreed_start=row.agreed_start_on, agreed_completion=row.agreed_completion_on,
                 agreed_full_production=row.agreed_full_production_on, started=row.started_on, completed=row.completed_on,
-                committed_fixed_assets=_committed(row.committed_fixed_assets, application["investment"]["fixed_assets_wan"]),
-                committed_tax=_committed(row.committed_tax, application["commitments"]["annual_tax_wan"]),
+                committed_fixed_assets=_committed(row.committed_fixed_assets, committed[FIXED_ASSETS_WAN]),
+                committed_tax=_committed(row.committed_tax, committed[ANNUAL_TAX_WAN]),
                 terms=version.monitoring if version else MonitoringTerms(), years=figures,
-                enterprise=str(application.get("applicant", {}).get("name", "")), agreed_delivery=row.agreed_delivery_on,
+                enterprise=committed[ENTERPRISE] or "", agreed_delivery=row.agreed_delivery_on,
                 delivered=row.delivered_on, supplied=row.supplied_on,
                 extensions=snapshot.extensions_by(row.id, on),
             )

@@ -7,7 +7,7 @@ and averages and maxima to 2 decimals, rates and shares to 4. The averages are r
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,6 +15,7 @@ from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
+from admission.contract.fields import ANNUAL_TAX_WAN, AREA_M2, AREA_MU, FIXED_ASSETS_WAN, FLOOR_AREA_M2, TOTAL_WAN
 from admission.ledger.history import Snapshot
 from admission.numbers import exact_product, exact_sum, json_number, largest_ratio, rate, round_half_up, yi_value
 from admission.rules.rulebook import Rulebook
@@ -42,11 +43,14 @@ def _number(value: Decimal) -> int | float:
     return json_number(value)
 
 
+ANNUAL_FIGURES = (TOTAL_WAN, FIXED_ASSETS_WAN, ANNUAL_TAX_WAN, AREA_MU, AREA_M2, FLOOR_AREA_M2)  # what the report sums
+
+
 @dataclass
 class Passed:
     """One passed project, with the figures of the revision its resolution was made on (exact
-    decimals, read from that revision's application when first asked for: the targets need the
-    total alone; summed exactly with ``exact_sum``, divided as Fractions)."""
+    decimals; ``figures`` holds the fields its reader asked for: the targets need the total alone;
+    summed exactly with ``exact_sum``, divided as Fractions)."""
 
     project: str
     name: str
@@ -54,29 +58,29 @@ class Passed:
     type: str
     land_source: str
     milestones: dict[str, date | None]
-    application: dict[str, Any]
+    figures: dict[str, Any]
 
-    @cached_property
+    @property
     def total(self) -> Decimal:
-        return Decimal(str(self.application["investment"]["total_wan"]))
+        return Decimal(self.figures[TOTAL_WAN])
 
-    @cached_property
+    @property
     def fixed(self) -> Decimal:
-        return Decimal(str(self.application["investment"]["fixed_assets_wan"]))
+        return Decimal(self.figures[FIXED_ASSETS_WAN])
 
-    @cached_property
+    @property
     def tax(self) -> Decimal:
-        return Decimal(str(self.application["commitments"]["annual_tax_wan"]))
+        return Decimal(self.figures[ANNUAL_TAX_WAN])
 
     @cached_property
     def land_mu(self) -> Decimal:
-        land = self.application["land"]
-        return Decimal(str(land["area_mu"])) if "area_mu" in land else exact_product(Decimal(str(land["area_m2"])), MU_PER_M2)
+        area_mu = self.figures[AREA_MU]
+        return Decimal(area_mu) if area_mu is not None else exact_product(Decimal(self.figures[AREA_M2]), MU_PER_M2)
 
     @cached_property
     def floor_mu(self) -> Decimal:
         """The floor area × 0.0015, so that Σ floor ÷ Σ land is the 容积率."""
-        return exact_product(Decimal(str(self.application["floor_area_m2"])), MU_PER_M2)
+        return exact_product(Decimal(self.figures[FLOOR_AREA_M2]), MU_PER_M2)
 
 
 def _in(day: date | None, as_of: date) -> bool:
@@ -112,23 +116,25 @@ class YearFacts:
     projects: dict[str, Any]
 
 
-def resolved_in_year(snapshot: Snapshot, year: int, until: date, district: str | None, as_of: date) -> YearFacts:
+def resolved_in_year(snapshot: Snapshot, year: int, until: date, district: str | None, as_of: date,
+                     figures: Sequence[str] = ANNUAL_FIGURES) -> YearFacts:  # fmt: skip
     """The meetings of ``year`` held by ``until`` and their resolutions, the projects counted in
-    ``district`` (or all) on ``as_of``; the annual report and the targets read the same."""
+    ``district`` (or all) on ``as_of``, each passed one with the ``figures`` of its resolved
+    revision; the annual report and the targets read the same."""
     held = snapshot.meetings_between(date(year, 1, 1), until)
     resolved = snapshot.resolutions_of([m.id for m in held])
     project_rows = snapshot.projects_by_id(district=district, on=as_of)
     resolved = [row for row in resolved if row.project_id in project_rows]
     last_resolution = {row.project_id: row for row in resolved}  # ordered: the last one in the year wins
     passed_refs = {pid: row.revision for pid, row in last_resolution.items() if row.result in PASSED}
-    contents = snapshot.revision_applications(passed_refs)
-    passed = [_passed(project_rows[pid], contents[pid]) for pid in sorted(passed_refs)]
+    read = snapshot.revision_figures(passed_refs, figures)
+    passed = [_passed(project_rows[pid], read[pid]) for pid in sorted(passed_refs)]
     return YearFacts(held, resolved, last_resolution, passed, project_rows)
 
 
-def _passed(project: Any, application: dict[str, Any]) -> Passed:
+def _passed(project: Any, figures: dict[str, Any]) -> Passed:
     milestones = {key: getattr(project, column) for key, column, _ in FUNNEL}
-    return Passed(project.id, project.name, project.district, project.type, project.land_source, milestones, application)
+    return Passed(project.id, project.name, project.district, project.type, project.land_source, milestones, figures)
 
 
 def _figures(

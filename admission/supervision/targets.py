@@ -14,6 +14,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+from admission.contract.fields import TOTAL_WAN
 from admission.ledger.history import Record, Snapshot
 from admission.numbers import exact_sum, json_number, round_half_up
 from admission.reports.annual import FUNNEL, OVER_10YI, OVER_50YI, WAN_PER_YI, Passed, attraction_cohort, resolved_in_year, signed_in
@@ -40,7 +41,7 @@ def indicator_values_by_region(snapshot: Snapshot, year: int, as_of: date, regio
     exact (amounts in 亿元; shares and rates as fractions of 1), from one reading of the year: the
     city's meetings, resolutions and resolved figures are read once and split by the district each
     project counts in on ``as_of`` (transfers honoured)."""
-    facts = resolved_in_year(snapshot, year, min(date(year, 12, 31), as_of), None, as_of)
+    facts = resolved_in_year(snapshot, year, min(date(year, 12, 31), as_of), None, as_of, figures=[TOTAL_WAN])
     projects: dict[str | None, list[Any]] = defaultdict(list)
     for project in facts.projects.values():
         projects[project.district].append(project)
