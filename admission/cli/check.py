@@ -93,4 +93,4 @@ def schema(admit: Admit) -> None:
     示例：
       admit schema > application.schema.json
     """
-    emit_json(application_schema(admit.rulebook))
+    emit_json(application_schema(admit.rulebook), pretty=True)

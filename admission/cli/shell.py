@@ -5,10 +5,11 @@ one imports none of them, so the command line has no import cycle."""
 from __future__ import annotations
 
 import importlib
+import itertools
 import json
 import os
 import sys
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -34,8 +35,46 @@ def terminal_style(text: str, role: str) -> str:
     return click.style(text, **styles) if styles else text  # type: ignore[arg-type]
 
 
-def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+def emit_json(value: Any, pretty: bool = False) -> None:
+    """A ``--json`` answer on stdout; ``pretty`` for a file people read (the JSON Schema)."""
+    if pretty:
+        click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+        return
+    lines = json_lines_of(value)
+    while batch := list(itertools.islice(lines, 2000)):  # one echo per line cost a third of the writing
+        click.echo("\n".join(batch))
+
+
+def json_lines_of(value: Any) -> Iterator[str]:
+    """A ``--json`` answer as lines: an object's keys one per line, a list's items one per line
+    (at the top and one level down), each written compactly. ``indent=2`` made json use its pure
+    Python encoder: 0.67 s of a 50,000-project annual report's 5 MB, against 0.1 s here."""
+
+    def dumps(part: Any) -> str:
+        return json.dumps(part, ensure_ascii=False)
+
+    def listed(items: list[Any], close: str, margin: str) -> Iterator[str]:
+        for index, item in enumerate(items):
+            yield margin + dumps(item) + ("," if index < len(items) - 1 else close)
+
+    if isinstance(value, list) and value:
+        yield "["
+        yield from listed(value, "", "  ")
+        yield "]"
+        return
+    if not isinstance(value, dict) or not value:
+        yield dumps(value)
+        return
+    yield "{"
+    for position, (key, part) in enumerate(value.items()):
+        comma = "," if position < len(value) - 1 else ""
+        if isinstance(part, list) and part:
+            yield f"  {dumps(key)}: ["
+            yield from listed(part, "", "    ")
+            yield "  ]" + comma
+        else:
+            yield f"  {dumps(key)}: {dumps(part)}{comma}"
+    yield "}"
 
 
 def notice(text: str) -> None:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -81,7 +81,6 @@ class Snapshot:
     connection: Connection
     recorded_by: str | None
     projects: dict[str, Record] = field(default_factory=dict)
-    revisions: list[Record] = field(default_factory=list)
     only: str | None = None  # the one project read (``ledger show``), else None
     meetings: dict[int, Record] = field(default_factory=dict)
     resolutions: list[Record] = field(default_factory=list)
@@ -99,6 +98,20 @@ class Snapshot:
     targets: list[Record] = field(default_factory=list)
     notes: dict[str, list[Record]] = field(default_factory=dict)
     rounds: list[Record] = field(default_factory=list)
+
+    @cached_property
+    def revisions(self) -> list[Record]:
+        """Every revision as recorded, by project and number: its columns, not its content (the
+        application's JSON, read only where a figure needs it). Read when first asked for."""
+        return self._revision_rows(None if self.only is None else [self.only])
+
+    def _revision_rows(self, ids: Collection[str] | None) -> list[Record]:
+        listed = sa.select(revisions.c.project_id, revisions.c.number, revisions.c.recorded_at, revisions.c.source, revisions.c.recorded_by,
+                           revisions.c.sha256, revisions.c.effective_on).order_by(revisions.c.project_id, revisions.c.number)  # fmt: skip
+        if ids is not None:
+            listed = listed.where(revisions.c.project_id.in_(list(ids)))
+        known = _recorded(self.recorded_by)
+        return [row for row in _records(self.connection.execute(listed)) if known(row.recorded_at)]
 
     @cached_property
     def decisions(self) -> dict[tuple[str, int], tuple[str, str]]:
@@ -139,9 +152,20 @@ class Snapshot:
     def _identities_on(self, day: date) -> dict[str, dict[str, Any]]:
         """Identity as of ``day`` where it differs from the current one: from the latest revision
         effective by then, when a later revision (effective after ``day``) changed it."""
+        if "revisions" in self.__dict__:
+            candidates = self.revisions
+        else:  # only the projects with a revision not in force by then can differ: usually none
+            later = sa.select(revisions.c.project_id).distinct()
+            later = later.where(sa.or_(revisions.c.effective_on.is_(None), revisions.c.effective_on > day))
+            if self.recorded_by is not None:
+                later = later.where(revisions.c.recorded_at <= self.recorded_by)
+            if self.only is not None:
+                later = later.where(revisions.c.project_id == self.only)
+            changed = [row.project_id for row in self.connection.execute(later)]
+            candidates = [] if not changed else self._revision_rows(changed) if len(changed) <= 500 else self.revisions
         latest: dict[str, Record] = {}
         in_force: dict[str, Record] = {}
-        for revision in self.revisions:
+        for revision in candidates:
             latest[revision.project_id] = revision
             if revision.effective_on is not None and revision.effective_on <= day:
                 in_force[revision.project_id] = revision
@@ -303,13 +327,6 @@ def state(connection: Connection, recorded_by: str | None = None, only: str | No
         return query.where(table.c[column] == only) if only is not None else query
 
     snapshot.projects = {row["id"]: row for row in _records(connection.execute(of(projects, "id")))}
-    # A revision's columns but its content (the application's JSON: read only where a figure needs it).
-    listed = sa.select(revisions.c.project_id, revisions.c.number, revisions.c.recorded_at, revisions.c.source, revisions.c.recorded_by,
-                       revisions.c.sha256, revisions.c.effective_on).order_by(revisions.c.project_id, revisions.c.number)  # fmt: skip
-    snapshot.revisions = [
-        row for row in _records(connection.execute(listed if only is None else listed.where(revisions.c.project_id == only)))
-        if known(row.recorded_at)
-    ]
     snapshot.meetings = {row.id: Record(row._mapping) for row in connection.execute(sa.select(meetings))}
     snapshot.yearly = defaultdict(dict)
     for row in connection.execute(of(yearly_results)):
@@ -361,10 +378,15 @@ def _supervision(snapshot: Snapshot, known: Any, only: str | None) -> None:
 
 
 def _records(result: sa.CursorResult[Any]) -> Iterator[Record]:
-    """Each row as a Record (a dict built from the column names once: far cheaper than a mapping per row)."""
+    """Each row as a Record (a dict built from the column names once: far cheaper than a mapping
+    per row), made without calling ``Record.__init__``: a Python call per row was a sixth of it."""
     keys = list(result.keys())
+    new, fill = dict.__new__, dict.update
     for row in result:
-        yield Record(zip(keys, row, strict=True))
+        record = new(Record)
+        fill(record, zip(keys, row, strict=True))
+        record.__dict__ = record
+        yield record
 
 
 def _recorded(bound: str | None) -> Any:

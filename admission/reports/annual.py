@@ -62,15 +62,18 @@ class Passed:
 
     @property
     def total(self) -> Decimal:
-        return Decimal(self.figures[TOTAL_WAN])
+        value: Decimal = self.figures[TOTAL_WAN]  # as revision_figures gives a number
+        return value
 
     @property
     def fixed(self) -> Decimal:
-        return Decimal(self.figures[FIXED_ASSETS_WAN])
+        value: Decimal = self.figures[FIXED_ASSETS_WAN]  # as revision_figures gives a number
+        return value
 
     @property
     def tax(self) -> Decimal:
-        return Decimal(self.figures[ANNUAL_TAX_WAN])
+        value: Decimal = self.figures[ANNUAL_TAX_WAN]  # as revision_figures gives a number
+        return value
 
     @cached_property
     def land_mu(self) -> Decimal:
@@ -160,15 +163,16 @@ def _figures(
          "result": r.result, "verdict": r.verdict, "verdict_label": VERDICTS.get(r.verdict or "", "")}
         for r in resolved if r.deviation
     ]  # fmt: skip
+    passed_in, projects_in = _by_district(passed), _by_district(all_projects)  # grouped once, not filtered per district
     by_district = []
     for district in rulebook.districts:
-        here = [p for p in passed if p.district == district]
+        here = passed_in.get(district, [])
         land_here = [p for p in here if p.land_source == "新增供地"]
         by_district.append(
             {"district": district, "passed": len(here), "passed_investment_yi": _number(_yi(Fraction(exact_sum(p.total for p in here)))),
              "listed": sum(1 for p in land_here if _in(p.milestones["listed"], as_of)),
              "started": sum(1 for p in land_here if _in(p.milestones["started"], as_of)),
-             "attraction": _attraction([p for p in all_projects if p.district == district], year, as_of)}
+             "attraction": _attraction(projects_in.get(district, []), year, as_of)}
         )  # fmt: skip
     types = sorted({p.type for p in passed}, key=lambda t: TYPE_ORDER.index(t) if t in TYPE_ORDER else len(TYPE_ORDER))
     by_type = [
@@ -202,6 +206,13 @@ def _figures(
         "by_district": by_district,
         "by_type": by_type,
     }
+
+
+def _by_district(items: Iterable[Any]) -> dict[str, list[Any]]:
+    grouped: dict[str, list[Any]] = {}
+    for item in items:
+        grouped.setdefault(item.district, []).append(item)
+    return grouped
 
 
 def signed_in(all_projects: Iterable[Any], year: int, as_of: date) -> list[Any]:
