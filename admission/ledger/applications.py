@@ -18,7 +18,7 @@ from admission.errors import Problem
 from admission.intake.batch import Result, about_decision, error_result, set_aside_duplicates, try_decide
 from admission.intake.sources import Item
 from admission.ledger.database import Change, Ledger
-from admission.ledger.queries import latest_revisions
+from admission.ledger.queries import for_ids, latest_revisions
 from admission.ledger.schema import decisions, projects, refused_submissions, resolutions, revisions
 from admission.review.decision import Decision
 from admission.rules.rulebook import Rulebook
@@ -79,8 +79,11 @@ def record_applications(ledger: Ledger, items: Iterable[Item], rulebook: Ruleboo
 def _district_held(change: Change, decided: list[tuple[str, Decision]], outcome: AddOutcome) -> list[tuple[str, Decision]]:
     """A project with a resolution moves to another district only by a transfer (流转): a new
     revision naming another district is refused, so no re-upload moves a reviewed project."""
-    resolved = {row.project_id for row in change.connection.execute(sa.select(resolutions.c.project_id).distinct())}
-    districts = {row.id: row.district for row in change.connection.execute(sa.select(projects.c.id, projects.c.district))}
+    ids = {decision.application.id for _, decision in decided}  # only the batch's projects are read, not the whole ledger
+    with_resolution = for_ids(sa.select(resolutions.c.project_id).distinct(), resolutions.c.project_id, ids)
+    resolved = {row.project_id for row in change.connection.execute(with_resolution)}
+    located = for_ids(sa.select(projects.c.id, projects.c.district), projects.c.id, ids)
+    districts = {row.id: row.district for row in change.connection.execute(located)}
     kept = []
     for source, decision in decided:
         case_id, district = decision.application.id, decision.application.district
@@ -110,8 +113,9 @@ def _keep_refused(change: Change, refused: list[Result]) -> None:
 
 def _record_decisions(change: Change, decided: list[tuple[str, Decision]], review_date: date, outcome: AddOutcome) -> None:
     connection = change.connection
-    latest = latest_revisions(connection)
-    known = {row.id: dict(row._mapping) for row in connection.execute(sa.select(projects))} if decided else {}
+    ids = {decision.application.id for _, decision in decided}
+    latest = latest_revisions(connection, ids)
+    known = {row.id: dict(row._mapping) for row in connection.execute(for_ids(sa.select(projects), projects.c.id, ids)) if row.id in ids}
     new_projects: list[dict[str, Any]] = []
     new_revisions: list[dict[str, Any]] = []
     new_decisions: list[dict[str, Any]] = []

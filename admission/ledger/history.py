@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from admission.dates import BEIJING, beijing_date
+from admission.ledger.queries import for_ids
 from admission.ledger.schema import (
     decisions,
     events,
@@ -108,8 +109,7 @@ class Snapshot:
     def _revision_rows(self, ids: Collection[str] | None) -> list[Record]:
         listed = sa.select(revisions.c.project_id, revisions.c.number, revisions.c.recorded_at, revisions.c.source, revisions.c.recorded_by,
                            revisions.c.sha256, revisions.c.effective_on).order_by(revisions.c.project_id, revisions.c.number)  # fmt: skip
-        if ids is not None:
-            listed = listed.where(revisions.c.project_id.in_(list(ids)))
+        listed = for_ids(listed, revisions.c.project_id, ids)
         known = _recorded(self.recorded_by)
         return [row for row in _records(self.connection.execute(listed)) if known(row.recorded_at)]
 
@@ -161,8 +161,8 @@ class Snapshot:
                 later = later.where(revisions.c.recorded_at <= self.recorded_by)
             if self.only is not None:
                 later = later.where(revisions.c.project_id == self.only)
-            changed = [row.project_id for row in self.connection.execute(later)]
-            candidates = [] if not changed else self._revision_rows(changed) if len(changed) <= 500 else self.revisions
+            changed = {row.project_id for row in self.connection.execute(later)}
+            candidates = [r for r in self._revision_rows(changed) if r.project_id in changed] if changed else []
         latest: dict[str, Record] = {}
         in_force: dict[str, Record] = {}
         for revision in candidates:
@@ -220,8 +220,7 @@ class Snapshot:
         if not refs:
             return {}
         query = sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content)
-        if len(refs) <= 500:  # past that a scan is faster than an IN list (and SQLite caps parameters)
-            query = query.where(revisions.c.project_id.in_(list(refs)))
+        query = for_ids(query, revisions.c.project_id, refs)
         return {row.project_id: json.loads(row.content) for row in self.connection.execute(query) if refs.get(row.project_id) == row.number}
 
     def revision_figures(self, refs: dict[str, int], numbers: Sequence[str], texts: Sequence[str] = ()) -> dict[str, dict[str, Any]]:
@@ -234,8 +233,7 @@ class Snapshot:
         paths = [*numbers, *texts]
         fields = [_json_field(self.connection, path, path in numbers).label(f"f{i}") for i, path in enumerate(paths)]
         query = sa.select(revisions.c.project_id, revisions.c.number, *fields)
-        if len(refs) <= 500:
-            query = query.where(revisions.c.project_id.in_(list(refs)))
+        query = for_ids(query, revisions.c.project_id, refs)
         found = {}
         for row in self.connection.execute(query):
             if refs.get(row.project_id) == row.number:

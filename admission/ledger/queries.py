@@ -21,15 +21,18 @@ Row = sa.Row[Any]
 _MAX_IN = 500
 
 
-def _only(query: sa.Select[Any], column: sa.ColumnElement[Any], ids: list[str] | None) -> sa.Select[Any]:
-    return query.where(column.in_(ids)) if ids is not None and len(ids) <= _MAX_IN else query
+def for_ids(query: sa.Select[Any], column: sa.ColumnElement[Any], ids: Iterable[str] | None) -> sa.Select[Any]:
+    """The query limited to rows whose ``column`` is one of ``ids`` when they are few; the caller
+    keeps the wanted rows either way."""
+    wanted = None if ids is None else list(ids)
+    return query.where(column.in_(wanted)) if wanted is not None and len(wanted) <= _MAX_IN else query
 
 
 def latest_revisions(connection: Connection, ids: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:
     """Each project's latest revision number and content digest."""
     wanted = None if ids is None else list(ids)
     newest = sa.select(revisions.c.project_id, sa.func.max(revisions.c.number).label("number")).group_by(revisions.c.project_id)
-    newest_sub = _only(newest, revisions.c.project_id, wanted).subquery()
+    newest_sub = for_ids(newest, revisions.c.project_id, wanted).subquery()
     query = sa.select(revisions.c.project_id, revisions.c.number, revisions.c.sha256).join(
         newest_sub, (revisions.c.project_id == newest_sub.c.project_id) & (revisions.c.number == newest_sub.c.number)
     )
