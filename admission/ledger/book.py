@@ -25,9 +25,10 @@ from admission.documents.sheets import Sheet, Value, set_text_cell, workbook_byt
 from admission.errors import ChangeRefused, InvalidInput, Problem
 from admission.intake.workbook import MAX_BOOK_ROWS, _open_error, find_header_row, workbook_size_problem
 from admission.ledger.database import Change, Ledger
-from admission.ledger.queries import latest_revisions, meeting_held
+from admission.ledger.queries import for_ids, latest_revisions, meeting_held
 from admission.ledger.records import (
     WITHDRAW,
+    ResolutionLookups,
     correct_field_in,
     correct_resolution_in,
     correctable_field,
@@ -347,7 +348,8 @@ def import_book(
         workbook.close()
     try:
         with ledger.change(actor) as change:
-            applied = _Applier(change, rulebook, today, named or str(path), outcome)
+            ids = {str(values["id"]) for name in present for _, values, _ in parsed[name] if values.get("id")}
+            applied = _Applier(change, rulebook, today, named or str(path), outcome, ids)
             for name in present:
                 for number, values, problems in parsed[name]:
                     applied.row(name, number, values, problems)
@@ -376,7 +378,8 @@ def record_row(ledger: Ledger, sheet: str, typed: dict[str, str], rulebook: Rule
                 problems.append((header, str(error)))
     outcome = ImportOutcome()
     with ledger.change(actor) as change:
-        _Applier(change, rulebook, today, source, outcome).row(sheet, 0, values, problems)
+        named = {str(values["id"])} if values.get("id") else set()
+        _Applier(change, rulebook, today, source, outcome, named).row(sheet, 0, values, problems)
     if outcome.refused:
         raise ChangeRefused(outcome.refused[0].problems)
     return bool(outcome.changed[sheet])
@@ -389,12 +392,16 @@ class _Applier:
     today: date
     path: str
     outcome: ImportOutcome
+    ids: set[str]  # every 案件编号 the rows name: only their projects are read, not the whole ledger
     _projects: dict[str, dict[str, Any]] = field(default_factory=dict)
     _with_application: set[str] = field(default_factory=set)
+    _lookups: ResolutionLookups | None = None
 
     def __post_init__(self) -> None:
-        self._projects = {row.id: dict(row._mapping) for row in self.change.connection.execute(sa.select(projects))}
-        self._with_application = set(latest_revisions(self.change.connection))
+        connection = self.change.connection
+        named = for_ids(sa.select(projects), projects.c.id, self.ids)
+        self._projects = {row.id: dict(row._mapping) for row in connection.execute(named) if row.id in self.ids}
+        self._with_application = set(latest_revisions(connection, self.ids))
 
     def row(self, sheet: str, number: int, values: dict[str, Any], problems: list[tuple[str, str]]) -> None:
         case_id = str(values.get("id") or "")
@@ -472,9 +479,11 @@ class _Applier:
         added = values.get("added_item")
         if added not in (None, YES, "否"):
             raise ChangeRefused([("临时增补", f"应为“是”或留空，实际为“{excerpt(added)}”")])
+        if self._lookups is None:  # the sheet's look-ups read once, for every project it names
+            self._lookups = ResolutionLookups.read(self.change.connection, self.ids)
         return resolution_in(
             self.change, values["number"], values["held_on"], case_id, values["result"], values.get("conditions"), source, self.today,
-            added_item=added == YES,
+            added_item=added == YES, lookups=self._lookups,
         )  # fmt: skip
 
     def _transfer(self, values: dict[str, Any], source: str) -> bool:
@@ -517,6 +526,7 @@ class _Applier:
                 result = current
             correct_resolution_in(self.change, values["number"], values["held_on"], case_id,
                                   None if result == WITHDRAW else result, conditions, reason, source)  # fmt: skip
+            self._lookups = None  # what is in force changed: read again when next needed
             return True
         key, parsed = correctable_field(target, value, values.get("year"))
         correct_field_in(self.change, case_id, key, parsed, reason, self.today, source, values.get("year"))

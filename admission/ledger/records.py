@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from admission.dates import parse_iso_date
 from admission.errors import ChangeRefused
 from admission.ledger.database import Change, Ledger
-from admission.ledger.history import FINDING_STATUS_EVENT
-from admission.ledger.queries import Connection, agenda_applications, latest_revisions, meeting_held
+from admission.ledger.history import FINDING_STATUS_EVENT, Record
+from admission.ledger.queries import Connection, agenda_applications, for_ids, latest_revisions, meeting_held
 from admission.ledger.schema import (
     agenda,
     decisions,
@@ -124,38 +124,82 @@ def _refuse(problems: list[tuple[str, str]]) -> None:
 # --- meetings, agendas and resolutions -------------------------------------------------------------
 
 
-def _meeting_date_problems(connection: Connection, number: int, held_on: date) -> list[tuple[str, str]]:
-    found = connection.execute(sa.select(meetings).where(meetings.c.year == held_on.year, meetings.c.number == number)).first()
-    if found is None or found.held_on == held_on:
+@dataclass
+class ResolutionLookups:
+    """What recording resolutions looks up, read once for a batch (a 会议审议 sheet, a meeting
+    page's results) instead of five queries a row: the meetings, the batch's revisions with the
+    verdict of each one's latest decision, the resolutions in force at each meeting and the
+    agendas. Kept in step with the batch's own writes (a meeting created, a resolution recorded,
+    an agenda item added); a correction in the same change must start new ones."""
+
+    connection: Connection
+    meetings: dict[tuple[int, int], tuple[int, date]]  # (year, number): (id, held_on)
+    revisions: dict[str, list[tuple[date, int]]]  # by project: (effective_on, number)
+    verdicts: dict[tuple[str, int], str | None]  # (project, revision): the latest decision's verdict
+    in_force: dict[tuple[int, str], Any]  # (meeting, project): the latest resolution, None once withdrawn
+    agendas: dict[int, list[str]]  # by meeting, read when first asked for
+
+    @classmethod
+    def read(cls, connection: Connection, case_ids: Collection[str]) -> ResolutionLookups:
+        ids = set(case_ids)
+        held = {(row.year, row.number): (row.id, row.held_on) for row in connection.execute(sa.select(meetings))}
+        listed: dict[str, list[tuple[date, int]]] = {}
+        query = for_ids(sa.select(revisions.c.project_id, revisions.c.number, revisions.c.effective_on), revisions.c.project_id, ids)
+        for row in connection.execute(query):
+            if row.project_id in ids:
+                listed.setdefault(row.project_id, []).append((row.effective_on, row.number))
+        decided = for_ids(sa.select(decisions.c.project_id, decisions.c.revision, decisions.c.verdict), decisions.c.project_id, ids)
+        verdicts = {(row.project_id, row.revision): row.verdict
+                    for row in connection.execute(decided.order_by(decisions.c.id)) if row.project_id in ids}  # fmt: skip
+        resolved = for_ids(sa.select(resolutions), resolutions.c.project_id, ids).order_by(resolutions.c.id)
+        latest = {(row.meeting_id, row.project_id): row for row in connection.execute(resolved) if row.project_id in ids}
+        in_force = {key: None if row.withdrawn else row for key, row in latest.items()}
+        return cls(connection, held, listed, verdicts, in_force, {})
+
+    def meeting(self, number: int, held_on: date) -> tuple[int, date] | None:
+        return self.meetings.get((held_on.year, number))
+
+    def agenda(self, meeting: int) -> list[str]:
+        if meeting not in self.agendas:
+            query = sa.select(agenda.c.project_id).where(agenda.c.meeting_id == meeting).order_by(agenda.c.position)
+            self.agendas[meeting] = [row.project_id for row in self.connection.execute(query)]
+        return self.agendas[meeting]
+
+
+def _meeting_date_problems(found: tuple[int, date] | None, number: int, held_on: date) -> list[tuple[str, str]]:
+    if found is None or found[1] == held_on:
         return []
-    recorded = found.held_on.isoformat()
-    return [("会议编号", f"{held_on.year} 年第 {number} 次会议已登记日期为 {recorded}，与 {held_on.isoformat()} 不一致")]
+    return [("会议编号", f"{held_on.year} 年第 {number} 次会议已登记日期为 {found[1].isoformat()}，与 {held_on.isoformat()} 不一致")]
 
 
-def meeting_in(change: Change, number: int, held_on: date, source: str) -> int:
+def meeting_in(change: Change, number: int, held_on: date, source: str, lookups: ResolutionLookups | None = None) -> int:
     """The meeting numbered ``number`` in ``held_on``'s year, created if new; another date is refused."""
     connection = change.connection
-    found = connection.execute(sa.select(meetings).where(meetings.c.year == held_on.year, meetings.c.number == number)).first()
+    if lookups is not None:
+        found = lookups.meeting(number, held_on)
+    else:
+        row = connection.execute(sa.select(meetings).where(meetings.c.year == held_on.year, meetings.c.number == number)).first()
+        found = (row.id, row.held_on) if row is not None else None
     if found is not None:
-        if found.held_on != held_on:
-            recorded = found.held_on.isoformat()
-            raise ChangeRefused(
-                [("会议编号", f"{held_on.year} 年第 {number} 次会议已登记日期为 {recorded}，与 {held_on.isoformat()} 不一致")]
-            )
-        return int(found.id)
+        _refuse(_meeting_date_problems(found, number, held_on))
+        return int(found[0])
     created = connection.execute(meetings.insert().values(year=held_on.year, number=number, held_on=held_on)).inserted_primary_key
     if created is None:
         raise RuntimeError("the meeting's id was not returned")
     change.log.record("meeting_added", None, source, {"year": held_on.year, "number": number, "date": held_on.isoformat()})
+    if lookups is not None:
+        lookups.meetings[(held_on.year, number)] = (int(created[0]), held_on)
     return int(created[0])
 
 
-def revision_in_force(connection: Connection, case_id: str, held_on: date) -> tuple[int, str | None]:
+def revision_in_force(
+    connection: Connection, case_id: str, held_on: date, lookups: ResolutionLookups | None = None
+) -> tuple[int, str | None]:
     """The revision a meeting on ``held_on`` considered: the latest whose effective date (its
     受理日期, else the day it was recorded, Beijing time) is on or before the meeting, with the
     verdict of its latest decision. Refused when every revision is later than the meeting."""
-    query = sa.select(revisions.c.number, revisions.c.effective_on).where(revisions.c.project_id == case_id)
-    found = [(row.effective_on, row.number) for row in connection.execute(query)]
+    lookups = lookups or ResolutionLookups.read(connection, [case_id])
+    found = lookups.revisions.get(case_id, [])
     if not found:
         raise ChangeRefused([("案件编号", f"{case_id} 在台账中没有申请材料（先在会前预审中登记到台账）")])
     in_force = [number for effective, number in found if effective <= held_on]
@@ -163,13 +207,7 @@ def revision_in_force(connection: Connection, case_id: str, held_on: date) -> tu
         earliest = min(effective for effective, _ in found)
         raise ChangeRefused([("会议日期", f"{case_id} 最早的申请材料日期为 {earliest.isoformat()}，晚于会议日期 {held_on.isoformat()}")])
     revision = max(in_force)
-    verdict = connection.execute(
-        sa.select(decisions.c.verdict)
-        .where(decisions.c.project_id == case_id, decisions.c.revision == revision)
-        .order_by(decisions.c.id.desc())
-        .limit(1)
-    ).scalar()
-    return revision, verdict
+    return revision, lookups.verdicts.get((case_id, revision))
 
 
 def in_force_at(connection: Connection, meeting: int, case_id: str) -> Any:
@@ -179,17 +217,18 @@ def in_force_at(connection: Connection, meeting: int, case_id: str) -> Any:
     return None if latest is None or latest.withdrawn else latest
 
 
-def _on_agenda(change: Change, meeting: int, case_id: str, added_item: bool, key: str, held: str, source: str) -> None:
+def _on_agenda(change: Change, lookups: ResolutionLookups, meeting: int, case_id: str, added_item: bool, key: str, held: str,
+               source: str) -> None:  # fmt: skip
     """The agenda rule: with an agenda, only its projects are resolved, or an item added at the
     meeting (临时增补议题), which is then appended to it."""
-    query = sa.select(agenda.c.project_id).where(agenda.c.meeting_id == meeting).order_by(agenda.c.position)
-    listed = [row.project_id for row in change.connection.execute(query)]
+    listed = lookups.agenda(meeting)
     if not listed or case_id in listed:
         return
     if not added_item:
         raise ChangeRefused([("案件编号", f"{case_id} 不在{held}的议程中；会上临时增补的议题请标明临时增补（--added-item）")])
     change.connection.execute(agenda.insert().values(meeting_id=meeting, project_id=case_id, position=len(listed) + 1))
     change.log.record("agenda_set", None, source, {"meeting": key, "before": listed, "after": [*listed, case_id]})
+    lookups.agendas[meeting] = [*listed, case_id]
 
 
 def resolution_in(
@@ -202,32 +241,34 @@ def resolution_in(
     source: str,
     today: date,
     added_item: bool = False,
+    lookups: ResolutionLookups | None = None,
 ) -> bool:
     """Record one resolution in an open change; False when the same one is already in force.
-    A different one for the same meeting is refused: a resolution is changed by a correction."""
+    A different one for the same meeting is refused: a resolution is changed by a correction.
+    ``lookups``: those of the batch this row is part of (else this row's are read)."""
     connection = change.connection
     problems = meeting_problems(number, held_on, today)
     if result not in RESULTS:
         problems.append(("审议结果", f"“{result}”不是有效的审议结果；应为 {'、'.join(RESULTS)} 之一"))
     _refuse(problems)
-    _refuse(_meeting_date_problems(connection, number, held_on))
-    revision, verdict = revision_in_force(connection, case_id, held_on)
-    meeting = meeting_in(change, number, held_on, source)
+    lookups = lookups or ResolutionLookups.read(connection, [case_id])
+    _refuse(_meeting_date_problems(lookups.meeting(number, held_on), number, held_on))
+    revision, verdict = revision_in_force(connection, case_id, held_on, lookups)
+    meeting = meeting_in(change, number, held_on, source, lookups)
     key, held = f"{held_on.year}-{number}", f"{held_on.year} 年第 {number} 次会议"
-    current = in_force_at(connection, meeting, case_id)
+    current = lookups.in_force.get((meeting, case_id))
     if current is not None:
         if current.result == result and (current.conditions or None) == (conditions or None):
             return False
         how = f"admit ledger correct {case_id} --meeting-no {number} --meeting-date {held_on.isoformat()}"
         raise ChangeRefused([("审议结果", f"{case_id} 在{held}已登记审议结果“{current.result}”；如需更正，请用 {how} 并写明更正原因")])
-    _on_agenda(change, meeting, case_id, added_item, key, held, source)
+    _on_agenda(change, lookups, meeting, case_id, added_item, key, held, source)
     deviation = is_deviation(result, verdict)
-    connection.execute(
-        resolutions.insert().values(
-            meeting_id=meeting, project_id=case_id, revision=revision, result=result, conditions=conditions or None,
-            verdict=verdict, deviation=deviation, recorded_at=change.at, recorded_by=change.actor, added_item=added_item,
-        )
-    )  # fmt: skip
+    recorded = {"meeting_id": meeting, "project_id": case_id, "revision": revision, "result": result, "conditions": conditions or None,
+                "verdict": verdict, "deviation": deviation, "recorded_at": change.at, "recorded_by": change.actor,
+                "added_item": added_item}  # fmt: skip
+    connection.execute(resolutions.insert(), recorded)  # parameters, not .values(): one compiled statement for every row
+    lookups.in_force[(meeting, case_id)] = Record(recorded)
     detail: dict[str, Any] = {"meeting": key, "result": result, "revision": revision, "verdict": verdict}
     if conditions:
         detail["conditions"] = conditions
@@ -335,9 +376,10 @@ def record_resolutions(
     refused: list[tuple[str, str]] = []
     with ledger.change(actor) as change:
         changed = 0
+        lookups = ResolutionLookups.read(change.connection, [case_id for case_id, _, _ in decided])
         for case_id, result, conditions in decided:
             try:
-                changed += resolution_in(change, number, held_on, case_id, result, conditions, source, today, False)
+                changed += resolution_in(change, number, held_on, case_id, result, conditions, source, today, False, lookups)
             except ChangeRefused as error:  # every refusal named by its row (案件编号), then none recorded
                 refused += [(case_id, f"{header}：{message}") for header, message in error.problems]
         if refused:
