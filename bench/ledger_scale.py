@@ -97,12 +97,8 @@ def engines(scratch: Path, sqlite_only: bool) -> Iterator[list[Engine]]:
         return
     from tests.databases import start_postgres
 
-    server = start_postgres()
-    url = next(server)
-    try:
+    with contextmanager(start_postgres)() as url:
         yield [*found, Engine("PostgreSQL", scratch, url)]
-    finally:
-        server.close()
 
 
 def paired(report: Report, label: str, measure: Callable[[Path], float], trees: dict[str, Path], runs: int) -> dict[str, float]:
