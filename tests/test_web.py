@@ -840,3 +840,23 @@ def test_a_screening_is_kept_in_the_database_across_a_restart_for_its_owner_only
     assert packet.status_code == 200 and packet.content.startswith(b"%PDF"), "and so do the uploaded files"
     other, _ = again.browser("只读乙")
     assert other.get(key, headers={"accept": "text/html"}).status_code == 404
+
+
+def test_pages_kept_between_views_follow_every_change_of_the_ledger(site: Site, tmp_path: Path) -> None:
+    """The lists and reports are kept until the ledger changes: a change made by another program
+    (the CLI, on the same database) shows on the next view, as a change made on the site does."""
+    headers = {**site.api("reviewer"), "accept": "text/html"}
+    assert "缓存检验项目" not in site.client.get("/projects?q=JM-2026-0888", headers=headers).text
+    monitored = site.client.get("/api/monitor", headers=site.api("reviewer")).json()
+    application = {**sample("industrial-approve.json"), "id": "JM-2026-0888", "name": "缓存检验项目"}
+    path = tmp_path / "new.json"
+    path.write_text(json.dumps(application, ensure_ascii=False), encoding="utf-8")
+    code, _, err = run("ledger", "add", str(path), "--db", site.db, "--as-of", "2026-11-21")
+    assert code == 0, err
+    assert "缓存检验项目" in site.client.get("/projects?q=JM-2026-0888", headers=headers).text
+    code, _, err = run("ledger", "resolve", "JM-2026-0888", "通过", "--meeting-no", "9", "--meeting-date", "2026-11-25",
+                       "--db", site.db)  # fmt: skip
+    assert code == 0, err
+    again = site.client.get("/api/monitor", headers=site.api("reviewer")).json()
+    checked = again["summary"]["projects_checked"] + again["summary"]["projects_not_checked"]
+    assert checked == monitored["summary"]["projects_checked"] + monitored["summary"]["projects_not_checked"] + 1

@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from admission.ledger.schema import agenda, decisions, meetings, projects, revisions
+from admission.ledger.schema import agenda, decisions, events, meetings, projects, revisions
 
 Connection = sa.Connection
 Row = sa.Row[Any]
@@ -26,6 +26,11 @@ def for_ids(query: sa.Select[Any], column: sa.ColumnElement[Any], ids: Iterable[
     keeps the wanted rows either way."""
     wanted = None if ids is None else list(ids)
     return query.where(column.in_(wanted)) if wanted is not None and len(wanted) <= _MAX_IN else query
+
+
+def ledger_version(connection: Connection) -> int:
+    """The number of the last event: every write records one, so it changes with every change."""
+    return int(connection.execute(sa.select(sa.func.max(events.c.seq))).scalar() or 0)
 
 
 def latest_revisions(connection: Connection, ids: Iterable[str] | None = None) -> dict[str, tuple[int, str]]:

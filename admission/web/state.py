@@ -5,13 +5,18 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from admission.app import Admit
 from admission.ledger.accounts import User
 from admission.ledger.database import Ledger
+from admission.ledger.queries import ledger_version
+
+T = TypeVar("T")
+ANSWERS_KEPT = 24  # answers kept (each a page's figures: at 50,000 projects a list is tens of MB)
 
 
 @dataclass
@@ -50,7 +55,27 @@ class State:
     uploads: OrderedDict[str, Upload] = field(default_factory=OrderedDict)
     imports: dict[str, PendingImport] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    answers: OrderedDict[tuple[Any, ...], Any] = field(default_factory=OrderedDict)
 
     @property
     def ledger(self) -> Ledger:
         return self.admit.ledger(create=True)
+
+    def read_now(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        """``compute()``: an answer read from the ledger as it is now (a list, a report, the
+        monitor), kept until the ledger changes. Every write is an event, so the last event's
+        number names the ledger's state: a 50,000-project page is computed once per change,
+        not once per view. The answer is shared between requests: callers only read it."""
+        with self.ledger.reading() as connection:
+            version = ledger_version(connection)
+        keyed = (version, *key)
+        with self.lock:
+            if keyed in self.answers:
+                self.answers.move_to_end(keyed)
+                return cast(T, self.answers[keyed])
+        answer = compute()
+        with self.lock:
+            self.answers[keyed] = answer
+            while len(self.answers) > ANSWERS_KEPT:
+                self.answers.popitem(last=False)
+        return answer

@@ -116,8 +116,11 @@ def listed_projects(
     """The project list as asked for (filters, search, sort, page), a district user's own only:
     the page and ``/api/projects`` alike."""
     wanted = user.own_district or (district or None)
-    with state.ledger.reading() as connection:
-        rows = project_rows(ledger_state(connection), Filters(district=wanted, stage=stage or None, resolution=resolution or None))
+    def read() -> list[dict[str, Any]]:
+        with state.ledger.reading() as connection:
+            return project_rows(ledger_state(connection), Filters(district=wanted, stage=stage or None, resolution=resolution or None))
+
+    rows = state.read_now(("projects", wanted, stage, resolution), read)
     sortable = project_sort_keys(state.admit.rulebook.districts)
     per_page = None if whole else listing.per_page
     return list_page(rows, q=listing.q, sort=listing.sort, descending=listing.descending, sortable=sortable, page=listing.page,

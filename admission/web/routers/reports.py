@@ -46,11 +46,11 @@ router = APIRouter(include_in_schema=False)
 
 def annual_figures(state: State, user: User, year: int) -> dict[str, Any]:
     refuse_period(year)  # before date(year, 12, 31) is even formed
-    return state.admit.annual(year, date(year, 12, 31), user.own_district)
+    return state.read_now(("annual", year, user.own_district), lambda: state.admit.annual(year, date(year, 12, 31), user.own_district))
 
 
 def monitor_result(state: State, user: User, as_of: date) -> dict[str, Any]:
-    return state.admit.monitor(as_of, user.own_district)
+    return state.read_now(("monitor", as_of, user.own_district), lambda: state.admit.monitor(as_of, user.own_district))
 
 
 _chart_cache: OrderedDict[str, dict[str, str]] = OrderedDict()
@@ -97,7 +97,9 @@ def monthly_figures(state: State, user: User, month: str) -> dict[str, Any]:
     parsed = parse_month(month)
     if parsed is None:
         raise HTTPProblem(422, "无效的月份", [{"path": "月份", "message": f"月份应为 YYYY-MM（如 2026-11），实际为 {month!r}"}])
-    return state.admit.monthly(parsed[0], parsed[1], user.own_district)
+    year, month_number = parsed
+    return state.read_now(("monthly", year, month_number, user.own_district),
+                          lambda: state.admit.monthly(year, month_number, user.own_district))  # fmt: skip
 
 
 @router.get("/reports/annual/file")

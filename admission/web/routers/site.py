@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -117,10 +118,13 @@ def logout(request: Request, state: AppState, csrf: str = Form("")) -> Response:
 def home(request: Request, state: AppState, user: SignedIn) -> Response:
     if user.is_admin:
         return RedirectResponse("/admin", status_code=303)
-    with state.ledger.reading() as connection:
-        snapshot = ledger_state(connection)  # one reading of the ledger for the whole page
-        rows = project_rows(snapshot, Filters(district=user.own_district))
-        todo = home_todo(state, user, snapshot)
+
+    def read() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        with state.ledger.reading() as connection:
+            snapshot = ledger_state(connection)  # one reading of the ledger for the whole page
+            return project_rows(snapshot, Filters(district=user.own_district)), home_todo(state, user, snapshot)
+
+    rows, todo = state.read_now(("home", user.own_district, date.today()), read)
     stages = {stage: sum(1 for r in rows if r["stage"] == stage) for stage in STAGES}
     deviations = [r for r in rows if r["deviation"]]
     return render(request, state, user, "home.html.j2", total=len(rows), stages=stages, deviations=deviations, todo=todo)

@@ -61,19 +61,22 @@ Recorder = Annotated[User, Depends(recorder)]
 
 def chase_result(state: State, user: User, as_of: date, district: str = "") -> dict[str, Any]:
     """The projects to chase as of a date: a district user's own district, else the chosen one or all."""
-    return state.admit.chase(as_of, user.own_district or state.admit.district(district or None))
+    chosen = user.own_district or state.admit.district(district or None)
+    return state.read_now(("chase", as_of, chosen), lambda: state.admit.chase(as_of, chosen))
 
 
 def targets_result(state: State, user: User, year: int, district: str = "", as_of: date | None = None) -> dict[str, Any]:
     """The 绩效自评表 of 全市, or of a district (a district user's own only)."""
     chosen = user.own_district or state.admit.district(district or None)
-    return state.admit.targets_report(year, as_of or min(date(year, 12, 31), date.today()), chosen)
+    day = as_of or min(date(year, 12, 31), date.today())
+    return state.read_now(("targets", year, day, chosen), lambda: state.admit.targets_report(year, day, chosen))
 
 
 def assessment_result(state: State, user: User, year: int, as_of: date | None = None) -> dict[str, Any]:
     if user.own_district:  # a district sees where it stands, not the others' detail
         raise HTTPProblem(403, "年考核结果由审查员查看和下发")
-    return state.admit.assessment(year, as_of or min(date(year, 12, 31), date.today()))
+    day = as_of or min(date(year, 12, 31), date.today())
+    return state.read_now(("assessment", year, day), lambda: state.admit.assessment(year, day))
 
 
 def notice_of(state: State, user: User, notice_id: int) -> dict[str, Any]:
@@ -205,7 +208,9 @@ def targets_page(request: Request, state: AppState, user: SignedIn, year: str = 
     if user.own_district:  # a district sees its own targets, not the others'
         report, assessed = targets_result(state, user, chosen_year), None
     else:
-        report, result = state.admit.targets_with_assessment(chosen_year, as_of, state.admit.district(district or None))
+        chosen = state.admit.district(district or None)
+        report, result = state.read_now(("targets_with_assessment", chosen_year, as_of, chosen),
+                                        lambda: state.admit.targets_with_assessment(chosen_year, as_of, chosen))  # fmt: skip
         assessed = result
     return render(request, state, user, "targets.html.j2", report=report, rows=[target_cells(r) for r in report["targets"]],
                   assessed=assessed, year=chosen_year, district=district, districts=state.admit.rulebook.districts,
