@@ -1,14 +1,18 @@
-"""Load benchmark of `admit serve` on loopback: 20 concurrent simulated users for 60 s, SQLite and PostgreSQL.
+"""Load benchmark of `admit serve` on loopback: 20 simulated users for 60 s on a ledger of 50,000
+projects, on SQLite and on a PostgreSQL server started here.
 
-    python bench/web.py [--users 20] [--seconds 60] [--postgres postgresql://…]
+    python bench/web.py [--users 20] [--seconds 60] [--count 50000] [--sqlite-only]
 
-Each simulated user signs in once, then loops over a mix: page views (home, project list, a
-project, the annual report, the monitor), `POST /api/check` with a sample application, and now and
-then a screening upload of 50 applications (a workbook). Requests go only to 127.0.0.1, the loop
-is bounded by --seconds, and the run stops by itself. Each user waits 0.2–1.0 s between requests
-(a person reading; `--think-max 0` makes it a closed-loop stress test instead). Targets of the web issue: no errors, and p95
-latency of page views and /api/check under 300 ms. Baseline in the same run: `GET /static/admit.css`
-(the server's floor).
+The ledger: ``--count`` applications recorded, resolved at 15 meetings, with milestones, targets
+and progress notes (the supervision benchmark's workbook). Before the load, every list and report
+page is opened once as a reviewer and as a district user: its size (HTML, and as sent gzipped;
+the web contract's limit is 300 KB of HTML at 50,000 projects) and its first and second view.
+Then each simulated user signs in and loops over a mix: page views, `POST /api/check` with a
+sample application, and now and then a screening upload of 50 applications. Requests go only to
+127.0.0.1, the loop is bounded by --seconds, and the run stops by itself. Each user waits
+0.2–1.0 s between requests (a person reading; `--think-max 0` makes it a closed-loop stress
+test). Targets: no errors, p95 of page views and /api/check under 300 ms. Baseline in the same
+run: `GET /static/admit.css` (the server's floor).
 """
 
 from __future__ import annotations
@@ -27,14 +31,19 @@ import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.common import ROOT, Report, applications
+from bench.common import ROOT, Report, applications, compile_once, write_folder
 from bench.screen import write_workbook
+from bench.supervision import write_book
 
 ADMIT = [sys.executable, "-m", "admission"]
 PASSWORD = "bench-password-1"
+PAGES = ["/", "/projects", "/projects?sort=total_investment&desc=1&page=7", "/projects?q=BENCH-0001", "/projects/BENCH-000100",
+         "/meetings", "/meetings/2026/3", "/reports/annual?year=2026", "/reports/monthly?month=2026-11", "/monitor", "/supervision",
+         "/targets"]  # fmt: skip
 
 
 def free_port() -> int:
@@ -43,18 +52,52 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def prepare(db: str, folder: Path, users: int) -> None:
+def prepare(db: str, folder: Path, users: int, count: int = 200) -> None:
+    """A ledger of ``count`` projects through the public commands, and the users."""
     apps_dir = folder / "apps"
     apps_dir.mkdir()
-    from bench.common import write_folder
-
-    write_folder(apps_dir, applications(200))
-    command = [*ADMIT, "ledger", "add", str(apps_dir), "--db", db, "--as-of", "2026-11-21"]
-    subprocess.run(command, check=True, capture_output=True, cwd=ROOT)
+    write_folder(apps_dir, applications(count))
+    book = folder / "台账.xlsx"
+    write_book(book, count)
+    for command in (["ledger", "add", str(apps_dir), "--as-of", "2026-11-21"], ["ledger", "import", str(book)]):
+        subprocess.run([*ADMIT, *command, "--db", db], check=True, capture_output=True, cwd=ROOT)
     for index in range(users):
         role = ["--role", "reviewer"] if index % 3 else ["--role", "district", "--district", "新会区"]
         command = [*ADMIT, "user", "add", f"user{index}", *role, "--password-stdin", "--db", db]
         subprocess.run(command, input=PASSWORD + "\n", text=True, check=True, capture_output=True, cwd=ROOT)
+
+
+def signed_in(base: str, name: str) -> tuple[Any, str]:
+    """An httpx client signed in as ``name``, and its CSRF token."""
+    import httpx2 as httpx
+
+    client = httpx.Client(base_url=base, timeout=300, follow_redirects=False)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert csrf
+    answer = client.post("/login", data={"name": name, "password": PASSWORD, "csrf": csrf.group(1)})
+    assert answer.status_code == 303, answer.status_code
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/account").text)
+    assert token
+    return client, token.group(1)
+
+
+def page_sizes(label: str, base: str, report: Report) -> None:
+    """Each page once and again, as a reviewer (user1) and a district user (user0)."""
+    for name, role in (("user1", "reviewer"), ("user0", "district")):
+        client, _ = signed_in(base, name)
+        for path in PAGES:
+            timings = []
+            for _ in range(2):
+                start = time.perf_counter()
+                answer = client.get(path, headers={"accept": "text/html", "accept-encoding": "gzip"})
+                timings.append(time.perf_counter() - start)
+            size = len(answer.content) / 1024
+            sent = answer.num_bytes_downloaded / 1024
+            report.line(f"{label} {role} {path}: HTML ({answer.status_code})", size, "KB", "< 300 KB", size < 300)
+            report.line(f"{label} {role} {path}: sent gzipped", sent, "KB")
+            report.line(f"{label} {role} {path}: first view", timings[0], "s")
+            report.line(f"{label} {role} {path}: second view (kept)", timings[1], "s")
+        client.close()
 
 
 def simulate(
@@ -72,7 +115,7 @@ def simulate(
             return
         token = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
         assert token
-        pages = ["/", "/projects", "/projects/BENCH-000100", "/reports/annual?year=2026", "/monitor", "/static/admit.css"]
+        pages = [*PAGES, "/static/admit.css"]
         count = 0
         while time.monotonic() < until:
             if think:
@@ -125,8 +168,9 @@ def running_server(db: str) -> Iterator[tuple[str, int]]:
 
 
 def measure(label: str, db: str, folder: Path, args: argparse.Namespace, report: Report) -> None:
-    prepare(db, folder, args.users)
+    prepare(db, folder, args.users, args.count)
     with running_server(db) as (base, _):
+        page_sizes(label, base, report)
         book = folder / f"{label}.xlsx"
         write_workbook(book, applications(50))
         workbook = book.read_bytes()
@@ -159,17 +203,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
-    parser.add_argument("--postgres", default=None, help="an empty PostgreSQL database URL to measure as well")
+    parser.add_argument("--count", type=int, default=50_000, help="projects in the ledger")
+    parser.add_argument("--sqlite-only", action="store_true", help="skip the PostgreSQL server")
     parser.add_argument("--think-min", type=float, default=0.2, help="seconds a user waits between requests, at least")
     parser.add_argument("--think-max", type=float, default=1.0, help="… at most (0: no waiting, a closed-loop stress test)")
     args = parser.parse_args()
     report = Report()
+    compile_once()
     with tempfile.TemporaryDirectory() as scratch:
         measure("SQLite", str(Path(scratch) / "admit.db"), Path(scratch), args, report)
-        if args.postgres:
+        if not args.sqlite_only:
+            from tests.databases import fresh_database, start_postgres
+
             second = Path(scratch) / "pg"
             second.mkdir()
-            measure("PostgreSQL", args.postgres, second, args, report)
+            with contextlib.contextmanager(start_postgres)() as server:
+                measure("PostgreSQL", fresh_database(server), second, args, report)
     report.finish()
 
 
