@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -76,6 +77,7 @@ class Engine:
             self._sql(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
         else:
             shutil.copyfile(self.folder / f"{source}.db", self.folder / f"{name}.db")
+        os.sync()  # the copy written out now, not by the kernel during the run it is for (that cost 0.14 s)
         return self.url(name)
 
     def _sql(self, statement: str) -> None:
