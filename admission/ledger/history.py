@@ -231,9 +231,7 @@ class Snapshot:
         if not refs:
             return {}
         paths = [*numbers, *texts]
-        fields = [_json_field(self.connection, path, path in numbers).label(f"f{i}") for i, path in enumerate(paths)]
-        query = sa.select(revisions.c.project_id, revisions.c.number, *fields)
-        query = for_ids(query, revisions.c.project_id, refs)
+        query = _figures_query(self.connection, refs, paths, numbers)
         found = {}
         for row in self.connection.execute(query):
             if refs.get(row.project_id) == row.number:
@@ -289,14 +287,30 @@ class Snapshot:
         return count
 
 
-def _json_field(connection: Connection, path: str, number: bool) -> sa.ColumnElement[Any]:
-    """A field of a revision's canonical JSON as text: on SQLite ``->`` keeps a number as written
-    (``->>`` would give a float); on PostgreSQL ``#>>`` gives numbers and texts as written."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import JSONB
+def _figures_query(connection: Connection, refs: dict[str, int], paths: list[str], numbers: Sequence[str]) -> sa.Select[Any]:
+    """project_id, number and each path's text, of the revisions named (or, on SQLite with many,
+    of every revision: the caller keeps the named ones).
 
-        return sa.cast(revisions.c.content, JSONB).op("#>>", return_type=sa.Text)("{" + ",".join(path.split(".")) + "}")
-    return revisions.c.content.op("->" if number else "->>", return_type=sa.Text)("$." + path)
+    SQLite: ``->`` keeps a number as written (``->>`` would give a float), ``->>`` gives a text.
+    PostgreSQL: ``#>>`` gives both as written; each content is parsed as JSONB once (behind
+    ``OFFSET 0``, which keeps the planner from repeating the cast for every path: 1.19 s against
+    0.29 s for six paths of 50,000 revisions), and only the named revisions are (two arrays)."""
+    if connection.dialect.name != "postgresql":
+        fields = [revisions.c.content.op("->" if path in numbers else "->>", return_type=sa.Text)("$." + path) for path in paths]
+        query = sa.select(revisions.c.project_id, revisions.c.number, *(f.label(f"f{i}") for i, f in enumerate(fields)))
+        return for_ids(query, revisions.c.project_id, refs)
+    from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+
+    named = sa.select(sa.func.unnest(sa.bindparam("ids", list(refs), type_=ARRAY(sa.Text))),
+                      sa.func.unnest(sa.bindparam("numbers", list(refs.values()), type_=ARRAY(sa.Integer))))  # fmt: skip
+    parsed = (
+        sa.select(revisions.c.project_id, revisions.c.number, sa.cast(revisions.c.content, JSONB).label("doc"))
+        .where(sa.tuple_(revisions.c.project_id, revisions.c.number).in_(named))
+        .offset(0)
+        .subquery()
+    )
+    fields = [parsed.c.doc.op("#>>", return_type=sa.Text)("{" + ",".join(path.split(".")) + "}") for path in paths]
+    return sa.select(parsed.c.project_id, parsed.c.number, *(f.label(f"f{i}") for i, f in enumerate(fields)))
 
 
 def _written_number(text: str) -> Decimal:
