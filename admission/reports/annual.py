@@ -156,14 +156,16 @@ def _figures(
 
     cohort = [p for p in passed if p.land_source == "新增供地"]
     funnel = {key: sum(1 for p in cohort if _in(p.milestones[key], as_of)) for key, _, _ in FUNNEL}
-    attraction = _attraction(all_projects, year, as_of)
+    cohort_all = attraction_cohort(all_projects, year, as_of)  # read once; each district's is its part
+    totals = {p.id: Decimal(p.total_investment) for p in cohort_all}
+    attraction = _attraction(cohort_all, totals, as_of)
     deviations = [
         {"project": r.project_id, "name": project_rows[r.project_id].name, "district": project_rows[r.project_id].district,
          "meeting": f"{r.held_on.year} 年第 {r.meeting_number} 次", "date": r.held_on.isoformat(),
          "result": r.result, "verdict": r.verdict, "verdict_label": VERDICTS.get(r.verdict or "", "")}
         for r in resolved if r.deviation
     ]  # fmt: skip
-    passed_in, projects_in = _by_district(passed), _by_district(all_projects)  # grouped once, not filtered per district
+    passed_in, cohort_in = _by_district(passed), _by_district(cohort_all)  # grouped once, not filtered per district
     by_district = []
     for district in rulebook.districts:
         here = passed_in.get(district, [])
@@ -172,7 +174,7 @@ def _figures(
             {"district": district, "passed": len(here), "passed_investment_yi": _number(_yi(Fraction(exact_sum(p.total for p in here)))),
              "listed": sum(1 for p in land_here if _in(p.milestones["listed"], as_of)),
              "started": sum(1 for p in land_here if _in(p.milestones["started"], as_of)),
-             "attraction": _attraction(projects_in.get(district, []), year, as_of)}
+             "attraction": _attraction(cohort_in.get(district, []), totals, as_of)}
         )  # fmt: skip
     types = sorted({p.type for p in passed}, key=lambda t: TYPE_ORDER.index(t) if t in TYPE_ORDER else len(TYPE_ORDER))
     by_type = [
@@ -226,9 +228,8 @@ def attraction_cohort(all_projects: Iterable[Any], year: int, as_of: date) -> li
     return [p for p in signed if p.total_investment is not None and Decimal(p.total_investment) >= ATTRACTION_MIN]
 
 
-def _attraction(all_projects: list[Any], year: int, as_of: date) -> dict[str, Any]:
-    signed = attraction_cohort(all_projects, year, as_of)
-    totals = {p.id: Decimal(p.total_investment) for p in signed}
+def _attraction(signed: list[Any], totals: dict[str, Decimal], as_of: date) -> dict[str, Any]:
+    """招商成效 of a cohort (``attraction_cohort``), ``totals`` its projects' total investments."""
 
     def wan(members: list[Any]) -> Fraction:
         return Fraction(exact_sum(totals[p.id] for p in members))
