@@ -288,8 +288,7 @@ class Snapshot:
 
 
 def _figures_query(connection: Connection, refs: dict[str, int], paths: list[str], numbers: Sequence[str]) -> sa.Select[Any]:
-    """project_id, number and each path's text, of the revisions named (or, on SQLite with many,
-    of every revision: the caller keeps the named ones).
+    """project_id, number and each path's text, of the revisions named.
 
     SQLite: ``->`` keeps a number as written (``->>`` would give a float), ``->>`` gives a text.
     PostgreSQL: ``#>>`` gives both as written; each content is parsed as JSONB once (behind
@@ -298,7 +297,14 @@ def _figures_query(connection: Connection, refs: dict[str, int], paths: list[str
     if connection.dialect.name != "postgresql":
         fields = [revisions.c.content.op("->" if path in numbers else "->>", return_type=sa.Text)("$." + path) for path in paths]
         query = sa.select(revisions.c.project_id, revisions.c.number, *(f.label(f"f{i}") for i, f in enumerate(fields)))
-        return for_ids(query, revisions.c.project_id, refs)
+        # The named revisions as one JSON parameter ([[id, number], …]) joined on the primary key:
+        # no parameter limit, and no field picked out of a revision nobody asked for (8,889 of
+        # 50,000: 0.036 s against 0.17 s for a scan; 44,500 of 50,000: 0.18 s against 0.19 s).
+        pairs = json.dumps([[pid, number] for pid, number in refs.items()])
+        listed = sa.func.json_each(sa.bindparam("pairs", pairs, type_=sa.Text)).table_valued("value").alias("named")
+        on = sa.and_(revisions.c.project_id == sa.func.json_extract(listed.c.value, "$[0]"),
+                     revisions.c.number == sa.func.json_extract(listed.c.value, "$[1]"))  # fmt: skip
+        return query.select_from(listed.join(revisions, on))
     from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 
     named = sa.select(sa.func.unnest(sa.bindparam("ids", list(refs), type_=ARRAY(sa.Text))),
