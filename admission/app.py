@@ -269,7 +269,8 @@ class Admit:
             raise UsageError(f"核查日期 {as_of.isoformat()} 晚于今天：履约核查只能核查已经发生的情况")
 
         with self.ledger().reading() as connection:
-            return monitor(state(connection, as_recorded), self.rulebook, as_of, district, only)
+            # ``only``: that project's rows alone (a project page), not the whole ledger
+            return monitor(state(connection, as_recorded, only=only), self.rulebook, as_of, district, only)
 
     def monitor_documents(self, result: dict[str, Any], as_of: date, formats: Collection[str]) -> Documents:
         from admission.monitoring.outputs import findings_html, findings_xlsx

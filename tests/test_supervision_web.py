@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ USERS = {"reviewer": ("审查员甲", []), "district": ("新会专员", ["--dist
 
 
 @pytest.fixture
-def office(db_url: str) -> Site:
+def office(db_url: str) -> Iterator[Site]:
     load_2024(db_url)
     tokens = {}
     for role, (name, extra) in USERS.items():
@@ -34,7 +35,8 @@ def office(db_url: str) -> Site:
         assert code == 0, err
         tokens[role] = run("user", "token", name, "--db", db_url)[1].strip()
     app = create_app(Admit(ledger=open_ledger(db_url), rulebook=load_rulebook(RULES_DIR)), secret="test-secret")
-    return Site(db_url, TestClient(app, follow_redirects=False), tokens)
+    yield Site(db_url, TestClient(app, follow_redirects=False), tokens)
+    app.state.admit.remove_files()  # what the server does when it stops: no upload left in /tmp
 
 
 def test_targets_and_the_assessment_in_the_browser_and_the_api(office: Site) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -65,7 +66,7 @@ USERS = {"reviewer": ("审查员甲", []), "district": ("新会专员", ["--dist
 
 
 @pytest.fixture
-def site(db_url: str) -> Site:
+def site(db_url: str) -> Iterator[Site]:
     run("ledger", "add", str(SAMPLES_DIR), "--db", db_url, "--as-of", "2026-11-21")
     tokens = {}
     for role, (name, extra) in USERS.items():
@@ -74,7 +75,8 @@ def site(db_url: str) -> Site:
         code, out, _ = run("user", "token", name, "--db", db_url)
         tokens[role] = out.strip()
     app = create_app(Admit(ledger=open_ledger(db_url), rulebook=load_rulebook(RULES_DIR)), secret="test-secret")
-    return Site(db_url, TestClient(app, follow_redirects=False), tokens)
+    yield Site(db_url, TestClient(app, follow_redirects=False), tokens)
+    app.state.admit.remove_files()  # what the server does when it stops: no upload left in /tmp
 
 
 # --- the API --------------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ import contextlib
 import html
 import json
 import secrets
-import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -78,9 +77,7 @@ def create_app(admit: Admit, secret: str | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
         jobs.shutdown()  # the worker process of screenings and PDFs ends with the server
-        folders = [u.folder for u in state.uploads.values()] + [i.folder for i in state.imports.values()]
-        for folder in folders:  # and no uploaded file outlives it
-            shutil.rmtree(folder, ignore_errors=True)
+        state.remove_files()  # and no uploaded file outlives it
 
     app = FastAPI(title="admit", version="1", docs_url=None, redoc_url=None, openapi_url="/openapi.json", lifespan=lifespan)
     app.state.admit = state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections import OrderedDict, deque
@@ -60,6 +61,16 @@ class State:
     @property
     def ledger(self) -> Ledger:
         return self.admit.ledger(create=True)
+
+    def remove_files(self) -> None:
+        """Every uploaded file kept for a screening's documents or an import's confirmation (when
+        the server stops: the screenings themselves stay in the database)."""
+        with self.lock:
+            folders = [u.folder for u in self.uploads.values()] + [i.folder for i in self.imports.values()]
+            self.uploads.clear()
+            self.imports.clear()
+        for folder in folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def read_now(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         """``compute()``: an answer read from the ledger as it is now (a list, a report, the

@@ -49,8 +49,11 @@ def meetings_page(request: Request, state: AppState, user: SignedIn, listing: Li
 
 
 def meeting_of(state: State, year: int, number: int) -> dict[str, Any]:
-    with state.ledger.reading() as connection:
-        detail = meeting_detail(connection, year, number)
+    def read() -> dict[str, Any] | None:
+        with state.ledger.reading() as connection:
+            return meeting_detail(connection, year, number)
+
+    detail = state.read_now(("meeting", year, number), read)
     if detail is None:
         raise HTTPProblem(404, f"台账中没有 {year} 年第 {number} 次会议")
     return detail
