@@ -3,8 +3,8 @@ projects, on SQLite and on a PostgreSQL server started here.
 
     python bench/web.py [--users 20] [--seconds 60] [--count 50000] [--sqlite-only]
 
-The ledger: ``--count`` applications recorded, resolved at 15 meetings, with milestones, targets
-and progress notes (the supervision benchmark's workbook). Before the load, every list and report
+The ledger: ``--count`` applications recorded and resolved at meetings of 40 projects spread
+from 2022 to November 2026, with milestones, the 2026 targets and progress notes. Before the load, every list and report
 page is opened once as a reviewer and as a district user: its size (HTML, and as sent gzipped;
 the web contract's limit is 300 KB of HTML at 50,000 projects) and its first and second view.
 Then each simulated user signs in and loops over a mix: page views, `POST /api/check` with a
@@ -30,6 +30,7 @@ import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -37,11 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, Report, applications, compile_once, write_folder
 from bench.screen import write_workbook
-from bench.supervision import write_book
 
 ADMIT = [sys.executable, "-m", "admission"]
 PASSWORD = "bench-password-1"
-PAGES = ["/", "/projects", "/projects?sort=total_investment&desc=1&page=7", "/projects?q=BENCH-0001", "/projects/BENCH-000100",
+PAGES = ["/", "/projects", "/projects?sort=total_investment&desc=1&page=7", "/projects?q=BENCH-0001", "/projects/BENCH-049900",
          "/meetings", "/meetings/2026/3", "/reports/annual?year=2026", "/reports/monthly?month=2026-11", "/monitor", "/supervision",
          "/targets"]  # fmt: skip
 
@@ -52,13 +52,64 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+PER_MEETING = 40  # projects a meeting resolves (Jiangmen 2022: 173 passed at 32 meetings)
+FIRST_DAY, LAST_DAY = date(2022, 1, 10), date(2026, 11, 27)  # the rule books in force cover these
+
+
+def meeting_day(index: int, count: int) -> date:
+    """The day the meeting resolving application ``index`` was held: meetings of PER_MEETING
+    projects spread evenly from 2022 to November 2026."""
+    meetings = max(1, count // PER_MEETING)
+    return FIRST_DAY + timedelta(days=(index // PER_MEETING) * (LAST_DAY - FIRST_DAY).days // meetings)
+
+
+def spread_applications(count: int) -> list[dict[str, object]]:
+    """The benchmark's applications, each submitted a week before its meeting."""
+    made = applications(count)
+    for index, app in enumerate(made):
+        app["submitted_on"] = (meeting_day(index, count) - timedelta(days=7)).isoformat()
+    return made
+
+
+def write_spread_book(path: Path, count: int) -> None:
+    """项目台账 and 会议审议 for the spread applications (numbered meetings each year), with the
+    supervision benchmark's targets and notes for 2026."""
+    from openpyxl import Workbook
+
+    from admission.ledger.book import MEETING_COLUMNS, NOTE_COLUMNS, PROJECT_COLUMNS, TARGET_COLUMNS
+
+    workbook = Workbook(write_only=True)
+    names = {"项目台账": PROJECT_COLUMNS, "会议审议": MEETING_COLUMNS, "目标任务": TARGET_COLUMNS, "进展情况": NOTE_COLUMNS}
+    sheets = {name: workbook.create_sheet(name) for name in names}
+    for name, sheet in sheets.items():
+        sheet.append([c.header for c in names[name]])
+    numbers: dict[date, int] = {}
+    for index in range(count):
+        held = meeting_day(index, count)
+        number = numbers.setdefault(held, sum(1 for d in numbers if d.year == held.year) + 1)
+        case_id = f"BENCH-{index:06d}"
+        project: dict[str, object] = {"案件编号": case_id}
+        if index % 4:
+            project["签约日期"] = held + timedelta(days=2)
+        if index % 3 == 0:
+            project["挂网日期"] = held + timedelta(days=3)
+        sheets["项目台账"].append([project.get(c.header) for c in PROJECT_COLUMNS])
+        sheets["会议审议"].append([number, held, case_id, "通过" if index % 9 else "暂缓", None])
+        if index % 10 == 0 and held.year == 2026:
+            sheets["进展情况"].append([case_id, date(2026, 11, 28), "正在办理用地手续", "指标待落实", None, "区投资促进局", None])
+    for region in ["全市", "江门高新区", "蓬江区", "江海区", "新会区", "鹤山市", "台山市", "开平市", "恩平市"]:
+        for position, indicator in enumerate(["评审项目数", "过会项目数", "引进超亿元项目数", "投资10亿元以上项目数", "挂网率"]):
+            sheets["目标任务"].append([2026, region, indicator, "60%" if indicator.endswith("率") else 100 + position, "≥", 20, None, None])
+    workbook.save(path)
+
+
 def prepare(db: str, folder: Path, users: int, count: int = 200) -> None:
     """A ledger of ``count`` projects through the public commands, and the users."""
     apps_dir = folder / "apps"
     apps_dir.mkdir()
-    write_folder(apps_dir, applications(count))
+    write_folder(apps_dir, spread_applications(count))
     book = folder / "台账.xlsx"
-    write_book(book, count)
+    write_spread_book(book, count)
     for command in (["ledger", "add", str(apps_dir), "--as-of", "2026-11-21"], ["ledger", "import", str(book)]):
         subprocess.run([*ADMIT, *command, "--db", db], check=True, capture_output=True, cwd=ROOT)
     for index in range(users):
@@ -135,7 +186,7 @@ def simulate(
                 kind = "static" if path.startswith("/static") else "page"
                 start = time.perf_counter()
                 answer = client.get(path, headers={"accept": "text/html"})
-                ok = answer.status_code in (200, 404)  # a district user may not see BENCH-000100: 404 is the right answer
+                ok = answer.status_code in (200, 404)  # a district user may not see BENCH-049900: 404 is the right answer
             timings[kind].append(time.perf_counter() - start)
             if not ok:
                 errors.append(f"{kind} {answer.status_code}")

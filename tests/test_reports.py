@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 
 from admission.cli import main
+from admission.reports.outputs import monthly_lines
 
 from .conftest import ROOT, SAMPLES_DIR
 from .pdf_tools import pdf_text
@@ -174,6 +175,12 @@ def test_monthly_report(tmp_path: Path) -> None:
     assert "督办事项" in pdf_text(pdf)
     # the supervision contract adds the last two
     assert load_workbook(xlsx).sheetnames == ["受理申请", "会议审议", "项目进度", "督办事项", "目标任务", "红黄灯项目"]
+    # The web page caps each list (a city-wide month listed 50,000 projects); the text lists all.
+    whole, capped = monthly_lines(month), monthly_lines(month, limit=2)
+    assert not any("……另有" in line for line in whole)
+    first = month["meetings"][0]["resolutions"]
+    assert f"    ……另有 {len(first) - 2} 项，见该次会议" in capped and len(capped) < len(whole)
+    assert all(line in whole for line in capped if "……另有" not in line)
 
 
 @pytest.mark.parametrize(("args", "words"), [

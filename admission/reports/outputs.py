@@ -270,7 +270,16 @@ def annual_xlsx(f: dict[str, Any]) -> bytes:
 # --- the monthly report ----------------------------------------------------------------------------
 
 
-def monthly_lines(m: dict[str, Any]) -> list[str]:
+def _capped(items: list[str], limit: int | None, where: str) -> list[str]:
+    """A section's item lines: all of them, or the first ``limit`` and how many more are listed
+    where (the web page of a city-wide month; the CLI and the documents list every item)."""
+    if limit is None or len(items) <= limit:
+        return items
+    return [*items[:limit], f"    ……另有 {len(items) - limit} 项，{where}"]
+
+
+def monthly_lines(m: dict[str, Any], limit: int | None = None) -> list[str]:
+    """The 月通报 as text lines; ``limit`` caps each list of projects (see ``_capped``)."""
     year, month = m["month"].split("-")
     where = f"（{m['district']}）" if m["district"] else ""
     lines = [f"{int(year)} 年 {int(month)} 月招商引资项目月通报{where}（截至{date_zh(date.fromisoformat(m['as_of']))}）"]
@@ -279,31 +288,33 @@ def monthly_lines(m: dict[str, Any]) -> list[str]:
     apps = m["applications"]
     verdicts = "，".join(f"{label} {count} 个" for label, count in apps["by_verdict"].items())
     lines.append(f"一、受理申请 {apps['count']} 份：{verdicts}。")
-    for item in apps["items"]:
-        lines.append(f"    {item['district']}  {item['project']}  {item['name']}：{item['verdict_label'] or '未审查'}")
+    received = [f"    {item['district']}  {item['project']}  {item['name']}：{item['verdict_label'] or '未审查'}" for item in apps["items"]]
+    lines += _capped(received, limit, "见项目台账")
     lines.append(f"二、召开联席会议 {len(m['meetings'])} 场。")
     for meeting in m["meetings"]:
         lines.append(f"    第 {meeting['number']} 次（{meeting['date']}）：审议 {len(meeting['resolutions'])} 个项目")
-        for r in meeting["resolutions"]:
-            flag = "（与审查结论不一致）" if r["deviation"] else ""
-            lines.append(f"      {r['district']}  {r['project']}  {r['name']}：{r['result']}{flag}")
+        resolved = [f"      {r['district']}  {r['project']}  {r['name']}：{r['result']}{'（与审查结论不一致）' if r['deviation'] else ''}"
+                    for r in meeting["resolutions"]]  # fmt: skip
+        lines += _capped(resolved, limit, "见该次会议")
     lines.append("三、本月各区域项目进度（个）：")
     for row in m["milestones"]:
         reached = "，".join(f"{k} {v}" for k, v in row.items() if k != "district" and v)
         lines.append(f"    {row['district']}：{reached or '无'}")
     chase = m["to_chase"]
     lines.append(f"四、督办事项：履约核查结果 {len(chase['monitor'])} 项，过会满期未挂网项目 {len(chase['not_listed'])} 个。")
+    found = []
     for f in chase["monitor"]:
         year_text = f"（{f['year']} 年）" if f["year"] else ""
         amount = f"，{grouped(Decimal(str(f['amount_wan'])))} 万元" if f["amount_wan"] is not None else ""
-        lines.append(f"    {f['district']}  {f['project']}  {f['name']}：{f['kind_label']}{year_text}{amount}［{f['status_label']}］")
-    for p in chase["not_listed"]:
-        overdue = f"{p['meeting_date']} 过会，满 {p['months']} 个月（{p['due']}）仍未挂网"
-        lines.append(f"    {p['district']}  {p['project']}  {p['name']}：{overdue}")
-    return lines + supervision_lines(m)
+        found.append(f"    {f['district']}  {f['project']}  {f['name']}：{f['kind_label']}{year_text}{amount}［{f['status_label']}］")
+    lines += _capped(found, limit, "见履约核查")
+    overdue = [f"    {p['district']}  {p['project']}  {p['name']}：{p['meeting_date']} 过会，满 {p['months']} 个月（{p['due']}）仍未挂网"
+               for p in chase["not_listed"]]  # fmt: skip
+    lines += _capped(overdue, limit, "见督办")
+    return lines + supervision_lines(m, limit)
 
 
-def supervision_lines(m: dict[str, Any]) -> list[str]:
+def supervision_lines(m: dict[str, Any], limit: int | None = None) -> list[str]:
     """五、目标任务 against 序时进度 and 六、红黄灯项目: the supervision contract's additions."""
     lines = []
     if m.get("targets"):
@@ -315,9 +326,9 @@ def supervision_lines(m: dict[str, Any]) -> list[str]:
     if lights:
         counts = lights["counts"]
         lines.append(f"六、红黄灯项目：红灯 {counts['red']} 个，黄灯 {counts['yellow']} 个。")
-        for p in lights["projects"]:
-            items = "、".join(f"{i['label']}逾期 {i['overdue_days']} 天" for i in p["items"])
-            lines.append(f"    [{p['light_label']}] {p['district']}  {p['project']}  {p['name']}：{items}")
+        lit = [f"    [{p['light_label']}] {p['district']}  {p['project']}  {p['name']}：" +
+               "、".join(f"{i['label']}逾期 {i['overdue_days']} 天" for i in p["items"]) for p in lights["projects"]]  # fmt: skip
+        lines += _capped(lit, limit, "见督办")
     return lines
 
 

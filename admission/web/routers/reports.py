@@ -42,6 +42,7 @@ from admission.web.routers.meetings import day_of
 from admission.web.state import State
 
 router = APIRouter(include_in_schema=False)
+LISTED_ON_PAGE = 50  # projects a section of the 月通报 page lists (a city-wide month at 50,000 projects was 8 MB)
 
 
 def annual_figures(state: State, user: User, year: int) -> dict[str, Any]:
@@ -133,7 +134,8 @@ def monthly_page(request: Request, state: AppState, user: SignedIn, month: str =
     today = date.today()
     chosen = month or f"{today.year:04d}-{today.month:02d}"
     figures = monthly_figures(state, user, chosen)
-    return render(request, state, user, "monthly.html.j2", lines=monthly_lines(figures), month=chosen)
+    lines = monthly_lines(figures, limit=LISTED_ON_PAGE)  # the file downloaded lists every project
+    return render(request, state, user, "monthly.html.j2", lines=lines, month=chosen)
 
 
 FINDING_COLUMNS = (("district", "区域"), ("project", "项目"), ("kind", "核查结果"), ("amount", "金额（万元）"), ("explanation", "说明"),
