@@ -243,9 +243,11 @@ class Snapshot:
         return found
 
     def revision_contents(self) -> list[Record]:
-        """Every revision as recorded, with its canonical content."""
+        """Every revision as recorded (the one project's, for a snapshot of one), with its canonical content."""
         known = {(r.project_id, r.number) for r in self.revisions}
         query = sa.select(revisions.c.project_id, revisions.c.number, revisions.c.content, revisions.c.recorded_at)
+        if self.only is not None:  # a project page read every revision's content: 0.1 s at 50,000 projects
+            query = query.where(revisions.c.project_id == self.only)
         return [Record(row._mapping) for row in self.connection.execute(query) if (row.project_id, row.number) in known]
 
     @cached_property
