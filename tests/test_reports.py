@@ -179,7 +179,7 @@ def test_monthly_report(tmp_path: Path) -> None:
     whole, capped = monthly_lines(month), monthly_lines(month, limit=2)
     assert not any("……另有" in line for line in whole)
     first = month["meetings"][0]["resolutions"]
-    assert f"    ……另有 {len(first) - 2} 项，见该次会议" in capped and len(capped) < len(whole)
+    assert f"      ……另有 {len(first) - 2} 项，见该次会议" in capped and len(capped) < len(whole)
     assert all(line in whole for line in capped if "……另有" not in line)
 
 

@@ -275,7 +275,8 @@ def _capped(items: list[str], limit: int | None, where: str) -> list[str]:
     where (the web page of a city-wide month; the CLI and the documents list every item)."""
     if limit is None or len(items) <= limit:
         return items
-    return [*items[:limit], f"    ……另有 {len(items) - limit} 项，{where}"]
+    indent = items[0][: len(items[0]) - len(items[0].lstrip())]  # as deep as the items it stands for
+    return [*items[:limit], f"{indent}……另有 {len(items) - limit} 项，{where}"]
 
 
 def monthly_lines(m: dict[str, Any], limit: int | None = None) -> list[str]:
