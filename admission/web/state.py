@@ -17,7 +17,7 @@ from admission.ledger.database import Ledger
 from admission.ledger.queries import ledger_version
 
 T = TypeVar("T")
-ANSWERS_KEPT = 24  # answers kept (each a page's figures: at 50,000 projects a list is tens of MB)
+ANSWERS_KEPT = 8  # answers kept: at 50,000 projects the city-wide project list alone is about 100 MB
 
 
 @dataclass
