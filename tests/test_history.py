@@ -366,3 +366,20 @@ def test_identity_as_of_a_date_comes_from_the_revision_in_force_then(db_url: str
         snapshot = state(connection)
         assert snapshot.projects_by_id(on=date(2026, 11, 20))[first["id"]].name == first["name"]
         assert snapshot.projects_by_id(on=date(2026, 11, 30))[first["id"]].name == renamed["name"]
+
+
+def test_a_record_is_a_dict_whose_keys_are_attributes_even_items() -> None:
+    """A snapshot row reads ``row.district``; a key named like a dict method (a 督办 round's
+    "items") stays a key, and json, pickle and copy still see a dict."""
+    import copy
+    import pickle
+
+    from admission.ledger.history import Record
+
+    round_ = Record(id=7, items=[Record(position=1, label="开工")])
+    assert round_.id == 7 and round_["items"][0].label == "开工" and getattr(round_, "absent", None) is None
+    assert json.loads(json.dumps(round_)) == {"id": 7, "items": [{"position": 1, "label": "开工"}]}
+    for again in (pickle.loads(pickle.dumps(round_)), copy.deepcopy(round_), copy.copy(round_)):
+        assert again == round_ and again.id == 7 and again["items"][0].label == "开工"
+        again["id"] = 8
+        assert again.id == 8 and round_.id == 7  # still its own attributes, not a copy of them

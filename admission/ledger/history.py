@@ -71,6 +71,17 @@ class Record(dict[str, Any]):
         super().__init__(*args, **kwargs)
         self.__dict__ = self
 
+    # The dict methods that json, pickle and copy call by name, as data descriptors: those come
+    # before the instance dict in attribute lookup, so a key of that name (a 督办 round's
+    # "items") cannot hide them. ``record["items"]`` is the key.
+    items = property(dict.items.__get__)
+    keys = property(dict.keys.__get__)
+    values = property(dict.values.__get__)
+
+    def __reduce__(self) -> tuple[type[Record], tuple[dict[str, Any]]]:
+        """Pickled and copied as the dict it is, made again through ``__init__`` (its own ``__dict__``)."""
+        return Record, (dict(self),)
+
     def __getattr__(self, name: str) -> Any:  # only for mypy: instance lookup answers first
         raise AttributeError(name)
 
