@@ -17,9 +17,8 @@ from admission.cli.options import (
     output_option,
     uses_admit,
 )
-from admission.cli.shell import AdmitGroup, emit_json, reports_errors, save, targets
+from admission.cli.shell import AdmitGroup, F, answer, reports_errors, targets
 from admission.dates import BEIJING, today_in_beijing
-from admission.documents.files import check_outputs
 from admission.errors import UsageError
 from admission.reports.monthly import parse_month
 from admission.reports.outputs import annual_paragraph, monthly_lines
@@ -32,6 +31,16 @@ issued_option = date_option("--issued", "成文日期，印在落款和文号中
 xlsx_option = output_option("xlsx", "写出通报数据表（Excel，含图表）。")
 html_option = output_option("html", "同时写出 PDF 的 HTML。")
 report_admit = uses_admit(db=True, templates=True, fonts=True)
+
+
+def report_files(function: F) -> F:
+    """The options every 通报 command takes after its own (--as-recorded, --issued, --json, the
+    files to write), the office it reads, and its error handling."""
+    stack = (as_recorded_option, issued_option, report_json_option, pdf_option, docx_option, xlsx_option, html_option, report_admit,
+             reports_errors)  # fmt: skip
+    for decorate in reversed(stack):
+        function = decorate(function)
+    return function
 
 
 def issued_on(as_recorded: str | None) -> date:
@@ -50,15 +59,7 @@ def report() -> None:
 @report.command("annual")
 @click.option("--year", type=click.IntRange(1990, 9999), required=True, help="年度，如 2022。")
 @as_of_option_saying("统计截止日期（默认当年 12 月 31 日）。")
-@as_recorded_option
-@issued_option
-@report_json_option
-@pdf_option
-@docx_option
-@xlsx_option
-@html_option
-@report_admit
-@reports_errors
+@report_files
 def report_annual(
     admit: Admit,
     year: int,
@@ -79,30 +80,17 @@ def report_annual(
       admit report annual --year 2022 --json
       admit report annual --year 2022 --pdf 2022年通报.pdf --docx 2022年通报.docx --xlsx 2022年通报.xlsx
     """
-    outputs = targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path)
-    check_outputs(outputs.values())
-    on = as_of or date(year, 12, 31)
-    figures = admit.annual(year, on, as_recorded=as_recorded)
-    save(admit.annual_documents(figures, outputs.keys(), issued or issued_on(as_recorded)), outputs)
-    if as_json:
-        emit_json(figures)
-        return
-    click.echo(click.style(f"{year} 年度过会项目总体情况通报（统计截至 {on.isoformat()}）", bold=True))
-    click.echo(annual_paragraph(figures))
+    on, day = as_of or date(year, 12, 31), issued or issued_on(as_recorded)
+    heading = click.style(f"{year} 年度过会项目总体情况通报（统计截至 {on.isoformat()}）", bold=True)
+    answer(targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path), lambda: admit.annual(year, on, as_recorded=as_recorded),
+           lambda figures, kinds: admit.annual_documents(figures, kinds, day), as_json,
+           lambda figures: [heading, annual_paragraph(figures)])  # fmt: skip
 
 
 @report.command("monthly")
 @click.option("--month", required=True, metavar="YYYY-MM", help="月份，如 2026-11。")
 @click.option("--district", default=None, help="只通报这一区域。")
-@as_recorded_option
-@issued_option
-@report_json_option
-@pdf_option
-@docx_option
-@xlsx_option
-@html_option
-@report_admit
-@reports_errors
+@report_files
 def report_monthly(
     admit: Admit,
     month: str,
@@ -125,30 +113,17 @@ def report_monthly(
     parsed = parse_month(month)
     if parsed is None:
         raise UsageError(f"月份应为 YYYY-MM（如 2026-11），实际为 {month!r}")
-    outputs = targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path)
-    check_outputs(outputs.values())
-    figures = admit.monthly(parsed[0], parsed[1], admit.district(district), as_recorded=as_recorded)
-    save(admit.monthly_documents(figures, outputs.keys(), issued or issued_on(as_recorded)), outputs)
-    if as_json:
-        emit_json(figures)
-        return
-    for line in monthly_lines(figures):
-        click.echo(line)
+    day = issued or issued_on(as_recorded)
+    answer(targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path),
+           lambda: admit.monthly(parsed[0], parsed[1], admit.district(district), as_recorded=as_recorded),
+           lambda figures, kinds: admit.monthly_documents(figures, kinds, day), as_json, monthly_lines)  # fmt: skip
 
 
 @report.command("targets")
 @click.option("--year", type=click.IntRange(1990, 9999), required=True, help="年度，如 2024。")
 @click.option("--district", default=None, help="只看这一区域的目标任务（默认全市）。")
 @as_of_option_saying("统计截止日期（默认今天与年末中较早的一天）。")
-@as_recorded_option
-@issued_option
-@report_json_option
-@pdf_option
-@docx_option
-@xlsx_option
-@html_option
-@report_admit
-@reports_errors
+@report_files
 def report_targets(
     admit: Admit,
     year: int,
@@ -170,29 +145,16 @@ def report_targets(
       admit report targets --year 2024 --pdf 绩效自评表.pdf --docx 绩效自评表.docx --xlsx 绩效自评表.xlsx
       admit report targets --year 2026 --district 新会区 --as-of 2026-09-30
     """
-    outputs = targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path)
-    check_outputs(outputs.values())
-    report_data = admit.targets_report(year, as_of or default_as_of(year), admit.district(district), as_recorded)
-    save(admit.targets_documents(report_data, outputs.keys(), issued or issued_on(as_recorded)), outputs)
-    if as_json:
-        emit_json(report_data)
-        return
-    for line in targets_lines(report_data):
-        click.echo(line)
+    day = issued or issued_on(as_recorded)
+    answer(targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path),
+           lambda: admit.targets_report(year, as_of or default_as_of(year), admit.district(district), as_recorded),
+           lambda report_data, kinds: admit.targets_documents(report_data, kinds, day), as_json, targets_lines)  # fmt: skip
 
 
 @report.command("assessment")
 @click.option("--year", type=click.IntRange(1990, 9999), required=True, help="年度，如 2024。")
 @as_of_option_saying("统计截止日期（默认今天与年末中较早的一天）。")
-@as_recorded_option
-@issued_option
-@report_json_option
-@pdf_option
-@docx_option
-@xlsx_option
-@html_option
-@report_admit
-@reports_errors
+@report_files
 def report_assessment(
     admit: Admit,
     year: int,
@@ -212,12 +174,7 @@ def report_assessment(
       admit report assessment --year 2024
       admit report assessment --year 2024 --pdf 年考核.pdf --docx 年考核.docx --xlsx 年考核.xlsx
     """
-    outputs = targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path)
-    check_outputs(outputs.values())
-    result = admit.assessment(year, as_of or default_as_of(year), as_recorded)
-    save(admit.assessment_documents(result, outputs.keys(), issued or issued_on(as_recorded)), outputs)
-    if as_json:
-        emit_json(result)
-        return
-    for line in assessment_lines(result):
-        click.echo(line)
+    day = issued or issued_on(as_recorded)
+    answer(targets(pdf=pdf_path, docx=docx_path, xlsx=xlsx_path, html=html_path),
+           lambda: admit.assessment(year, as_of or default_as_of(year), as_recorded),
+           lambda result, kinds: admit.assessment_documents(result, kinds, day), as_json, assessment_lines)  # fmt: skip

@@ -9,7 +9,7 @@ import itertools
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +23,7 @@ from admission.interrupts import exit_code_of, held_signals
 from admission.text import safe
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 install()
 
@@ -258,6 +259,21 @@ def write_blank(target: Path, data: bytes, force: bool, filled: str, written: st
 def save(documents: Mapping[str, bytes], paths: Mapping[str, Path]) -> None:
     """Every made document to its file, all or none (the core made them all first)."""
     write_files({paths[kind]: data for kind, data in documents.items()})
+
+
+def answer(outputs: dict[str, Path], compute: Callable[[], T], documents: Callable[[T, Collection[str]], Mapping[str, bytes]],
+           as_json: bool, lines: Callable[[T], Iterable[str]]) -> None:  # fmt: skip
+    """A report command's answer: its output files refused before any work (a folder, a device,
+    one of the inputs), the answer computed, its documents written (all or none), then the JSON
+    or the Chinese lines."""
+    check_outputs(outputs.values())
+    result = compute()
+    save(documents(result, outputs.keys()), outputs)
+    if as_json:
+        emit_json(result)
+        return
+    for line in lines(result):
+        click.echo(line)
 
 
 def command(name: str | None = None, **settings: Any) -> Callable[[F], click.Command]:

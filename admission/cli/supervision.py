@@ -19,7 +19,7 @@ from admission.cli.options import (
     output_option,
     uses_admit,
 )
-from admission.cli.shell import AdmitGroup, emit_json, reports_errors, save, targets, terminal_style
+from admission.cli.shell import AdmitGroup, answer, emit_json, reports_errors, save, targets, terminal_style
 from admission.documents.files import check_outputs
 from admission.errors import AdmitError
 from admission.ledger.supervision import CLOSE, REPLY, act_on_item, set_target, target_entry
@@ -115,15 +115,8 @@ def supervise_list(
       admit supervise list
       admit supervise list --district 新会区 --xlsx 督办清单.xlsx
     """
-    outputs = targets(xlsx=xlsx_path)
-    check_outputs(outputs.values())
-    result = admit.chase(as_of or date.today(), admit.district(district), as_recorded)
-    save(admit.chase_documents(result, outputs.keys()), outputs)
-    if as_json:
-        emit_json(result)
-        return
-    for line in chase_lines(result):
-        click.echo(line)
+    answer(targets(xlsx=xlsx_path), lambda: admit.chase(as_of or date.today(), admit.district(district), as_recorded),
+           admit.chase_documents, as_json, chase_lines)  # fmt: skip
 
 
 @supervise.command("issue")
