@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,7 +24,14 @@ DISTRICTS = ["江门高新区", "蓬江区", "江海区", "新会区", "鹤山�
 INDICATORS = ["评审项目数", "过会项目数", "引进超亿元项目数", "投资10亿元以上项目数", "挂网率"]
 
 
-def write_book(path: Path, count: int) -> None:
+def fifteen_meetings(index: int) -> tuple[int, date]:
+    """Application ``index`` resolved at one of 15 meetings in November 2026: (number, day)."""
+    return 1 + index % 15, date(2026, 11, 3) + timedelta(days=index % 15)
+
+
+def write_book(path: Path, count: int, meeting: Callable[[int], tuple[int, date]] = fifteen_meetings) -> None:
+    """项目台账 and 会议审议 for ``count`` applications (``meeting`` says where each was resolved),
+    progress notes for one in ten of 2026, and the 2026 targets of the city and each district."""
     from openpyxl import Workbook
 
     from admission.ledger.book import MEETING_COLUMNS, NOTE_COLUMNS, PROJECT_COLUMNS, TARGET_COLUMNS
@@ -35,16 +43,16 @@ def write_book(path: Path, count: int) -> None:
         sheet.append([c.header for c in columns[name]])
     for index in range(count):
         case_id = f"BENCH-{index:06d}"
-        held = date(2026, 11, 3) + timedelta(days=index % 15)
+        number, held = meeting(index)
         project: dict[str, object] = {"案件编号": case_id}
         if index % 4:
             project["签约日期"] = held + timedelta(days=2)
         if index % 3 == 0:
             project["挂网日期"] = held + timedelta(days=3)
         sheets["项目台账"].append([project.get(c.header) for c in PROJECT_COLUMNS])
-        sheets["会议审议"].append([1 + index % 15, held, case_id, "通过" if index % 9 else "暂缓", None])
-        if index % 10 == 0:
-            sheets["进展情况"].append([case_id, date(2026, 11, 25), "正在办理用地手续", "指标待落实", None, "区投资促进局", None])
+        sheets["会议审议"].append([number, held, case_id, "通过" if index % 9 else "暂缓", None])
+        if index % 10 == 0 and held.year == 2026:
+            sheets["进展情况"].append([case_id, date(2026, 11, 28), "正在办理用地手续", "指标待落实", None, "区投资促进局", None])
     for region in ["全市", *DISTRICTS]:
         for position, indicator in enumerate(INDICATORS):
             value = "60%" if indicator.endswith("率") else 1000 + position

@@ -29,7 +29,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import ROOT, Report, applications, compile_once, write_folder
 from bench.screen import write_workbook
+from bench.supervision import write_book
 
 ADMIT = [sys.executable, "-m", "admission"]
 PASSWORD = "bench-password-1"
@@ -71,36 +72,15 @@ def spread_applications(count: int) -> list[dict[str, object]]:
     return made
 
 
-def write_spread_book(path: Path, count: int) -> None:
-    """项目台账 and 会议审议 for the spread applications (numbered meetings each year), with the
-    supervision benchmark's targets and notes for 2026."""
-    from openpyxl import Workbook
-
-    from admission.ledger.book import MEETING_COLUMNS, NOTE_COLUMNS, PROJECT_COLUMNS, TARGET_COLUMNS
-
-    workbook = Workbook(write_only=True)
-    names = {"项目台账": PROJECT_COLUMNS, "会议审议": MEETING_COLUMNS, "目标任务": TARGET_COLUMNS, "进展情况": NOTE_COLUMNS}
-    sheets = {name: workbook.create_sheet(name) for name in names}
-    for name, sheet in sheets.items():
-        sheet.append([c.header for c in names[name]])
+def spread_meetings(count: int) -> Callable[[int], tuple[int, date]]:
+    """Where application ``index`` was resolved: (the meeting's number in its year, its day)."""
     numbers: dict[date, int] = {}
-    for index in range(count):
+
+    def meeting(index: int) -> tuple[int, date]:
         held = meeting_day(index, count)
-        number = numbers.setdefault(held, sum(1 for d in numbers if d.year == held.year) + 1)
-        case_id = f"BENCH-{index:06d}"
-        project: dict[str, object] = {"案件编号": case_id}
-        if index % 4:
-            project["签约日期"] = held + timedelta(days=2)
-        if index % 3 == 0:
-            project["挂网日期"] = held + timedelta(days=3)
-        sheets["项目台账"].append([project.get(c.header) for c in PROJECT_COLUMNS])
-        sheets["会议审议"].append([number, held, case_id, "通过" if index % 9 else "暂缓", None])
-        if index % 10 == 0 and held.year == 2026:
-            sheets["进展情况"].append([case_id, date(2026, 11, 28), "正在办理用地手续", "指标待落实", None, "区投资促进局", None])
-    for region in ["全市", "江门高新区", "蓬江区", "江海区", "新会区", "鹤山市", "台山市", "开平市", "恩平市"]:
-        for position, indicator in enumerate(["评审项目数", "过会项目数", "引进超亿元项目数", "投资10亿元以上项目数", "挂网率"]):
-            sheets["目标任务"].append([2026, region, indicator, "60%" if indicator.endswith("率") else 100 + position, "≥", 20, None, None])
-    workbook.save(path)
+        return numbers.setdefault(held, sum(1 for d in numbers if d.year == held.year) + 1), held
+
+    return meeting
 
 
 def prepare(db: str, folder: Path, users: int, count: int = 200) -> None:
@@ -109,7 +89,7 @@ def prepare(db: str, folder: Path, users: int, count: int = 200) -> None:
     apps_dir.mkdir()
     write_folder(apps_dir, spread_applications(count))
     book = folder / "台账.xlsx"
-    write_spread_book(book, count)
+    write_book(book, count, spread_meetings(count))
     for command in (["ledger", "add", str(apps_dir), "--as-of", "2026-11-21"], ["ledger", "import", str(book)]):
         subprocess.run([*ADMIT, *command, "--db", db], check=True, capture_output=True, cwd=ROOT)
     for index in range(users):

@@ -60,20 +60,21 @@ class Passed:
     milestones: dict[str, date | None]
     figures: dict[str, Any]
 
+    def _amount(self, path: str) -> Decimal:
+        value: Decimal = self.figures[path]  # a number, as revision_figures gives it
+        return value
+
     @property
     def total(self) -> Decimal:
-        value: Decimal = self.figures[TOTAL_WAN]  # as revision_figures gives a number
-        return value
+        return self._amount(TOTAL_WAN)
 
     @property
     def fixed(self) -> Decimal:
-        value: Decimal = self.figures[FIXED_ASSETS_WAN]  # as revision_figures gives a number
-        return value
+        return self._amount(FIXED_ASSETS_WAN)
 
     @property
     def tax(self) -> Decimal:
-        value: Decimal = self.figures[ANNUAL_TAX_WAN]  # as revision_figures gives a number
-        return value
+        return self._amount(ANNUAL_TAX_WAN)
 
     @cached_property
     def land_mu(self) -> Decimal:
