@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -127,6 +128,21 @@ def test_ledger_show_loads_neither_the_engine_nor_pydantic_nor_weasyprint(tmp_pa
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert "JM-2026-0101" in out and "HEAVY []" in out, out[-300:]
+
+
+def test_check_reads_no_package_metadata_unless_pydantic_plugins_are_asked_for() -> None:
+    """The console script answers pydantic's plugin question itself (no ``importlib.metadata``,
+    20-28 ms of ``check --json``); a user who turns plugins on gets pydantic's own loader."""
+    probe = (
+        "import sys\nfrom admission.__main__ import skip_pydantic_plugins\nskip_pydantic_plugins()\n"
+        "import admission.contract.application\nprint('METADATA', 'importlib.metadata' in sys.modules)"
+    )
+    for setting, loaded in ((None, "METADATA False"), ("1", "METADATA True")):
+        env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+        if setting is not None:
+            env["PYDANTIC_DISABLE_PLUGINS"] = setting
+        out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True, env=env).stdout
+        assert loaded in out, (setting, out)
 
 
 # --- 1, 2: `ledger upgrade` through the same engine set-up as every command --------------------------

@@ -26,7 +26,6 @@ import gc
 import io
 import re
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -143,6 +142,8 @@ def _writer_failures_reported() -> Iterator[None]:
             raise
         code = getattr(errno, str(error).rsplit("IO_", 1)[-1].strip(), None)
         reason = os_error_zh(error if isinstance(error, OSError) else OSError(code, str(error)))
+        import tempfile  # only for this message: imported by every command, written by few
+
         message = f"无法生成 Excel 文件：写临时文件失败（{reason}，临时目录 {tempfile.gettempdir()}）"
         traceback.clear_frames(error.__traceback__)  # the frames hold the workbook and its writers
     if message is None:
