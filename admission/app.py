@@ -154,7 +154,7 @@ class Admit:
                 from admission.documents.word import html_docx
 
                 made[DOCX] = html_docx(text)
-            if PDF in formats:
+            if PDF in formats and PDF not in made:  # a maker of its own (the packet's) comes first
                 made[PDF] = self.pdf(text)
         return made
 
@@ -200,14 +200,19 @@ class Admit:
     def packet(self, items: Iterable[Item], meeting: Meeting, review_date: date, formats: Collection[str]) -> PacketOutcome:
         """The meeting packet (会议材料) of these inputs; invalid ones are listed in it, never fatal."""
         from admission.documents.pdf import use_font_dir
-        from admission.documents.views import render_packet_html, set_aside_undrawable
+        from admission.documents.views import packet_context, render_packet_html, render_packet_pdf, set_aside_undrawable
         from admission.intake.batch import decisions_for_documents
 
         decisions, invalid = decisions_for_documents(items, self.rulebook, review_date)
         if PDF in formats:
             use_font_dir(self.font_dir)
             decisions, invalid = set_aside_undrawable(decisions, invalid, self.templates_dir)
-        made = self.documents(formats, lambda: render_packet_html(decisions, invalid, meeting, review_date, self.templates_dir))
+        context = packet_context(decisions, invalid, meeting, review_date, self.templates_dir)
+        made = self.documents(
+            formats,
+            lambda: render_packet_html(context, self.templates_dir),
+            pdf=lambda: render_packet_pdf(context, self.templates_dir),
+        )
         return PacketOutcome(made, len(decisions), invalid)
 
     def agenda_items(self, meeting_no: int, meeting_date: date) -> list[Item]:

@@ -69,7 +69,7 @@ def check_chinese_font() -> None:
         raise RenderError(f"未找到中文字体，无法生成 PDF。{INSTALL_HINT}")
 
 
-class _MissingGlyphs(logging.Handler):
+class MissingGlyphs(logging.Handler):
     """Collects WeasyPrint's warnings about characters no font could draw."""
 
     def __init__(self) -> None:
@@ -133,7 +133,7 @@ def _linked_sonames() -> Callable[[str], str | None] | None:
     return find
 
 
-def _weasyprint() -> Any:
+def weasyprint_module() -> Any:
     """WeasyPrint (heavy: only commands that write PDFs import it), its libraries looked up in the
     linker's cache read once (``_linked_sonames``); should that find too little, the import is
     made again the stock way, so the shortcut can cost time but never a PDF."""
@@ -159,18 +159,18 @@ def _weasyprint() -> Any:
     return weasyprint
 
 
-def _document(html: str, template_dirs: list[Path]) -> Any:
-    weasyprint = _weasyprint()
+def html_document(html: str, template_dirs: list[Path]) -> Any:
+    weasyprint = weasyprint_module()
     return weasyprint.HTML(string=html, base_url=str(template_dirs[0].resolve()) + "/", url_fetcher=_safe_fetcher(template_dirs))
 
 
 def _drawn(html: str, template_dirs: list[Path]) -> tuple[Any, bytes, list[str]]:
     """Lay out and write ``html``; the document, its PDF and the characters drawn as empty boxes."""
-    handler = _MissingGlyphs()
+    handler = MissingGlyphs()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        document = _document(html, template_dirs).render()
+        document = html_document(html, template_dirs).render()
         # Layout leaves much garbage in reference cycles; freeing it before fonts are subset
         # and the file is written lowers the peak (measured: 484 -> 456 MB for 100 projects).
         # A short document has little to free, and the collection was 87 ms of a 1.6 s opinion.
@@ -197,11 +197,16 @@ class UndrawableCharacters(RenderError):
     """Some character came out as a box (.notdef): the caller may name the field that holds it."""
 
 
+def refuse_boxes(missing: list[str]) -> None:
+    """Refuse a PDF in which these characters (WeasyPrint's ``.notdef`` reports) came out as boxes."""
+    if missing:
+        characters = "".join(dict.fromkeys("".join(missing)))
+        raise UndrawableCharacters(f"已安装的字体无法显示这些字符，PDF 会出现空框，已停止生成：{character_names(characters)}")
+
+
 def render_pdf(html: str, template_dirs: list[Path]) -> tuple[bytes, int]:
     """The PDF of ``html`` and its page count; refused if any character came out as a box."""
     check_chinese_font()
     document, data, missing = _drawn(html, template_dirs)
-    if missing:
-        characters = "".join(dict.fromkeys("".join(missing)))
-        raise UndrawableCharacters(f"已安装的字体无法显示这些字符，PDF 会出现空框，已停止生成：{character_names(characters)}")
+    refuse_boxes(missing)
     return data, len(document.pages)

@@ -241,14 +241,21 @@ def packet_order(decisions: Sequence[Decision]) -> list[Decision]:
     return sorted(decisions, key=lambda d: (VERDICT_ORDER.index(d.verdict), -d.application.investment.total_wan, d.application.id))
 
 
-def render_packet_html(
-    decisions: Sequence[Decision],
-    invalid: Sequence[dict[str, Any]],
-    meeting: Meeting,
-    review_date: date,
-    templates: Path | None = None,
-) -> str:
-    return render_document(templates, "packet.html.j2", packet_context(decisions, invalid, meeting, review_date, templates))
+def render_packet_html(context: dict[str, Any], templates: Path | None = None) -> str:
+    """The whole packet's HTML from its ``packet_context`` (the HTML and Word formats)."""
+    return render_document(templates, "packet.html.j2", context)
+
+
+def render_packet_pdf(context: dict[str, Any], templates: Path | None = None) -> bytes:
+    """The packet's PDF from its ``packet_context``, laid out in parts (``documents.parts``)."""
+    from admission.documents.parts import Part
+    from admission.documents.parts import render_packet_pdf as laid_out_in_parts
+
+    def part_html(part: Part | None) -> str:
+        return render_packet_html({**context, "part": part}, templates)
+
+    anchors = [opinion.anchor for opinion in context["opinions"]]
+    return laid_out_in_parts(part_html, anchors, template_dirs(templates))[0]
 
 
 def packet_context(
@@ -275,6 +282,7 @@ def packet_context(
         )
     counts = {v: sum(d.verdict == v for d in ordered) for v in VERDICT_ORDER}
     return {
+        "part": None,  # the whole packet (documents.parts lays the PDF out in parts)
         "meeting": meeting,
         "opinions": opinions,
         "invalid": [InvalidView.of(result) for result in invalid],

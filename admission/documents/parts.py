@@ -1,0 +1,342 @@
+"""A meeting packet's PDF laid out in parts, the second half on the other core when it is free.
+
+Why: layout is two thirds of a packet's time (a 100-project packet: 15 s on one core), and
+WeasyPrint lays a document out on one core. The opinions each begin a page, so each lays out the
+same alone as in the packet: the first half is laid out here and the second in a forked process,
+both without running head or folio. A third, light layout, the *skeleton*, holds the cover, 目录,
+汇总表 and appendix and, for each opinion, an empty article exactly as many pages long. WeasyPrint
+itself then numbers the pages and fills the 目录's page numbers and the "共N页" folio: the numbers
+are those of one layout by construction. Each opinion page's drawing (its content stream) is laid
+over its skeleton page, with its bookmarks and anchors, and the glyphs it used join the skeleton's
+fonts, so the file embeds one subset per face, as a single layout does.
+
+The same bytes whatever the load: where to split depends on the packet alone, and a part drawn
+here or in the other process is the same stream. Only *where* the second half is laid out depends
+on the machine: in this process after the first half when no second core is free
+(``ADMIT_LAYOUT_PROCESSES=1`` asks for that too).
+
+What the drawings may carry is checked, not assumed: a part with links, images, patterns,
+shadings, groups or page-side (left/right) rules, an office's own packet template, or a skeleton
+whose empty articles do not fall on the expected pages, is laid out the ordinary way, as one
+document. This leans on WeasyPrint's drawing objects (``Stream``, ``Page.paint``, ``Document.fonts``),
+so the version is pinned (``pyproject.toml``); the tests compare the result with one layout's.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import multiprocessing
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from admission.documents.pdf import (
+    COLLECT_AFTER_PAGES,
+    MissingGlyphs,
+    check_chinese_font,
+    html_document,
+    refuse_boxes,
+    render_pdf,
+    weasyprint_module,
+)
+
+LAYOUT_PROCESSES_ENV = "ADMIT_LAYOUT_PROCESSES"  # "1": lay the parts out one after the other here
+MIN_OPINIONS = 4  # fewer opinions: one layout (the skeleton's set-up costs what a part saves)
+SCALE = 0.75  # CSS px to PDF points, as WeasyPrint draws at zoom 1
+
+# Every margin box CSS paged media knows: a part draws none (the skeleton draws the page's own).
+MARGIN_BOXES = (
+    "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "right-top", "right-middle", "right-bottom",
+    "bottom-right-corner", "bottom-right", "bottom-center", "bottom-left", "bottom-left-corner", "left-bottom", "left-middle", "left-top",
+)  # fmt: skip
+# No quotes or angle brackets: the template prints these inside <style> with autoescaping on.
+OPINIONS_STYLE = "@page { " + " ".join(f"@{box} {{ content: none !important; border: none !important }}" for box in MARGIN_BOXES) + " }"
+# One 1px block per page: a forced break before an empty block, or before a container's first
+# child, does not begin a page of its own (measured), a break between two blocks does.
+SKELETON_STYLE = ".part-page { height: 1px; } .part-page + .part-page { break-before: page; }"
+# Page-side and page-number selectors would let a page's place in the packet change its layout.
+PLACED_PAGE_RULES = re.compile(r"@page[^{]*:(left|right|recto|verso|blank|nth)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Part:
+    """What one layout of the packet holds: opinions ``[start, stop)`` alone, or the skeleton
+    (``pages``: how many pages each opinion's empty article spans)."""
+
+    kind: str
+    start: int = 0
+    stop: int = 0
+    pages: tuple[int, ...] = ()
+
+    @property
+    def style(self) -> str:
+        return OPINIONS_STYLE if self.kind == "opinions" else SKELETON_STYLE
+
+
+@dataclass
+class DrawnPage:
+    """One page of a part as drawn: its content stream and where its anchors and bookmarks are."""
+
+    content: bytes
+    anchors: dict[str, tuple[float, float, float, float]]
+    bookmarks: list[tuple[int, str, tuple[float, float], str]]
+
+
+@dataclass
+class DrawnPart:
+    """A part laid out and drawn: plain data, sent whole from the other process."""
+
+    pages: list[DrawnPage]
+    page_counts: list[int]  # each opinion's
+    glyphs: dict[int, tuple[dict[int, float], dict[int, str]]]  # by WeasyPrint's font key: widths, text
+    states: dict[str, dict[str, float]]  # the graphics states (opacities) the streams name
+    missing: list[str]  # characters drawn as empty boxes
+    # In the process that drew it only (never sent): the fonts, and their configuration, which
+    # must outlive them (it owns the faces the fonts point into).
+    fonts: dict[int, Any] = field(default_factory=dict)
+    font_config: Any = None
+
+
+class NotInParts(Exception):
+    """This packet (its templates, or what a part drew) is laid out as one document."""
+
+
+def splittable(template_dirs: Sequence[Path]) -> bool:
+    """Whether packets from these templates may be laid out in parts: ours, or an office's that
+    keeps our packet template and sets no page-side rules."""
+    office = template_dirs[:-1]
+    if any((folder / "packet.html.j2").exists() for folder in office):
+        return False
+    for folder in office:
+        style = folder / "style.css"
+        if style.is_file() and PLACED_PAGE_RULES.search(style.read_text(encoding="utf-8", errors="replace")):
+            return False
+    return True
+
+
+def second_core_free() -> bool:
+    """Whether another process would get a core of its own now: at least two cores are ours and
+    fewer than that many other tasks are runnable (the kernel's instantaneous count, read three
+    times over 20 ms, the lowest kept). ``ADMIT_LAYOUT_PROCESSES`` decides instead when set."""
+    asked = os.environ.get(LAYOUT_PROCESSES_ENV, "").strip()
+    if asked:
+        return asked != "1"
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        cores = os.cpu_count() or 1
+    if cores < 2:
+        return False
+    readings = []
+    for attempt in range(3):
+        try:
+            readings.append(int(Path("/proc/loadavg").read_text().split()[3].split("/")[0]))
+        except (OSError, ValueError, IndexError):
+            return True  # no count to read: assume the machine is ours
+        if attempt < 2:
+            time.sleep(0.01)
+    others = min(readings) - 1  # the count includes this process
+    return others < cores - 1
+
+
+def draw_part(html: str, template_dirs: list[Path], anchors: Sequence[str]) -> DrawnPart:
+    """Lay out one part (its opinions' ``anchors`` in order) and draw each page's content stream."""
+    import pydyf
+    from weasyprint.pdf.stream import Stream
+
+    handler = MissingGlyphs()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        document = html_document(html, template_dirs).render()
+        if len(document.pages) > COLLECT_AFTER_PAGES:
+            gc.collect()  # as for one layout: the layout's cyclic garbage goes before drawing
+        fonts: dict[int, Any] = {}
+        resources = pydyf.Dictionary({name: pydyf.Dictionary() for name in ("ExtGState", "XObject", "Pattern", "Shading")})
+        images: dict[str, Any] = {}
+        pages = []
+        for page in document.pages:
+            if page.links:
+                raise NotInParts("a part has links")
+            box = (0, 0, page.width, page.height)
+            stream = Stream(fonts, box, resources, images, None, document.color_profiles, document.output_intent)
+            page.paint(stream, SCALE)
+            content = b"\n".join(pydyf._to_bytes(item) for item in stream.stream)
+            pages.append(DrawnPage(content, dict(page.anchors), list(page.bookmarks)))
+    finally:
+        logger.removeHandler(handler)
+    if images or any(resources[name] for name in ("XObject", "Pattern", "Shading")):
+        raise NotInParts("a part draws images, patterns, shadings or groups")
+    states = {name: dict(state) for name, state in resources["ExtGState"].items()}
+    if any(set(state) - {"ca", "CA"} for state in states.values()):
+        raise NotInParts("a part sets graphics states other than opacity")
+    return DrawnPart(
+        pages=pages,
+        page_counts=_page_counts(pages, anchors),
+        glyphs={key: (dict(font.widths), dict(font.to_unicode)) for key, font in fonts.items()},
+        states=states,
+        missing=handler.characters,
+        fonts=fonts,
+        font_config=document.font_config,
+    )
+
+
+def _page_counts(pages: Sequence[DrawnPage], anchors: Sequence[str]) -> list[int]:
+    """How many pages each opinion spans, from the page its anchor is on."""
+    starts: list[int] = []
+    for anchor in anchors:
+        found = next((index for index, page in enumerate(pages) if anchor in page.anchors), None)
+        if found is None or (starts and found <= starts[-1]):
+            raise NotInParts(f"opinion {anchor} does not begin a page of its own")
+        starts.append(found)
+    if not starts or starts[0] != 0:
+        raise NotInParts("a part does not begin with an opinion")
+    return [after - start for start, after in zip(starts, [*starts[1:], len(pages)], strict=True)]
+
+
+def _draw_in_child(connection: Connection, html: str, template_dirs: list[Path], anchors: Sequence[str]) -> None:
+    try:
+        drawn = draw_part(html, template_dirs, anchors)
+        drawn.fonts, drawn.font_config = {}, None  # they point into this process's memory
+        connection.send(drawn)
+    except BaseException as error:  # any failure: the parent lays the part out itself
+        connection.send(f"{type(error).__name__}: {error}")
+    finally:
+        connection.close()
+
+
+class Helper:
+    """The second half, laid out in another process: forked, so WeasyPrint is already imported
+    (forkserver in a process with threads, the web server's, where a fork may inherit a held lock)."""
+
+    def __init__(self, html: str, template_dirs: list[Path], anchors: Sequence[str]) -> None:
+        single = threading.active_count() == 1
+        context = multiprocessing.get_context("fork") if single else multiprocessing.get_context("forkserver")
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_draw_in_child, args=(sender, html, template_dirs, list(anchors)), daemon=True)
+        self._process.start()
+        sender.close()
+
+    def result(self) -> DrawnPart | None:
+        """The drawn part; None when the process failed (the caller then lays it out itself)."""
+        try:
+            answer = self._receiver.recv()
+        except (EOFError, OSError):
+            return None
+        return answer if isinstance(answer, DrawnPart) else None
+
+    def stop(self) -> None:
+        self._receiver.close()
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+
+
+def render_packet_pdf(part_html: Callable[[Part | None], str], anchors: Sequence[str], template_dirs: list[Path]) -> tuple[bytes, int]:
+    """The packet's PDF and page count: ``part_html(part)`` is the HTML of a part (None: the whole
+    packet), ``anchors`` its opinions' anchors in order. Refused, as one layout is, if any
+    character comes out as an empty box."""
+    if len(anchors) < MIN_OPINIONS or not splittable(template_dirs):
+        return render_pdf(part_html(None), template_dirs)
+    check_chinese_font()
+    weasyprint_module()  # imported before the fork, so the other process starts with it
+    half = len(anchors) // 2
+    first, second = Part("opinions", 0, half), Part("opinions", half, len(anchors))
+    try:
+        helper = Helper(part_html(second), template_dirs, anchors[half:]) if second_core_free() else None
+        try:
+            drawn_first = draw_part(part_html(first), template_dirs, anchors[:half])
+            drawn_second = helper.result() if helper is not None else None
+        finally:
+            if helper is not None:
+                helper.stop()
+        if drawn_second is None or not set(drawn_second.glyphs) <= set(drawn_first.fonts):
+            # Not drawn there, or with a face the first half never used (whose font object only
+            # a process that drew it has): drawn here, the same stream either way.
+            drawn_second = draw_part(part_html(second), template_dirs, anchors[half:])
+        refuse_boxes(drawn_first.missing + drawn_second.missing)
+        return _assemble(part_html, anchors, template_dirs, drawn_first, drawn_second)
+    except NotInParts:
+        return render_pdf(part_html(None), template_dirs)
+
+
+def _assemble(
+    part_html: Callable[[Part | None], str], anchors: Sequence[str], template_dirs: list[Path], *parts: DrawnPart
+) -> tuple[bytes, int]:
+    """The skeleton laid out, each opinion page laid over its empty page, the fonts joined, written."""
+    import pydyf
+
+    counts = [count for part in parts for count in part.page_counts]
+    handler = MissingGlyphs()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        document = html_document(part_html(Part("skeleton", pages=tuple(counts))), template_dirs).render()
+        first_page = _placeholder_start(document.pages, anchors, counts)
+        drawn = [page for part in parts for page in part.pages]
+        states = {name: state for part in parts for name, state in part.states.items()}
+        for page, over in zip(document.pages[first_page : first_page + len(drawn)], drawn, strict=True):
+            _lay_over(page, over, states, pydyf)
+        fonts: dict[int, Any] = {}
+        for part in parts:
+            for key, (widths, text) in part.glyphs.items():
+                font = fonts.setdefault(key, parts[0].fonts.get(key) or part.fonts[key])
+                font.widths.update(widths)
+                font.to_unicode.update(text)
+        document.fonts.update(fonts)
+        data = document.write_pdf()
+    finally:
+        logger.removeHandler(handler)
+    refuse_boxes(handler.characters)
+    return data, len(document.pages)
+
+
+def _placeholder_start(pages: Sequence[Any], anchors: Sequence[str], counts: Sequence[int]) -> int:
+    """The skeleton page the first opinion's empty article begins on, once every empty page is
+    checked to be where its opinion's page will go."""
+    where: dict[str, int] = {}
+    for index, page in enumerate(pages):
+        for name in page.anchors:
+            where.setdefault(name, index)  # an article spanning pages is on each: its first
+    if anchors[0] not in where or any(where.get(anchor) != where.get(f"{anchor}-p1") for anchor in anchors):
+        raise NotInParts("an opinion's empty article does not begin on its first page")
+    page = where[anchors[0]]
+    for anchor, count in zip(anchors, counts, strict=True):
+        for offset in range(count):
+            name = f"{anchor}-p{offset + 1}"
+            if where.get(name) != page + offset:
+                raise NotInParts(f"the skeleton's page for {name} is not where the opinion's page goes")
+        page += count
+    return where[anchors[0]]
+
+
+def _lay_over(page: Any, drawn: DrawnPage, states: dict[str, dict[str, float]], pydyf: Any) -> None:
+    """Draw ``drawn`` over the skeleton's ``page`` when the PDF is written, and move its anchors and
+    bookmarks onto that page (the empty article's own are placeholders)."""
+    page.anchors = dict(drawn.anchors)
+    page.bookmarks = list(drawn.bookmarks)
+    # One layout paints a page's backgrounds, then its content, then the margin boxes (running
+    # head, folio) over it. The part has painted the same page's backgrounds and its content: the
+    # skeleton then adds only its margin boxes, in that order (a background painted again would
+    # hide the content; margin boxes painted first would differ where they touch it).
+    page_box = page._page_box
+    page_box.background = page_box.canvas_background = None
+    paint_skeleton = page.paint
+
+    def paint(stream: Any, scale: float = 1) -> None:
+        graphics_states = stream._resources["ExtGState"]
+        for name, state in states.items():
+            if name not in graphics_states:
+                graphics_states[name] = pydyf.Dictionary(state)
+        with stream.stacked():
+            stream.stream.append(drawn.content)
+        paint_skeleton(stream, scale)
+
+    page.paint = paint
