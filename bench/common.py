@@ -108,11 +108,12 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def run_measured(command: list[str], cwd: Path = ROOT) -> tuple[float, float, int]:
+def run_measured(command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> tuple[float, float, int]:
     """Wall seconds, peak tree RSS in MB, exit code (``python -m admission`` run in ``cwd``
-    imports the ``admission`` found there: another revision's, for a baseline)."""
+    imports the ``admission`` found there: another revision's, for a baseline); ``env`` is
+    added to the environment."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env=ENV)
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env={**ENV, **(env or {})})
     peak = 0.0
     done = threading.Event()
 
