@@ -106,8 +106,8 @@ def main() -> None:
             crowded = [run_measured([*packet[:-4], "-o", str(out / "crowded.pdf"), *packet[-2:]]) for _ in range(max(1, args.runs // 2))]
             crowded_alone = [run_measured(one_process, env={LAYOUT_PROCESSES_ENV: "1"}) for _ in range(max(1, args.runs // 2))]
             crowded_before = [
-                run_measured([*packet[:-4], "-o", str(out / "b.pdf"), *packet[-2:]], cwd=baseline_tree)
-                for _ in range(max(1, args.runs // 2) if baseline_tree else 0)
+                run_measured([*packet[:-4], "-o", str(out / "b.pdf"), *packet[-2:]], cwd=tree)
+                for tree in ([baseline_tree] * max(1, args.runs // 2) if baseline_tree else [])
             ]
         assert all(code == 0 for _, _, code in ours + alone + theirs + crowded + crowded_alone + crowded_before), "packet failed"
         elapsed, peak = median([r[0] for r in ours]), max(r[1] for r in ours)
