@@ -6,8 +6,8 @@ Targets of the ledger issue, each beside a baseline in the same run:
 - `admit ledger add` of 10,000 application files: under 20 s (baseline: `admit screen --jobs 1`
   of the same files, which makes the same decisions and records nothing);
 - `admit ledger import` of a 10,000-row 项目台账: under 15 s;
-- `admit ledger show` on the resulting 10,000-project ledger: under 0.5 s (baseline: `admit --version`);
-- peak memory under 400 MB for each.
+- `admit ledger show` on the resulting ledger: under 0.35 s (the speed issue; baseline: `admit --version`);
+- peak memory under 400 MB for each (the speed issue asks it of ``--count 50000`` too).
 """
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def main() -> None:
             runs = [run_measured([*ADMIT, "ledger", "show", f"BENCH-{args.count // 2:06d}", "--db", db]) for _ in range(5)]
             assert all(code == 0 for _, _, code in runs)
             shown = median([t for t, _, _ in runs])
-            report.line(f"{label}: ledger show on {args.count:,} projects (median of 5)", shown, "s", "< 0.5 s", shown < 0.5)
+            report.line(f"{label}: ledger show on {args.count:,} projects (median of 5)", shown, "s", "< 0.35 s", shown < 0.35)
             report.line(f"{label}: ledger show: peak RSS", max(p for _, p, _ in runs), "MB", "< 400 MB", max(p for _, p, _ in runs) < 400)
     report.finish()
 

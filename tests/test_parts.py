@@ -3,7 +3,11 @@ layout of the whole packet gives, page for page, and the file is the same on one
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +21,7 @@ from admission.documents.parts import LAYOUT_PROCESSES_ENV, Helper, splittable
 from admission.documents.pdf import render_pdf
 from admission.documents.templating import template_dirs
 
-from .conftest import REVIEW_DATE, SAMPLES_DIR
+from .conftest import REVIEW_DATE, ROOT, SAMPLES_DIR
 from .pdf_tools import embedded_fonts, pdf_layout_lines
 
 PACKET = ["--meeting-no", "12", "--meeting-date", "2026-11-28", "--as-of", REVIEW_DATE.isoformat()]
@@ -125,3 +129,51 @@ def test_a_part_the_other_process_cannot_lay_out_is_left_to_this_one() -> None:
         assert helper.result() is None  # the process said why; the caller lays the part out itself
     finally:
         helper.stop()
+
+
+def test_ctrl_c_while_both_halves_are_laid_out_stops_both_quietly(tmp_path: Path) -> None:
+    """A terminal's Ctrl-C reaches the whole process group: the command says 已中断 once, the
+    other process ends too, and nothing is written."""
+    pdf = tmp_path / "packet.pdf"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "admission", "packet", str(SAMPLES_DIR), "-o", str(pdf), *PACKET],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, LAYOUT_PROCESSES_ENV: "2"},
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    helpers: list[int] = []
+    while not helpers and time.monotonic() < deadline:  # until the other half has begun (not fc-list)
+        helpers = [pid for pid in _descendants(process.pid) if b"admission" in _command_line(pid)]
+        time.sleep(0.05)
+    assert helpers, "the second half never started"
+    time.sleep(0.5)  # well into its layout
+    os.killpg(process.pid, signal.SIGINT)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and err.strip() == "已中断。", err
+    assert not pdf.exists() and not list(tmp_path.iterdir())
+    for pid in helpers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().split()[2], pid
+
+
+def _descendants(pid: int) -> list[int]:
+    found, stack = [], [pid]
+    while stack:
+        for task in Path(f"/proc/{stack.pop()}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            stack += children
+    return found
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

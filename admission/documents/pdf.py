@@ -181,11 +181,43 @@ def _drawn(html: str, template_dirs: list[Path]) -> tuple[Any, bytes, list[str]]
         logger.removeHandler(handler)
 
 
+PAINT_SCALE = 0.75  # CSS px to PDF points: WeasyPrint draws at zoom 1
+
+
+def paint_pages(document: Any, fonts: dict[int, Any], resources: Any, images: dict[str, Any]) -> list[Any]:
+    """Each page of a laid-out ``document`` drawn to its own content stream (WeasyPrint's
+    ``Stream``), as writing the PDF would draw it, without writing it: the fonts used, and the
+    graphics states, images and patterns named, are gathered in the given dictionaries."""
+    from weasyprint.pdf.stream import Stream
+
+    streams = []
+    for page in document.pages:
+        box = (0, 0, page.width, page.height)
+        stream = Stream(fonts, box, resources, images, None, document.color_profiles, document.output_intent)
+        page.paint(stream, PAINT_SCALE)
+        streams.append(stream)
+    return streams
+
+
+def new_resources() -> Any:
+    """The resource dictionaries WeasyPrint's ``Stream`` adds to as it draws."""
+    import pydyf
+
+    return pydyf.Dictionary({name: pydyf.Dictionary() for name in ("ExtGState", "XObject", "Pattern", "Shading")})
+
+
 def missing_characters(html: str, template_dirs: list[Path]) -> set[str]:
-    """The characters of ``html`` that no installed font draws (a probe: nothing is written)."""
+    """The characters of ``html`` that no installed font draws (a probe: laid out and drawn, for
+    WeasyPrint finds them while drawing, but no PDF is written)."""
     check_chinese_font()
-    _, _, missing = _drawn(html, template_dirs)
-    return set("".join(missing)) - set(" \n")
+    handler = MissingGlyphs()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        paint_pages(html_document(html, template_dirs).render(), {}, new_resources(), {})
+    finally:
+        logger.removeHandler(handler)
+    return set("".join(handler.characters)) - set(" \n")
 
 
 def character_names(characters: str) -> str:
