@@ -92,14 +92,17 @@ def write_folder(folder: Path, apps: list[dict[str, object]]) -> None:
         (folder / f"{index:06d}.json").write_text(json.dumps(app, ensure_ascii=False), encoding="utf-8")
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants, from /proc."""
+def tree_rss_mb(pid: int, proportional: bool = False) -> float:
+    """RSS of a process and all its descendants, from /proc; with ``proportional``, their PSS
+    instead: a page shared by a forked child and its parent (libraries, fonts, the parent's heap
+    before the fork) is counted once, halved between them, not once in each."""
+    source, field = ("smaps_rollup", "Pss:") if proportional else ("status", "VmRSS:")
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
+            for line in Path(f"/proc/{current}/{source}").read_text().splitlines():
+                if line.startswith(field):
                     total += int(line.split()[1])
             for task in Path(f"/proc/{current}/task").iterdir():
                 stack += [int(c) for c in (task / "children").read_text().split()]
@@ -108,10 +111,12 @@ def tree_rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def run_measured(command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None) -> tuple[float, float, int]:
-    """Wall seconds, peak tree RSS in MB, exit code (``python -m admission`` run in ``cwd``
-    imports the ``admission`` found there: another revision's, for a baseline); ``env`` is
-    added to the environment."""
+def run_measured(
+    command: list[str], cwd: Path = ROOT, env: dict[str, str] | None = None, proportional: bool = False
+) -> tuple[float, float, int]:
+    """Wall seconds, peak tree RSS in MB (PSS with ``proportional``), exit code (``python -m
+    admission`` run in ``cwd`` imports the ``admission`` found there: another revision's, for a
+    baseline); ``env`` is added to the environment."""
     start = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd, env={**ENV, **(env or {})})
     peak = 0.0
@@ -120,7 +125,7 @@ def run_measured(command: list[str], cwd: Path = ROOT, env: dict[str, str] | Non
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, tree_rss_mb(process.pid))
+            peak = max(peak, tree_rss_mb(process.pid, proportional))
             time.sleep(0.02)
 
     sampler = threading.Thread(target=sample)

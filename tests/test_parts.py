@@ -73,6 +73,8 @@ def links(reader: PdfReader) -> list[tuple[int, str, list[float]]]:
 
 
 def test_a_packet_in_parts_reads_and_looks_page_for_page_like_one_layout(packets: dict[str, Path], tmp_path: Path) -> None:
+    # Laid out in parts indeed (a packet that falls back to one layout is that layout's bytes).
+    assert packets["two"].read_bytes() != packets["whole"].read_bytes()
     parts, whole = PdfReader(packets["two"]), PdfReader(packets["whole"])
     assert len(parts.pages) == len(whole.pages) > 14
     # Every line of every page, folios ("第N页/共M页") and the 目录's page numbers included.

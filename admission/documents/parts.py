@@ -50,10 +50,10 @@ from admission.documents.pdf import (
 )
 
 LAYOUT_PROCESSES_ENV = "ADMIT_LAYOUT_PROCESSES"  # "1": lay the parts out one after the other here
-MIN_OPINIONS = 4  # fewer opinions: one layout (the skeleton's set-up costs what a part saves)
-# The first part's share of the opinions: this process also lays out the skeleton while the other
-# draws the second part (measured best on 100 projects: 40%).
-FIRST_PART_SHARE = 0.4
+MIN_BLOCKS = 6  # fewer (four opinions, with the 汇总表 and appendix): one layout, cheaper than parts
+# The first part's share of the blocks: this process also lays out the skeleton while the other
+# draws the second part.
+FIRST_PART_SHARE = 0.35
 
 # Every margin box CSS paged media knows: a part draws none (the skeleton draws the page's own).
 MARGIN_BOXES = (
@@ -61,27 +61,30 @@ MARGIN_BOXES = (
     "bottom-right-corner", "bottom-right", "bottom-center", "bottom-left", "bottom-left-corner", "left-bottom", "left-middle", "left-top",
 )  # fmt: skip
 # No quotes or angle brackets: the template prints these inside <style> with autoescaping on.
-OPINIONS_STYLE = "@page { " + " ".join(f"@{box} {{ content: none !important; border: none !important }}" for box in MARGIN_BOXES) + " }"
+BODY_STYLE = "@page { " + " ".join(f"@{box} {{ content: none !important; border: none !important }}" for box in MARGIN_BOXES) + " }"
 # One 1px block per page: a forced break before an empty block, or before a container's first
 # child, does not begin a page of its own (measured), a break between two blocks does.
-SKELETON_STYLE = ".part-page { height: 1px; } .part-page + .part-page { break-before: page; }"
+SKELETON_STYLE = ".part-placeholder { break-before: page; } .part-page { height: 1px; } .part-page + .part-page { break-before: page; }"
 # Page-side and page-number selectors would let a page's place in the packet change its layout.
 PLACED_PAGE_RULES = re.compile(r"@page[^{]*:(left|right|recto|verso|blank|nth)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class Part:
-    """What one layout of the packet holds: opinions ``[start, stop)`` alone, or the skeleton
-    (``pages``: how many pages each opinion's empty article spans)."""
+    """What one layout of the packet holds. The packet's body is a row of blocks, each beginning a
+    page (the 汇总表, each opinion, the invalid materials, the appendix): a ``body`` part is blocks
+    ``[start, stop)`` of ``total``; the ``skeleton`` is the cover and the 目录 with each block an
+    empty placeholder (``placeholders``: each block's anchor and page count)."""
 
     kind: str
     start: int = 0
     stop: int = 0
-    pages: tuple[int, ...] = ()
+    total: int = 0
+    placeholders: tuple[tuple[str, int], ...] = ()
 
     @property
     def style(self) -> str:
-        return OPINIONS_STYLE if self.kind == "opinions" else SKELETON_STYLE
+        return BODY_STYLE if self.kind == "body" else SKELETON_STYLE
 
 
 @dataclass
@@ -98,7 +101,7 @@ class DrawnPart:
     """A part laid out and drawn: plain data, sent whole from the other process."""
 
     pages: list[DrawnPage]
-    page_counts: list[int]  # each opinion's
+    page_counts: list[int]  # each block's
     glyphs: dict[int, tuple[dict[int, float], dict[int, str]]]  # by WeasyPrint's font key: widths, text
     states: dict[str, dict[str, float]]  # the graphics states (opacities) the streams name
     missing: list[str]  # characters drawn as empty boxes
@@ -153,8 +156,8 @@ def second_core_free() -> bool:
 def draw_part(
     html: str, template_dirs: list[Path], anchors: Sequence[str], laid_out: Callable[[list[int]], None] | None = None
 ) -> DrawnPart:
-    """Lay out one part (its opinions' ``anchors`` in order) and draw each page's content stream;
-    ``laid_out`` hears each opinion's page count as soon as the layout is done, before the drawing."""
+    """Lay out one part (its blocks' ``anchors`` in order) and draw each page's content stream;
+    ``laid_out`` hears each block's page count as soon as the layout is done, before the drawing."""
     import pydyf
 
     handler = MissingGlyphs()
@@ -195,15 +198,15 @@ def draw_part(
 
 
 def _page_counts(pages: Sequence[Any], anchors: Sequence[str]) -> list[int]:
-    """How many pages each opinion spans, from the page its anchor is on."""
+    """How many pages each block spans, from the page its anchor is on."""
     starts: list[int] = []
     for anchor in anchors:
         found = next((index for index, page in enumerate(pages) if anchor in page.anchors), None)
         if found is None or (starts and found <= starts[-1]):
-            raise NotInParts(f"opinion {anchor} does not begin a page of its own")
+            raise NotInParts(f"block {anchor} does not begin a page of its own")
         starts.append(found)
     if not starts or starts[0] != 0:
-        raise NotInParts("a part does not begin with an opinion")
+        raise NotInParts("a part does not begin with its first block")
     return [after - start for start, after in zip(starts, [*starts[1:], len(pages)], strict=True)]
 
 
@@ -249,7 +252,7 @@ class Helper:
             return None
 
     def page_counts(self) -> list[int] | None:
-        """Each of the part's opinions' page counts, once laid out; None when the process failed."""
+        """Each of the part's blocks' page counts, once laid out; None when the process failed."""
         answer = self._answer()
         return answer if isinstance(answer, list) else None
 
@@ -273,16 +276,16 @@ class Helper:
 
 def render_packet_pdf(part_html: Callable[[Part | None], str], anchors: Sequence[str], template_dirs: list[Path]) -> tuple[bytes, int]:
     """The packet's PDF and page count: ``part_html(part)`` is the HTML of a part (None: the whole
-    packet), ``anchors`` its opinions' anchors in order. Refused, as one layout is, if any
-    character comes out as an empty box."""
-    if len(anchors) < MIN_OPINIONS or not splittable(template_dirs):
+    packet), ``anchors`` its blocks' anchors in order (see ``Part``). Refused, as one layout is,
+    if any character comes out as an empty box."""
+    if len(anchors) < MIN_BLOCKS or not splittable(template_dirs):
         return render_pdf(part_html(None), template_dirs)
     check_chinese_font()
     weasyprint_module()  # imported before the fork, so the other process starts with it
     # The first part is smaller: after it, this process lays out the skeleton (its page counts
     # come from the other process as soon as its layout is done) while the other still draws.
     split = round(len(anchors) * FIRST_PART_SHARE)
-    first, second = Part("opinions", 0, split), Part("opinions", split, len(anchors))
+    first, second = Part("body", 0, split, len(anchors)), Part("body", split, len(anchors), len(anchors))
     try:
         helper = Helper.start(part_html(second), template_dirs, anchors[split:]) if second_core_free() else None
         try:
@@ -313,24 +316,25 @@ def render_packet_pdf(part_html: Callable[[Part | None], str], anchors: Sequence
 @dataclass
 class Skeleton:
     document: Any  # WeasyPrint's, laid out
-    first_page: int  # where the first opinion's empty article begins
+    first_page: int  # where the first block's placeholder begins
     missing: list[str]  # characters its own texts drew as boxes
 
 
 def _skeleton(part_html: Callable[[Part | None], str], anchors: Sequence[str], counts: list[int], template_dirs: list[Path]) -> Skeleton:
-    """The packet without its opinions, each an empty article of its page count, laid out."""
+    """The cover and 目录, each block a placeholder of its page count, laid out."""
     handler = MissingGlyphs()
     logger = logging.getLogger("weasyprint")
     logger.addHandler(handler)
     try:
-        document = html_document(part_html(Part("skeleton", pages=tuple(counts))), template_dirs).render()
+        placeholders = tuple(zip(anchors, counts, strict=True))
+        document = html_document(part_html(Part("skeleton", placeholders=placeholders)), template_dirs).render()
     finally:
         logger.removeHandler(handler)
     return Skeleton(document, _placeholder_start(document.pages, anchors, counts), handler.characters)
 
 
 def _written(skeleton: Skeleton, *parts: DrawnPart) -> tuple[bytes, int]:
-    """The PDF: each opinion page laid over its empty page, the parts' glyphs joined to the
+    """The PDF: each part's page laid over its placeholder page, the parts' glyphs joined to the
     skeleton's fonts (one object per face), written by WeasyPrint."""
     import pydyf
 
@@ -358,20 +362,20 @@ def _written(skeleton: Skeleton, *parts: DrawnPart) -> tuple[bytes, int]:
 
 
 def _placeholder_start(pages: Sequence[Any], anchors: Sequence[str], counts: Sequence[int]) -> int:
-    """The skeleton page the first opinion's empty article begins on, once every empty page is
-    checked to be where its opinion's page will go."""
+    """The skeleton page the first block's placeholder begins on, once every placeholder page is
+    checked to be where its block's page will go."""
     where: dict[str, int] = {}
     for index, page in enumerate(pages):
         for name in page.anchors:
             where.setdefault(name, index)  # an article spanning pages is on each: its first
     if anchors[0] not in where or any(where.get(anchor) != where.get(f"{anchor}-p1") for anchor in anchors):
-        raise NotInParts("an opinion's empty article does not begin on its first page")
+        raise NotInParts("a block's placeholder does not begin on its first page")
     page = where[anchors[0]]
     for anchor, count in zip(anchors, counts, strict=True):
         for offset in range(count):
             name = f"{anchor}-p{offset + 1}"
             if where.get(name) != page + offset:
-                raise NotInParts(f"the skeleton's page for {name} is not where the opinion's page goes")
+                raise NotInParts(f"the skeleton's page for {name} is not where the block's page goes")
         page += count
     return where[anchors[0]]
 

@@ -254,7 +254,9 @@ def render_packet_pdf(context: dict[str, Any], templates: Path | None = None) ->
     def part_html(part: Part | None) -> str:
         return render_packet_html({**context, "part": part}, templates)
 
-    anchors = [opinion.anchor for opinion in context["opinions"]]
+    # The blocks packet.html.j2 lays out, each beginning a page, by their anchors.
+    opinions = [opinion.anchor for opinion in context["opinions"]]
+    anchors = ["summary", *opinions, *(["invalid"] if context["invalid"] else []), "appendix"]
     return laid_out_in_parts(part_html, anchors, template_dirs(templates))[0]
 
 
