@@ -290,6 +290,7 @@ def render_packet_pdf(part_html: Callable[[Part | None], str], anchors: Sequence
         helper = Helper.start(part_html(second), template_dirs, anchors[split:]) if second_core_free() else None
         try:
             drawn_first = draw_part(part_html(first), template_dirs, anchors[:split])
+            gc.collect()  # the first part's layout, garbage now, freed while the other process lays out
             counts_second = helper.page_counts() if helper is not None else None
             drawn_second = None
             if counts_second is None:  # no other process, or it failed: the second part is drawn here
