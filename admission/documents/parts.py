@@ -1,25 +1,28 @@
-"""A meeting packet's PDF laid out in parts, the second half on the other core when it is free.
+"""A meeting packet's PDF laid out in parts, the second part on the other core when it is free.
 
-Why: layout is two thirds of a packet's time (a 100-project packet: 15 s on one core), and
-WeasyPrint lays a document out on one core. The opinions each begin a page, so each lays out the
-same alone as in the packet: the first half is laid out here and the second in a forked process,
-both without running head or folio. A third, light layout, the *skeleton*, holds the cover, 目录,
-汇总表 and appendix and, for each opinion, an empty article exactly as many pages long. WeasyPrint
-itself then numbers the pages and fills the 目录's page numbers and the "共N页" folio: the numbers
-are those of one layout by construction. Each opinion page's drawing (its content stream) is laid
-over its skeleton page, with its bookmarks and anchors, and the glyphs it used join the skeleton's
-fonts, so the file embeds one subset per face, as a single layout does.
+Why: layout is two thirds of a packet's time (a 100-project packet: 14-15 s on one core), and
+WeasyPrint lays a document out on one core. Most pages belong to *blocks* that each begin a page
+and print no page number: the 汇总表, each opinion, the invalid materials, the appendix. Each lays
+out the same alone as in the packet, so the first blocks are laid out here and the rest in a
+forked process, both without running head or folio. A third, light layout, the *skeleton*, holds
+the cover and the 目录 and, for each block, an empty placeholder exactly as many pages long.
+WeasyPrint itself then numbers the pages and fills the 目录's page numbers and the "共N页" folio:
+the numbers are those of one layout by construction. Each part page's drawing (its content
+stream) is laid over its skeleton page, with its bookmarks and anchors, and the glyphs it used
+join the skeleton's fonts, so the file embeds one subset per face, as a single layout does.
 
 The same bytes whatever the load: where to split depends on the packet alone, and a part drawn
-here or in the other process is the same stream. Only *where* the second half is laid out depends
-on the machine: in this process after the first half when no second core is free
+here or in the other process is the same stream. Only *where* the second part is laid out depends
+on the machine: in this process after the first when no second core is free
 (``ADMIT_LAYOUT_PROCESSES=1`` asks for that too).
 
 What the drawings may carry is checked, not assumed: a part with links, images, patterns,
-shadings, groups or page-side (left/right) rules, an office's own packet template, or a skeleton
-whose empty articles do not fall on the expected pages, is laid out the ordinary way, as one
-document. This leans on WeasyPrint's drawing objects (``Stream``, ``Page.paint``, ``Document.fonts``),
-so the version is pinned (``pyproject.toml``); the tests compare the result with one layout's.
+shadings or groups, an office's own packet template or page-side (left/right) rules, or a
+skeleton whose placeholders do not fall on the expected pages, is laid out the ordinary way, as
+one document. A second part that uses a face the first never drew is drawn again here (its font
+object exists only where it was drawn): slower, never different. This leans on WeasyPrint's
+drawing objects (``Stream``, ``Page.paint``, ``Document.fonts``), so the version is pinned
+(``pyproject.toml``); the tests compare the result with one layout's.
 """
 
 from __future__ import annotations
@@ -228,7 +231,7 @@ def _draw_in_child(connection: Connection, html: str, template_dirs: list[Path],
 
 
 class Helper:
-    """The second half, laid out in another process: forked, so WeasyPrint is already imported
+    """The second part, laid out in another process: forked, so WeasyPrint is already imported
     (forkserver in a process with threads, the web server's, where a fork may inherit a held lock)."""
 
     def __init__(self, html: str, template_dirs: list[Path], anchors: Sequence[str]) -> None:
@@ -368,7 +371,7 @@ def _placeholder_start(pages: Sequence[Any], anchors: Sequence[str], counts: Seq
     where: dict[str, int] = {}
     for index, page in enumerate(pages):
         for name in page.anchors:
-            where.setdefault(name, index)  # an article spanning pages is on each: its first
+            where.setdefault(name, index)  # a block spanning pages is on each: its first
     if anchors[0] not in where or any(where.get(anchor) != where.get(f"{anchor}-p1") for anchor in anchors):
         raise NotInParts("a block's placeholder does not begin on its first page")
     page = where[anchors[0]]
@@ -383,7 +386,7 @@ def _placeholder_start(pages: Sequence[Any], anchors: Sequence[str], counts: Seq
 
 def _lay_over(page: Any, drawn: DrawnPage, states: dict[str, dict[str, float]], pydyf: Any) -> None:
     """Draw ``drawn`` over the skeleton's ``page`` when the PDF is written, and move its anchors and
-    bookmarks onto that page (the empty article's own are placeholders)."""
+    bookmarks onto that page (the placeholder's own only mark where it is)."""
     page.anchors = dict(drawn.anchors)
     page.bookmarks = list(drawn.bookmarks)
     # One layout paints a page's backgrounds, then its content, then the margin boxes (running
