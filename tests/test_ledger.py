@@ -105,6 +105,27 @@ def test_add_reads_workbooks_and_refuses_duplicates_in_one_batch(db_url: str, tm
     assert result["recorded"] == [] and len(result["refused"]) == 2
 
 
+def test_a_batch_longer_than_one_slice_of_rows_is_recorded_whole_with_its_events(db_url: str, tmp_path: Path) -> None:
+    """Rows are written ROWS_AT_A_TIME applications at a time, in one transaction: every one is
+    recorded, once, with its event, and a duplicate across slices is still refused, both copies."""
+    from admission.ledger.applications import ROWS_AT_A_TIME
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    app = sample("industrial-approve.json")
+    count = ROWS_AT_A_TIME + 3
+    for index in range(count):
+        app["id"] = f"JM-2026-{index:05d}" if index != count - 1 else "JM-2026-00001"  # the last repeats the second
+        write_json(folder / f"{index:05d}.json", app)
+    code, out, _ = run("ledger", "add", str(folder), "--db", db_url, *AS_OF, "--json")
+    assert code == 2
+    result = json.loads(out)
+    assert len(result["recorded"]) == count - 2 and [r["application"]["id"] for r in result["refused"]] == ["JM-2026-00001"] * 2
+    assert len({r["id"] for r in result["recorded"]}) == count - 2
+    code, out, _ = run("ledger", "verify", "--db", db_url)
+    assert code == 0 and f"共 {count - 2 + 2} 条事件" in out, out  # each recorded, and both refused copies kept
+
+
 # --- the 台账 workbook ------------------------------------------------------------------------------
 
 

@@ -158,12 +158,13 @@ def set_aside_duplicates(decided: list[tuple[str, Decision]]) -> tuple[list[tupl
     """Decisions whose case number another input also has, refused by 案件编号 and 项目名称 as every
     invalid input is; the rest kept, in order."""
     duplicates = duplicate_id_problems([(source, d.application.id) for source, d in decided])
-    refused = [
-        error_result(source, "invalid_input", [duplicates[source]], about_decision(d), _row_columns(source))
-        for source, d in decided
-        if source in duplicates
-    ]
+    refused = [refused_result(source, duplicates[source], about_decision(d)) for source, d in decided if source in duplicates]
     return [(source, d) for source, d in decided if source not in duplicates], refused
+
+
+def refused_result(source: str, problem: Problem, about: dict[str, str]) -> Result:
+    """The result of a decided input refused after all (its 案件编号 shared with another input)."""
+    return error_result(source, "invalid_input", [problem], about, _row_columns(source))
 
 
 def mark_duplicate_ids(results: list[Result]) -> list[Result]:
