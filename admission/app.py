@@ -144,9 +144,10 @@ class Admit:
     def documents(self, formats: Collection[str], html: Callable[[], str] | None = None, **makers: Callable[[], bytes]) -> Documents:
         """The asked-for formats of one document, all made in full before any is written: the
         HTML once, and the PDF and the Word file both from it (so a template's wording reaches
-        every format); each other format (a workbook) by its maker."""
+        every format); each other format (a workbook) by its maker, and the PDF by its own
+        maker when there is one (the packet's, laid out in parts from the same template)."""
         made = {kind: make() for kind, make in makers.items() if kind in formats}
-        if html is not None and {PDF, HTML, DOCX} & set(formats):
+        if html is not None and {PDF, HTML, DOCX} & (set(formats) - set(made)):  # a packet's PDF alone needs no whole HTML
             text = html()
             if HTML in formats:
                 made[HTML] = text.encode("utf-8")
