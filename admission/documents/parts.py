@@ -12,9 +12,9 @@ stream) is laid over its skeleton page, with its bookmarks and anchors, and the 
 join the skeleton's fonts, so the file embeds one subset per face, as a single layout does.
 
 The same bytes whatever the load: where to split depends on the packet alone, and a part drawn
-here or in the other process is the same stream. Only *where* the second part is laid out depends
-on the machine: in this process after the first when no second core is free
-(``ADMIT_LAYOUT_PROCESSES=1`` asks for that too).
+here or in the other process is the same stream. Only *where* the blocks are laid out depends on
+the machine: all of them here, as one part, when no second core is free
+(``ADMIT_LAYOUT_PROCESSES=1`` asks for that too); the same pages, fonts and bytes.
 
 What the drawings may carry is checked, not assumed: a part with links, images, patterns,
 shadings or groups, an office's own packet template or page-side (left/right) rules, or a
@@ -291,20 +291,27 @@ def render_packet_pdf(part_html: Callable[[Part | None], str], anchors: Sequence
     first, second = Part("body", 0, split, len(anchors)), Part("body", split, len(anchors), len(anchors))
     try:
         helper = Helper.start(part_html(second), template_dirs, anchors[split:]) if second_core_free() else None
+        if helper is None:
+            # One core: the body as one part, one layout less to set up. Each page is drawn alone
+            # and each font object comes from the first page that uses it, so these are the two
+            # parts' very streams and fonts: the same bytes.
+            whole = draw_part(part_html(Part("body", 0, len(anchors), len(anchors))), template_dirs, anchors)
+            skeleton = _skeleton(part_html, anchors, whole.page_counts, template_dirs)
+            refuse_boxes(whole.missing + skeleton.missing)
+            return _written(skeleton, whole)
         try:
             drawn_first = draw_part(part_html(first), template_dirs, anchors[:split])
             gc.collect()  # the first part's layout, garbage now, freed while the other process lays out
-            counts_second = helper.page_counts() if helper is not None else None
+            counts_second = helper.page_counts()
             drawn_second = None
-            if counts_second is None:  # no other process, or it failed: the second part is drawn here
+            if counts_second is None:  # the other process failed: the second part is drawn here
                 drawn_second = draw_part(part_html(second), template_dirs, anchors[split:])
                 counts_second = drawn_second.page_counts
             skeleton = _skeleton(part_html, anchors, drawn_first.page_counts + counts_second, template_dirs)
-            if drawn_second is None and helper is not None:
+            if drawn_second is None:
                 drawn_second = helper.result()
         finally:
-            if helper is not None:
-                helper.stop()
+            helper.stop()
         if drawn_second is None or not set(drawn_second.glyphs) <= set(drawn_first.fonts):
             # Not drawn there, or with a face the first part never used (whose font object only
             # a process that drew it has): drawn here, the same stream either way.
