@@ -19,7 +19,7 @@ from admission.errors import Problem
 from admission.intake.batch import Result, about_decision, duplicate_id_problems, error_result, refused_result, try_decide
 from admission.intake.sources import Item
 from admission.ledger.database import Change, Ledger
-from admission.ledger.queries import for_ids, latest_revisions
+from admission.ledger.queries import MAX_IN_LIST, for_ids, latest_revisions
 from admission.ledger.schema import decisions, projects, refused_submissions, resolutions, revisions
 from admission.review.decision import Decision
 from admission.rules.rulebook import Rulebook
@@ -86,8 +86,9 @@ class Decided:
 
 
 # Rows are written this many applications at a time, in the one transaction: a batch of 50,000
-# never holds all its rows' texts at once.
-ROWS_AT_A_TIME = 1000
+# never holds all its rows' texts at once. No more than a query's IN list takes (``for_ids``):
+# a longer slice would read the whole ledger for each.
+ROWS_AT_A_TIME = MAX_IN_LIST
 
 
 def record_applications(ledger: Ledger, items: Iterable[Item], rulebook: Rulebook, review_date: date, actor: str) -> AddOutcome:

@@ -18,14 +18,14 @@ Connection = sa.Connection
 Row = sa.Row[Any]
 # Past this many ids a query reads every row and keeps the wanted ones: an IN list that long is
 # slower than a scan, and SQLite refuses more than 32,766 parameters in one statement.
-_MAX_IN = 500
+MAX_IN_LIST = 500
 
 
 def for_ids(query: sa.Select[Any], column: sa.ColumnElement[Any], ids: Iterable[str] | None) -> sa.Select[Any]:
     """The query limited to rows whose ``column`` is one of ``ids`` when they are few; the caller
     keeps the wanted rows either way."""
     wanted = None if ids is None else list(ids)
-    return query.where(column.in_(wanted)) if wanted is not None and len(wanted) <= _MAX_IN else query
+    return query.where(column.in_(wanted)) if wanted is not None and len(wanted) <= MAX_IN_LIST else query
 
 
 def ledger_version(connection: Connection) -> int:
