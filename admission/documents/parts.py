@@ -28,7 +28,6 @@ drawing objects (``Stream``, ``Page.paint``, ``Document.fonts``), so the version
 from __future__ import annotations
 
 import gc
-import logging
 import multiprocessing
 import os
 import re
@@ -42,7 +41,7 @@ from typing import Any
 
 from admission.documents.pdf import (
     COLLECT_AFTER_PAGES,
-    MissingGlyphs,
+    boxes_drawn,
     check_chinese_font,
     html_document,
     new_resources,
@@ -163,10 +162,7 @@ def draw_part(
     ``laid_out`` hears each block's page count as soon as the layout is done, before the drawing."""
     import pydyf
 
-    handler = MissingGlyphs()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
+    with boxes_drawn() as missing:
         document = html_document(html, template_dirs).render()
         counts = _page_counts(document.pages, anchors)
         if laid_out is not None:
@@ -182,8 +178,6 @@ def draw_part(
             DrawnPage(b"\n".join(pydyf._to_bytes(item) for item in stream.stream), dict(page.anchors), list(page.bookmarks))
             for page, stream in zip(document.pages, streams, strict=True)
         ]
-    finally:
-        logger.removeHandler(handler)
     if images or any(resources[name] for name in ("XObject", "Pattern", "Shading")):
         raise NotInParts("a part draws images, patterns, shadings or groups")
     states = {name: dict(state) for name, state in resources["ExtGState"].items()}
@@ -194,7 +188,7 @@ def draw_part(
         page_counts=counts,
         glyphs={key: (dict(font.widths), dict(font.to_unicode)) for key, font in fonts.items()},
         states=states,
-        missing=handler.characters,
+        missing=missing,
         fonts=fonts,
         font_config=document.font_config,
     )
@@ -297,7 +291,7 @@ def render_packet_pdf(part_html: Callable[[Part | None], str], anchors: Sequence
             # parts' very streams and fonts: the same bytes.
             whole = draw_part(part_html(Part("body", 0, len(anchors), len(anchors))), template_dirs, anchors)
             skeleton = _skeleton(part_html, anchors, whole.page_counts, template_dirs)
-            refuse_boxes(whole.missing + skeleton.missing)
+            refuse_boxes(whole.missing)
             return _written(skeleton, whole)
         try:
             drawn_first = draw_part(part_html(first), template_dirs, anchors[:split])
@@ -318,7 +312,7 @@ def render_packet_pdf(part_html: Callable[[Part | None], str], anchors: Sequence
             drawn_second = draw_part(part_html(second), template_dirs, anchors[split:])
         if drawn_second.page_counts != counts_second:
             raise NotInParts("the second part's pages changed between two layouts")
-        refuse_boxes(drawn_first.missing + drawn_second.missing + skeleton.missing)
+        refuse_boxes(drawn_first.missing + drawn_second.missing)
         return _written(skeleton, drawn_first, drawn_second)
     except NotInParts:
         return render_pdf(part_html(None), template_dirs)
@@ -328,20 +322,13 @@ def render_packet_pdf(part_html: Callable[[Part | None], str], anchors: Sequence
 class Skeleton:
     document: Any  # WeasyPrint's, laid out
     first_page: int  # where the first block's placeholder begins
-    missing: list[str]  # characters its own texts drew as boxes
 
 
 def _skeleton(part_html: Callable[[Part | None], str], anchors: Sequence[str], counts: list[int], template_dirs: list[Path]) -> Skeleton:
     """The cover and 目录, each block a placeholder of its page count, laid out."""
-    handler = MissingGlyphs()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
-        placeholders = tuple(zip(anchors, counts, strict=True))
-        document = html_document(part_html(Part("skeleton", placeholders=placeholders)), template_dirs).render()
-    finally:
-        logger.removeHandler(handler)
-    return Skeleton(document, _placeholder_start(document.pages, anchors, counts), handler.characters)
+    placeholders = tuple(zip(anchors, counts, strict=True))
+    document = html_document(part_html(Part("skeleton", placeholders=placeholders)), template_dirs).render()
+    return Skeleton(document, _placeholder_start(document.pages, anchors, counts))
 
 
 def _written(skeleton: Skeleton, *parts: DrawnPart) -> tuple[bytes, int]:
@@ -361,14 +348,9 @@ def _written(skeleton: Skeleton, *parts: DrawnPart) -> tuple[bytes, int]:
             font.widths.update(widths)
             font.to_unicode.update(text)
     document.fonts.update(fonts)
-    handler = MissingGlyphs()  # the skeleton's own texts are drawn now
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
+    with boxes_drawn() as missing:  # the skeleton's own texts are drawn now
         data = document.write_pdf()
-    finally:
-        logger.removeHandler(handler)
-    refuse_boxes(handler.characters)
+    refuse_boxes(missing)
     return data, len(document.pages)
 
 

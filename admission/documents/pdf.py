@@ -15,13 +15,14 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import gc
 import logging
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -69,7 +70,7 @@ def check_chinese_font() -> None:
         raise RenderError(f"未找到中文字体，无法生成 PDF。{INSTALL_HINT}")
 
 
-class MissingGlyphs(logging.Handler):
+class _MissingGlyphs(logging.Handler):
     """Collects WeasyPrint's warnings about characters no font could draw."""
 
     def __init__(self) -> None:
@@ -79,6 +80,19 @@ class MissingGlyphs(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if ".notdef" in record.getMessage() and isinstance(record.args, tuple) and record.args:
             self.characters.append(str(record.args[0]))
+
+
+@contextlib.contextmanager
+def boxes_drawn() -> Iterator[list[str]]:
+    """The characters WeasyPrint draws as empty boxes (``.notdef``) while the block runs, as its
+    warnings name them (it finds them while drawing, not while laying out)."""
+    handler = _MissingGlyphs()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield handler.characters
+    finally:
+        logger.removeHandler(handler)
 
 
 def _safe_fetcher(allowed_roots: list[Path]) -> Any:
@@ -166,19 +180,14 @@ def html_document(html: str, template_dirs: list[Path]) -> Any:
 
 def _drawn(html: str, template_dirs: list[Path]) -> tuple[Any, bytes, list[str]]:
     """Lay out and write ``html``; the document, its PDF and the characters drawn as empty boxes."""
-    handler = MissingGlyphs()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
+    with boxes_drawn() as missing:
         document = html_document(html, template_dirs).render()
         # Layout leaves much garbage in reference cycles; freeing it before fonts are subset
         # and the file is written lowers the peak (measured: 484 -> 456 MB for 100 projects).
         # A short document has little to free, and the collection was 87 ms of a 1.6 s opinion.
         if len(document.pages) > COLLECT_AFTER_PAGES:
             gc.collect()
-        return document, document.write_pdf(), handler.characters
-    finally:
-        logger.removeHandler(handler)
+        return document, document.write_pdf(), missing
 
 
 PAINT_SCALE = 0.75  # CSS px to PDF points: WeasyPrint draws at zoom 1
@@ -210,14 +219,9 @@ def missing_characters(html: str, template_dirs: list[Path]) -> set[str]:
     """The characters of ``html`` that no installed font draws (a probe: laid out and drawn, for
     WeasyPrint finds them while drawing, but no PDF is written)."""
     check_chinese_font()
-    handler = MissingGlyphs()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
+    with boxes_drawn() as missing:
         paint_pages(html_document(html, template_dirs).render(), {}, new_resources(), {})
-    finally:
-        logger.removeHandler(handler)
-    return set("".join(handler.characters)) - set(" \n")
+    return set("".join(missing)) - set(" \n")
 
 
 def character_names(characters: str) -> str:
