@@ -54,6 +54,16 @@ def embedded_fonts(path: Path) -> set[str]:
     return names
 
 
+def font_objects(path: Path) -> list[Any]:
+    """Each distinct font object the pages use (a document may share one resource dictionary)."""
+    seen: dict[int, Any] = {}
+    for page in PdfReader(path).pages:
+        resources: Any = page["/Resources"].get_object()
+        for reference in resources.get("/Font", {}).values():
+            seen.setdefault(reference.idnum, reference.get_object())
+    return list(seen.values())
+
+
 def has_embedded_files(path: Path) -> bool:
     """Whether the PDF carries attached files, in the name tree or as annotations."""
     reader = PdfReader(path)

@@ -22,7 +22,7 @@ from admission.documents.pdf import render_pdf
 from admission.documents.templating import template_dirs
 
 from .conftest import REVIEW_DATE, ROOT, SAMPLES_DIR
-from .pdf_tools import embedded_fonts, pdf_layout_lines
+from .pdf_tools import embedded_fonts, font_objects, pdf_layout_lines
 
 PACKET = ["--meeting-no", "12", "--meeting-date", "2026-11-28", "--as-of", REVIEW_DATE.isoformat()]
 
@@ -85,7 +85,7 @@ def test_a_packet_in_parts_reads_and_looks_page_for_page_like_one_layout(packets
     assert destinations == {name: whole.get_destination_page_number(d) for name, d in whole.named_destinations.items()}
     # One subset per face, as one layout embeds, and a file of about the same size.
     assert embedded_fonts(packets["two"]) == embedded_fonts(packets["whole"])
-    faces = [font["/BaseFont"] for font in _fonts(parts)]
+    faces = [font["/BaseFont"] for font in font_objects(packets["two"])]
     assert len(faces) == len(set(faces)) == len(embedded_fonts(packets["whole"]))
     assert packets["two"].stat().st_size <= 1.5 * packets["whole"].stat().st_size
     # And the same pictures.
@@ -96,16 +96,6 @@ def test_a_packet_in_parts_reads_and_looks_page_for_page_like_one_layout(packets
     for picture in pictures:
         other = tmp_path / picture.name.replace("two-", "whole-")
         assert ImageChops.difference(Image.open(picture).convert("RGB"), Image.open(other).convert("RGB")).getbbox() is None, picture.name
-
-
-def _fonts(reader: PdfReader) -> list[Any]:
-    """Each distinct font object the pages use (one layout shares one resource dictionary)."""
-    seen: dict[int, Any] = {}
-    for page in reader.pages:
-        resources: Any = page["/Resources"].get_object()
-        for reference in resources.get("/Font", {}).values():
-            seen.setdefault(reference.idnum, reference.get_object())
-    return list(seen.values())
 
 
 def test_a_packet_in_parts_is_the_same_file_on_one_core_or_two(packets: dict[str, Path], tmp_path: Path) -> None:

@@ -157,14 +157,19 @@ def duplicate_id_problems(ids_by_source: list[tuple[str, str]]) -> dict[str, Pro
 def set_aside_duplicates(decided: list[tuple[str, Decision]]) -> tuple[list[tuple[str, Decision]], list[Result]]:
     """Decisions whose case number another input also has, refused by 案件编号 and 项目名称 as every
     invalid input is; the rest kept, in order."""
-    duplicates = duplicate_id_problems([(source, d.application.id) for source, d in decided])
-    refused = [refused_result(source, duplicates[source], about_decision(d)) for source, d in decided if source in duplicates]
-    return [(source, d) for source, d in decided if source not in duplicates], refused
+    refusals = duplicate_refusals([(source, about_decision(d)) for source, d in decided])
+    return [(source, d) for source, d in decided if source not in refusals], list(refusals.values())
 
 
-def refused_result(source: str, problem: Problem, about: dict[str, str]) -> Result:
-    """The result of a decided input refused after all (its 案件编号 shared with another input)."""
-    return error_result(source, "invalid_input", [problem], about, _row_columns(source))
+def duplicate_refusals(inputs: list[tuple[str, dict[str, str]]]) -> dict[str, Result]:
+    """For each decided input (its source, and its 案件编号, 项目名称 and 区域) whose case number
+    another input also has, its refusal, in input order."""
+    duplicates = duplicate_id_problems([(source, about["id"]) for source, about in inputs])
+    return {
+        source: error_result(source, "invalid_input", [duplicates[source]], about, _row_columns(source))
+        for source, about in inputs
+        if source in duplicates
+    }
 
 
 def mark_duplicate_ids(results: list[Result]) -> list[Result]:

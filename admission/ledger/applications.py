@@ -16,7 +16,7 @@ from admission.contract.application import canonical_json
 from admission.contract.digest import application_digest
 from admission.dates import beijing_date
 from admission.errors import Problem
-from admission.intake.batch import Result, about_decision, duplicate_id_problems, error_result, refused_result, try_decide
+from admission.intake.batch import Result, about_decision, duplicate_refusals, error_result, try_decide
 from admission.intake.sources import Item
 from admission.ledger.database import Change, Ledger
 from admission.ledger.queries import MAX_IN_LIST, for_ids, latest_revisions
@@ -102,9 +102,9 @@ def record_applications(ledger: Ledger, items: Iterable[Item], rulebook: Ruleboo
             decided.append(Decided.of(item.source, result))
         else:
             outcome.refused.append(result)
-    duplicates = duplicate_id_problems([(d.source, d.id) for d in decided])
-    outcome.refused += [refused_result(d.source, duplicates[d.source], d.about) for d in decided if d.source in duplicates]
-    decided = [d for d in decided if d.source not in duplicates]
+    refusals = duplicate_refusals([(d.source, d.about) for d in decided])
+    outcome.refused += refusals.values()
+    decided = [d for d in decided if d.source not in refusals]
     with ledger.change(actor) as change:
         decided = _district_held(change, decided, outcome)
         for start in range(0, len(decided), ROWS_AT_A_TIME):
