@@ -31,6 +31,7 @@ import gc
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -210,15 +211,20 @@ def _page_counts(pages: Sequence[Any], anchors: Sequence[str]) -> list[int]:
 def _draw_in_child(connection: Connection, html: str, template_dirs: list[Path], anchors: Sequence[str]) -> None:
     """The other process: the page counts as soon as they are known, then the drawn part (or, at
     any point, why it failed)."""
+    # Ctrl-C or SIGTERM (the parent's stop) simply end this process: it writes no file, and the
+    # parent's handlers, inherited by the fork, would raise wherever it is, even inside a weakref
+    # callback at exit, where the interpreter prints the traceback ("Exception ignored in ...").
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     answer: DrawnPart | str
     try:
         try:
             answer = draw_part(html, template_dirs, anchors, laid_out=connection.send)
             answer.fonts, answer.font_config = {}, None  # they point into this process's memory
-        except BaseException as error:  # any failure, an interrupt too: the parent decides
+        except Exception as error:  # any failure: the parent lays the part out itself
             answer = f"{type(error).__name__}: {error}"
         connection.send(answer)
-    except (OSError, KeyboardInterrupt):
+    except OSError:
         pass  # the parent stopped listening (it was interrupted, or failed): nothing to say, no traceback
     finally:
         connection.close()
