@@ -45,6 +45,10 @@ def main() -> None:
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)  # fmt: skip
         python = median(time_command([sys.executable, "-c", "pass"], runs))
         report.line(f"baseline: python -c pass (median of {runs})", python, "s")
+        # What the fixed stack costs before any line of ours: click and pydantic's BaseModel
+        # imported, nothing else. check --json cannot start faster than this.
+        floor = median(time_command([sys.executable, "-c", "import click; from pydantic import BaseModel"], runs))
+        report.line("floor: import click and pydantic's BaseModel: × python -c pass", floor / python, "×")
         commands = {
             "admit --version": ["--version"],
             "admit ledger show": ["ledger", "show", "JM-2026-0101", "--db", db],

@@ -7,7 +7,6 @@ file wants the whole list at once, not one problem per run.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import stat
@@ -312,6 +311,8 @@ def _problem_from_error(error: ErrorDetails) -> Problem:
     if kind == "missing":
         message = "缺少必填字段"
     elif kind == "extra_forbidden":
+        import difflib  # only an unknown field needs it, not every check's start
+
         parent = _model_at(loc[:-1])
         names = list(parent.model_fields) if parent else []
         close = difflib.get_close_matches(str(loc[-1]), names, n=1, cutoff=0.6)

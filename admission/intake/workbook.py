@@ -15,11 +15,9 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from zipfile import BadZipFile
 
 from admission.contract.application import RawApplication
 from admission.contract.fields import FIELDS, FREE_TEXT_PATHS, SHARE_PATHS, Field
-from admission.documents.sheets import set_text_cell, workbook_bytes
 from admission.errors import InvalidInput, Problem, UsageError, os_error_zh
 from admission.rules.rulebook import Rulebook
 from admission.text import excerpt
@@ -230,6 +228,8 @@ def workbook_size_problem(path: Path) -> str | None:
 
 
 def _open_error(error: Exception) -> str:
+    from zipfile import BadZipFile  # only a refused workbook needs it: zipfile is 4 ms of every command's start
+
     if isinstance(error, (BadZipFile, KeyError)):
         return "不是有效的 Excel 工作簿（.xlsx）：文件已损坏，或是其他格式改了扩展名（.xls 请在 Excel/WPS 中另存为 .xlsx）"
     if isinstance(error, PermissionError):
@@ -476,6 +476,8 @@ def template_bytes(rulebook: Rulebook) -> bytes:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+
+    from admission.documents.sheets import set_text_cell, workbook_bytes
 
     workbook = Workbook()
     sheet = workbook.active
