@@ -200,20 +200,29 @@ class Admit:
 
     def packet(self, items: Iterable[Item], meeting: Meeting, review_date: date, formats: Collection[str]) -> PacketOutcome:
         """The meeting packet (会议材料) of these inputs; invalid ones are listed in it, never fatal."""
-        from admission.documents.pdf import use_font_dir
+        from admission.documents.pdf import UndrawableCharacters, use_font_dir
         from admission.documents.views import packet_context, render_packet_html, render_packet_pdf, set_aside_undrawable
         from admission.intake.batch import decisions_for_documents
+
+        def made_of(decisions: list[Decision], invalid: list[Result]) -> Documents:
+            context = packet_context(decisions, invalid, meeting, review_date, self.templates_dir)
+            return self.documents(
+                formats,
+                lambda: render_packet_html(context, self.templates_dir),
+                pdf=lambda: render_packet_pdf(context, self.templates_dir),
+            )
 
         decisions, invalid = decisions_for_documents(items, self.rulebook, review_date)
         if PDF in formats:
             use_font_dir(self.font_dir)
+        try:
+            made = made_of(decisions, invalid)
+        except UndrawableCharacters:
+            # Only now the probe that finds which projects hold a character no font draws (a
+            # layout of all their texts) and sets them aside, named with field and character: a
+            # packet whose every character is drawn is laid out once, without it.
             decisions, invalid = set_aside_undrawable(decisions, invalid, self.templates_dir)
-        context = packet_context(decisions, invalid, meeting, review_date, self.templates_dir)
-        made = self.documents(
-            formats,
-            lambda: render_packet_html(context, self.templates_dir),
-            pdf=lambda: render_packet_pdf(context, self.templates_dir),
-        )
+            made = made_of(decisions, invalid)
         return PacketOutcome(made, len(decisions), invalid)
 
     def agenda_items(self, meeting_no: int, meeting_date: date) -> list[Item]:

@@ -348,18 +348,22 @@ def test_a_file_name_with_control_characters_costs_no_output(tmp_path: Path) -> 
 # --- 8. a character no font draws, in a packet ---------------------------------------------------
 
 
-def test_packet_sets_aside_an_application_whose_name_no_font_draws(tmp_path: Path) -> None:
+@pytest.mark.parametrize("good_count", [1, 5])  # one layout; laid out in parts (six blocks or more)
+def test_packet_sets_aside_an_application_whose_name_no_font_draws(tmp_path: Path, good_count: int) -> None:
+    # The packet is laid out before any probe: the boxes its layout draws send it to the probe,
+    # which sets the project aside, and the packet is laid out again without it.
     folder = tmp_path / "in"
     folder.mkdir()
     good = sample("industrial-approve.json")
     bad = sample("logistics-approve.json")
     bad["name"] = "私用区\ue000项目"  # a private-use character: no font draws it
-    write_json(folder / "good.json", good)
+    for index in range(good_count):
+        write_json(folder / f"good{index}.json", {**good, "id": f"JM-2026-090{index}"})
     write_json(folder / "bad.json", bad)
     pdf = tmp_path / "p.pdf"
     code, out, err = run("packet", *AS_OF, str(folder), "-o", str(pdf))
     assert code == 0, err
-    assert "1 个项目，1 份无效材料" in out
+    assert f"{good_count} 个项目，1 份无效材料" in out
     text = pdf_text(pdf)
     assert good["name"] in text and "U+E000" in text and "bad.json" in text
     assert "sudo apt-get" not in err
