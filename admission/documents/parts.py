@@ -44,6 +44,7 @@ from admission.documents.pdf import (
     boxes_drawn,
     check_chinese_font,
     html_document,
+    layout_collection,
     new_resources,
     paint_pages,
     refuse_boxes,
@@ -156,13 +157,19 @@ def second_core_free() -> bool:
 
 
 def draw_part(
-    html: str, template_dirs: list[Path], anchors: Sequence[str], laid_out: Callable[[list[int]], None] | None = None
+    html: str,
+    template_dirs: list[Path],
+    anchors: Sequence[str],
+    laid_out: Callable[[list[int]], None] | None = None,
+    font_files: bool = True,
 ) -> DrawnPart:
     """Lay out one part (its blocks' ``anchors`` in order) and draw each page's content stream;
-    ``laid_out`` hears each block's page count as soon as the layout is done, before the drawing."""
+    ``laid_out`` hears each block's page count as soon as the layout is done, before the drawing.
+    Without ``font_files`` (the other process: only its glyphs are sent), each font's copy of its
+    font file is dropped as soon as it is made: 46 MB of the Noto faces, never written from there."""
     import pydyf
 
-    with boxes_drawn() as missing:
+    with boxes_drawn() as missing, layout_collection():
         document = html_document(html, template_dirs).render()
         counts = _page_counts(document.pages, anchors)
         if laid_out is not None:
@@ -175,11 +182,12 @@ def draw_part(
             raise NotInParts("a part has links")
         fonts: dict[int, Any] = {}
         resources, images = new_resources(), dict[str, Any]()
-        streams = paint_pages(document, fonts, resources, images)
-        pages = [
-            DrawnPage(b"\n".join(pydyf._to_bytes(item) for item in stream.stream), dict(page.anchors), list(page.bookmarks))
-            for page, stream in zip(document.pages, streams, strict=True)
-        ]
+        pages = []
+        for page, stream in zip(document.pages, paint_pages(document, fonts, resources, images), strict=True):
+            pages.append(DrawnPage(b"\n".join(pydyf._to_bytes(item) for item in stream.stream), dict(page.anchors), list(page.bookmarks)))
+            if not font_files:
+                for font in fonts.values():
+                    font.file_content = b""
     if images or any(resources[name] for name in ("XObject", "Pattern", "Shading")):
         raise NotInParts("a part draws images, patterns, shadings or groups")
     states = {name: dict(state) for name, state in resources["ExtGState"].items()}
@@ -220,7 +228,7 @@ def _draw_in_child(connection: Connection, html: str, template_dirs: list[Path],
     answer: DrawnPart | str
     try:
         try:
-            answer = draw_part(html, template_dirs, anchors, laid_out=connection.send)
+            answer = draw_part(html, template_dirs, anchors, laid_out=connection.send, font_files=False)
             answer.fonts, answer.font_config = {}, None  # they point into this process's memory
         except Exception as error:  # any failure: the parent lays the part out itself
             answer = f"{type(error).__name__}: {error}"
@@ -335,7 +343,8 @@ class Skeleton:
 def _skeleton(part_html: Callable[[Part | None], str], anchors: Sequence[str], counts: list[int], template_dirs: list[Path]) -> Skeleton:
     """The cover and 目录, each block a placeholder of its page count, laid out."""
     placeholders = tuple(zip(anchors, counts, strict=True))
-    document = html_document(part_html(Part("skeleton", placeholders=placeholders)), template_dirs).render()
+    with layout_collection():
+        document = html_document(part_html(Part("skeleton", placeholders=placeholders)), template_dirs).render()
     return Skeleton(document, _placeholder_start(document.pages, anchors, counts))
 
 
@@ -356,7 +365,7 @@ def _written(skeleton: Skeleton, *parts: DrawnPart) -> tuple[bytes, int]:
             font.widths.update(widths)
             font.to_unicode.update(text)
     document.fonts.update(fonts)
-    with boxes_drawn() as missing:  # the skeleton's own texts are drawn now
+    with boxes_drawn() as missing, layout_collection():  # the skeleton's own texts are drawn now
         data = document.write_pdf()
     refuse_boxes(missing)
     return data, len(document.pages)
