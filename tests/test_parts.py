@@ -169,3 +169,31 @@ def _command_line(pid: int) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_layouts_run_under_their_own_collector_thresholds_and_give_them_back() -> None:
+    import gc
+    import threading
+
+    from admission.documents.pdf import LAYOUT_THRESHOLDS, layout_collection
+
+    before = gc.get_threshold()
+    layout = (*LAYOUT_THRESHOLDS, before[2])
+    seen: list[tuple[int, ...]] = []
+    second_in, first_out = threading.Event(), threading.Event()
+
+    def second_layout() -> None:  # the web server's case: it begins inside the first, ends after it
+        with layout_collection():
+            second_in.set()
+            first_out.wait()
+            seen.append(gc.get_threshold())  # still the layout's: the first one's end gave none back
+
+    with layout_collection():
+        seen.append(gc.get_threshold())
+        worker = threading.Thread(target=second_layout)
+        worker.start()
+        second_in.wait()
+    first_out.set()
+    worker.join()
+    assert seen == [layout, layout]
+    assert gc.get_threshold() == before  # given back once the last one ended
