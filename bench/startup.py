@@ -49,6 +49,9 @@ def main() -> None:
         # imported, nothing else. check --json cannot start faster than this.
         floor = median(time_command([sys.executable, "-c", "import click; from pydantic import BaseModel"], runs))
         report.line("floor: import click and pydantic's BaseModel: × python -c pass", floor / python, "×")
+        # And under ledger show: SQLAlchemy's own import (every module of sqlalchemy/__init__).
+        floor = median(time_command([sys.executable, "-c", "import click, sqlalchemy"], runs))
+        report.line("floor: import click and sqlalchemy", floor, "s")
         commands = {
             "admit --version": ["--version"],
             "admit ledger show": ["ledger", "show", "JM-2026-0101", "--db", db],
