@@ -56,7 +56,7 @@ LAYOUT_PROCESSES_ENV = "ADMIT_LAYOUT_PROCESSES"  # "1": lay the parts out one af
 MIN_BLOCKS = 6  # fewer (four opinions, with the 汇总表 and appendix): one layout, cheaper than parts
 # The first part's share of the blocks: this process also lays out the skeleton while the other
 # draws the second part.
-FIRST_PART_SHARE = 0.38
+FIRST_PART_SHARE = 0.40
 
 # Every margin box CSS paged media knows: a part draws none (the skeleton draws the page's own).
 MARGIN_BOXES = (
