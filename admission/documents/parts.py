@@ -41,14 +41,13 @@ from pathlib import Path
 from typing import Any
 
 from admission.documents.pdf import (
-    boxes_drawn,
     check_chinese_font,
     html_document,
-    layout_collection,
     new_resources,
     paint_pages,
     refuse_boxes,
     render_pdf,
+    rendering,
     weasyprint_module,
 )
 
@@ -169,7 +168,7 @@ def draw_part(
     font file is dropped as soon as it is made: 46 MB of the Noto faces, never written from there."""
     import pydyf
 
-    with boxes_drawn() as missing, layout_collection():
+    with rendering() as missing:
         document = html_document(html, template_dirs).render()
         counts = _page_counts(document.pages, anchors)
         if laid_out is not None:
@@ -343,7 +342,7 @@ class Skeleton:
 def _skeleton(part_html: Callable[[Part | None], str], anchors: Sequence[str], counts: list[int], template_dirs: list[Path]) -> Skeleton:
     """The cover and 目录, each block a placeholder of its page count, laid out."""
     placeholders = tuple(zip(anchors, counts, strict=True))
-    with layout_collection():
+    with rendering():  # laid out only: its boxes are found when it is drawn, in _written
         document = html_document(part_html(Part("skeleton", placeholders=placeholders)), template_dirs).render()
     return Skeleton(document, _placeholder_start(document.pages, anchors, counts))
 
@@ -365,7 +364,7 @@ def _written(skeleton: Skeleton, *parts: DrawnPart) -> tuple[bytes, int]:
             font.widths.update(widths)
             font.to_unicode.update(text)
     document.fonts.update(fonts)
-    with boxes_drawn() as missing, layout_collection():  # the skeleton's own texts are drawn now
+    with rendering() as missing:  # the skeleton's own texts are drawn now
         data = document.write_pdf()
     refuse_boxes(missing)
     return data, len(document.pages)

@@ -83,19 +83,6 @@ class _MissingGlyphs(logging.Handler):
             self.characters.append(str(record.args[0]))
 
 
-@contextlib.contextmanager
-def boxes_drawn() -> Iterator[list[str]]:
-    """The characters WeasyPrint draws as empty boxes (``.notdef``) while the block runs, as its
-    warnings name them (it finds them while drawing, not while laying out)."""
-    handler = _MissingGlyphs()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
-        yield handler.characters
-    finally:
-        logger.removeHandler(handler)
-
-
 # While WeasyPrint lays out and draws. Its boxes live until the document is written, so every
 # collection of the older generations scans the whole growing layout and finds almost nothing to
 # free: at the command's thresholds (50,000, 20) they were 9% of a part's layout (0.43-0.49 s of
@@ -123,6 +110,21 @@ def layout_collection() -> Iterator[None]:
             _layouts_running -= 1
             if _layouts_running == 0:
                 gc.set_threshold(*_thresholds_before)
+
+
+@contextlib.contextmanager
+def rendering() -> Iterator[list[str]]:
+    """While WeasyPrint lays out or draws: under the layout's collector thresholds, and with the
+    characters it draws as empty boxes (``.notdef``), as its warnings name them (it finds them
+    while drawing, not while laying out)."""
+    handler = _MissingGlyphs()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        with layout_collection():
+            yield handler.characters
+    finally:
+        logger.removeHandler(handler)
 
 
 def _safe_fetcher(allowed_roots: list[Path]) -> Any:
@@ -210,7 +212,7 @@ def html_document(html: str, template_dirs: list[Path]) -> Any:
 
 def _drawn(html: str, template_dirs: list[Path]) -> tuple[Any, bytes, list[str]]:
     """Lay out and write ``html``; the document, its PDF and the characters drawn as empty boxes."""
-    with boxes_drawn() as missing, layout_collection():
+    with rendering() as missing:
         document = html_document(html, template_dirs).render()
         # Layout leaves much garbage in reference cycles; freeing it before fonts are subset
         # and the file is written lowers the peak (measured: 484 -> 456 MB for 100 projects).
@@ -248,7 +250,7 @@ def missing_characters(html: str, template_dirs: list[Path]) -> set[str]:
     """The characters of ``html`` that no installed font draws (a probe: laid out and drawn, for
     WeasyPrint finds them while drawing, but no PDF is written)."""
     check_chinese_font()
-    with boxes_drawn() as missing, layout_collection():
+    with rendering() as missing:
         for _ in paint_pages(html_document(html, template_dirs).render(), {}, new_resources(), {}):
             pass
     return set("".join(missing)) - set(" \n")
